@@ -1,0 +1,68 @@
+/**
+ * WeChat's redirect_uri: `?code=CODE&state=STATE` after a confirm, `?state=STATE` after a
+ * refusal. In the embedded mode with `self_redirect=true` this loads inside WeChat's iframe, so
+ * the answer then navigates the top window instead of redirecting the frame.
+ */
+import { NextResponse, type NextRequest } from "next/server";
+import { z } from "zod";
+import { auth } from "@/lib/auth";
+import { bindingCookieName, sessionCookie } from "@/lib/auth/cookies";
+import { clientIp, isPrefetch, publicOrigin, readCookie } from "@/lib/http";
+import { logger } from "@/lib/logger";
+import { completeWebsiteLogin, type CallbackOutcome } from "@/lib/wechat/website-login";
+
+export const dynamic = "force-dynamic";
+
+// Codes are 32 alphanumerics and our states 32; the bounds leave room without accepting junk.
+const callbackQuerySchema = z.object({
+  code: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/).optional(),
+  state: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/).optional(),
+});
+
+function targetOf(outcome: CallbackOutcome): string {
+  if (outcome.kind === "signed_in") return outcome.returnTo;
+  const params = new URLSearchParams({ reason: outcome.code });
+  if (outcome.returnTo) params.set("returnTo", outcome.returnTo);
+  return `/login/error?${params}`;
+}
+
+function respond(request: NextRequest, outcome: CallbackOutcome): NextResponse {
+  const target = new URL(targetOf(outcome), publicOrigin(request)).toString();
+  let response: NextResponse;
+  if (request.headers.get("sec-fetch-dest") === "iframe") {
+    const html = `<!doctype html><meta charset="utf-8"><title>…</title><script>window.top.location.replace(${JSON.stringify(target)});</script><a href="${target.replace(/"/g, "&quot;")}" target="_top">Continue</a>`;
+    response = new NextResponse(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+  } else {
+    response = NextResponse.redirect(target, 303);
+  }
+  if (outcome.kind === "signed_in" && outcome.session) {
+    const cookie = sessionCookie(outcome.session.token, outcome.session.expires);
+    response.cookies.set(cookie.name, cookie.value, cookie.options);
+  }
+  response.headers.set("cache-control", "no-store");
+  response.headers.set("referrer-policy", "no-referrer");
+  return response;
+}
+
+export async function GET(request: NextRequest) {
+  // A prefetch must not spend the one-time code meant for the real navigation.
+  if (isPrefetch(request)) return new NextResponse(null, { status: 204, headers: { "cache-control": "no-store" } });
+  const query = request.nextUrl.searchParams;
+  const parsed = callbackQuerySchema.safeParse({ code: query.get("code") ?? undefined, state: query.get("state") ?? undefined });
+  if (!parsed.success) return respond(request, { kind: "error", code: "state_invalid" });
+  try {
+    const session = await auth();
+    const outcome = await completeWebsiteLogin({
+      code: parsed.data.code,
+      state: parsed.data.state,
+      binding: readCookie(request, bindingCookieName()),
+      currentUserId: session?.user?.id,
+      userAgent: request.headers.get("user-agent"),
+      ip: clientIp(request),
+    });
+    return respond(request, outcome);
+  } catch (error) {
+    logger.error("wechat.callback.failed", { error: error instanceof Error ? error.message : String(error) });
+    return respond(request, { kind: "error", code: "server_error" });
+  }
+}

@@ -1,0 +1,14 @@
+import { setLocale } from "@/app/actions/locale";
+import { getTranslator } from "@/lib/i18n/server";
+
+export async function LangSwitch() {
+  const { locale, t } = await getTranslator();
+  return (
+    <form action={setLocale} className="lang-switch">
+      <input type="hidden" name="locale" value={locale === "en" ? "zh-CN" : "en"} />
+      <button type="submit" data-testid="lang-switch">
+        {t("lang.switchTo")}
+      </button>
+    </form>
+  );
+}

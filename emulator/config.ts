@@ -1,0 +1,129 @@
+import { createHash } from "node:crypto";
+
+/**
+ * The emulator's fixed registry: one Open Platform account with its apps, the virtual WeChat users and
+ * the protocol's default lifetimes. Pure data and pure helpers, so the app's own tests can import it
+ * to compute the ids they expect without starting a server.
+ */
+
+export const DEMO_OPEN_ACCOUNT_ID = "demo";
+
+export type AppType = "website" | "official_account";
+
+export type WechatApp = {
+  appid: string;
+  secret: string;
+  name: string;
+  type: AppType;
+  /** The Open Platform account the app is bound to; unionids are scoped to it. */
+  openAccountId: string;
+};
+
+export const WEB_APP: WechatApp = {
+  appid: "wx8e0b5c61d2a3f470",
+  secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1c2",
+  name: "Demo Website",
+  type: "website",
+  openAccountId: DEMO_OPEN_ACCOUNT_ID,
+};
+
+export const WEB2_APP: WechatApp = {
+  appid: "wx8e0b5c61d2a3f471",
+  secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1c3",
+  name: "Demo Website (second brand)",
+  type: "website",
+  openAccountId: DEMO_OPEN_ACCOUNT_ID,
+};
+
+/** Registered now so unionid sharing is already right; its OAuth flows are not served yet. */
+export const OA_APP: WechatApp = {
+  appid: "wx8e0b5c61d2a3f4a0",
+  secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1d0",
+  name: "Demo Official Account",
+  type: "official_account",
+  openAccountId: DEMO_OPEN_ACCOUNT_ID,
+};
+
+export const DEMO_APPS: readonly WechatApp[] = [WEB_APP, WEB2_APP, OA_APP];
+
+export type VirtualUser = {
+  id: string;
+  nickname: string;
+  /** Users without one model WeChat accounts whose app is not bound to an Open Platform account. */
+  hasUnionid: boolean;
+  hasAvatar: boolean;
+};
+
+export const VIRTUAL_USERS: readonly VirtualUser[] = [
+  { id: "lin", nickname: "林晓", hasUnionid: true, hasAvatar: true },
+  { id: "zhang", nickname: "张伟", hasUnionid: true, hasAvatar: true },
+  { id: "wang", nickname: "王芳", hasUnionid: false, hasAvatar: true },
+  { id: "chen", nickname: "Chen Jie", hasUnionid: false, hasAvatar: true },
+  { id: "li", nickname: "李娜", hasUnionid: true, hasAvatar: false },
+];
+
+export const DEFAULT_PORT = 3100;
+export const DEFAULT_HOST = "0.0.0.0";
+export const DEFAULT_CALLBACK_DOMAINS: readonly string[] = ["localhost:3000"];
+/** Not documented by WeChat; third-party pollers observe about five minutes. */
+export const DEFAULT_QR_TTL_SECONDS = 300;
+/** The real long-poll holds a request for about 25 s before answering 408. */
+export const DEFAULT_LONGPOLL_MS = 25_000;
+/** Website-app codes live 10 minutes (OA web-auth codes only 5). */
+export const DEFAULT_CODE_TTL_SECONDS = 600;
+export const ACCESS_TOKEN_TTL_SECONDS = 7200;
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+/** Avatar sizes WeChat encodes as the last path segment of headimgurl; 0 means 640×640. */
+export const AVATAR_SIZES: readonly number[] = [0, 46, 64, 96, 132];
+
+function hashId(input: string): string {
+  // 27 base64url chars after the "o" give the 28-character shape seen in real traffic.
+  return "o" + createHash("sha256").update(input).digest("base64url").slice(0, 27);
+}
+
+/**
+ * The openid a virtual user has in one app: stable, and different for every app.
+ * @see https://developers.weixin.qq.com/doc/oplatform/Website_App/WeChat_Login/Authorized_Interface_Calling_UnionID.html
+ */
+export function openidFor(appid: string, userId: string): string {
+  return hashId(`openid:${appid}:${userId}`);
+}
+
+/**
+ * The unionid a virtual user has in every app of one Open Platform account. Whether the user has one at
+ * all is `VirtualUser.hasUnionid`; callers must not hand it out for users without.
+ */
+export function unionidFor(openAccountId: string, userId: string): string {
+  return hashId(`unionid:${openAccountId}:${userId}`);
+}
+
+/** Looks up a virtual user by id. */
+export function findUser(userId: string): VirtualUser | undefined {
+  return VIRTUAL_USERS.find((user) => user.id === userId);
+}
+
+/** The profile picture URL WeChat would hand out; empty when the user has no avatar, as WeChat does. */
+export function getHeadimgurl(publicUrl: string, user: VirtualUser, size = 132): string {
+  return user.hasAvatar ? `${publicUrl}/avatar/${user.id}/${size}` : "";
+}
+
+export type Registry = {
+  apps: readonly WechatApp[];
+  findApp(appid: string): WechatApp | undefined;
+};
+
+/** Builds the app registry: the demo apps plus extra website apps (e.g. from AUTH_WECHAT_ID) in the demo account. */
+export function createRegistry(extraApps: readonly { appid: string; secret: string; name?: string }[] = []): Registry {
+  const apps: WechatApp[] = [...DEMO_APPS];
+  for (const extra of extraApps) {
+    if (apps.some((app) => app.appid === extra.appid)) continue;
+    apps.push({
+      appid: extra.appid,
+      secret: extra.secret,
+      name: extra.name ?? "Local Website",
+      type: "website",
+      openAccountId: DEMO_OPEN_ACCOUNT_ID,
+    });
+  }
+  return { apps, findApp: (appid) => apps.find((app) => app.appid === appid) };
+}

@@ -1,0 +1,39 @@
+/**
+ * errmsg prefixes api.weixin.qq.com sends for each errcode (WECHAT-PROTOCOL.md A5). The real server appends
+ * ", rid: <8hex>-<8hex>-<8hex>"; clients must match on errcode only, so texts marked UNCONFIRMED there are
+ * best guesses.
+ */
+export const ERRMSG: Readonly<Record<number, string>> = {
+  [-1]: "system error",
+  0: "ok",
+  40001: "invalid credential, access_token is invalid or not latest",
+  40002: "invalid grant_type",
+  40003: "invalid openid",
+  40013: "invalid appid",
+  40014: "invalid access_token",
+  40029: "invalid code",
+  40030: "invalid refresh_token",
+  40125: "invalid appsecret",
+  40163: "code been used",
+  40164: "invalid ip, not in whitelist",
+  41001: "access_token missing",
+  41002: "appid missing",
+  41003: "refresh_token missing",
+  41004: "appsecret missing",
+  41008: "missing code",
+  41009: "missing openid",
+  42001: "access_token expired",
+  42002: "refresh_token expired",
+  42003: "code expired",
+  42007: "access_token and refresh_token exception",
+  45009: "reach max api daily quota limit",
+  45011: "api minute-quota reach limit, must slower, retry next minute",
+  48001: "api unauthorized",
+  50001: "user unauthorized",
+  50002: "user limited",
+};
+
+/** The errmsg prefix for an errcode; codes outside the table get a generic text. */
+export function getErrmsg(errcode: number): string {
+  return ERRMSG[errcode] ?? "system error";
+}

@@ -1,0 +1,277 @@
+import { randomBytes, randomInt } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { buildCallbackUrl } from "./callback-url";
+import { ACCESS_TOKEN_TTL_SECONDS, findUser, openidFor, REFRESH_TOKEN_TTL_SECONDS } from "./config";
+import type { Registry, WechatApp } from "./config";
+import { FaultQueue } from "./faults";
+import { HttpError } from "./http";
+
+export type Refusal = "state-only" | "none";
+
+export type EmulatorSettings = {
+  qrTtlSeconds: number;
+  codeTtlSeconds: number;
+  /** What the QR page does when the user cancels: documented state-only redirect, or stay on the page. */
+  refusal: Refusal;
+  /** Allowed redirect_uri hosts, `host[:port]`, compared with URL.host exactly. */
+  callbackDomains: string[];
+  longPollMs: number;
+};
+
+export type QrStatus = "waiting" | "scanned" | "confirmed" | "cancelled" | "expired";
+
+export type QrSession = {
+  uuid: string;
+  appid: string;
+  state: string;
+  redirectUri: string;
+  selfRedirect: boolean;
+  lang: "cn" | "en";
+  loginType: "page" | "jssdk";
+  /** Snapshot of the setting at creation, so the page and the control API agree on what cancel does. */
+  refusal: Refusal;
+  status: QrStatus;
+  createdAt: number;
+  expiresAt: number;
+  userId?: string;
+  code?: string;
+  redirect?: string;
+};
+
+export type AuthCode = { code: string; appid: string; userId: string; issuedAt: number; used: boolean };
+
+export type AccessTokenRecord = {
+  token: string;
+  appid: string;
+  userId: string;
+  openid: string;
+  scope: string;
+  expiresAt: number;
+};
+
+export type RefreshTokenRecord = {
+  token: string;
+  appid: string;
+  userId: string;
+  scope: string;
+  expiresAt: number;
+  accessToken: string;
+};
+
+/** Long-poll answers of the QR page (WECHAT-PROTOCOL.md A1, internal mechanics). */
+export const WX_ERRCODE: Readonly<Record<QrStatus, number>> = {
+  waiting: 408,
+  scanned: 404,
+  cancelled: 403,
+  expired: 402,
+  confirmed: 405,
+};
+
+// Oldest entries go first once a map is full, so a long benchmark cannot grow the process without bound.
+const MAX_QR_SESSIONS = 20_000;
+const MAX_CODES = 100_000;
+const MAX_TOKENS = 200_000;
+
+const CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+function setCapped<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.set(key, value);
+  while (map.size > max) {
+    const oldest = map.keys().next();
+    if (oldest.done) break;
+    map.delete(oldest.value);
+  }
+}
+
+function createCode(): string {
+  let code = "";
+  for (let i = 0; i < 32; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return code;
+}
+
+/** `<digits>_<base64url>` like real sns tokens; 87 chars, well under the 512 clients should reserve. */
+function createToken(): string {
+  return `92_${randomBytes(63).toString("base64url")}`;
+}
+
+export type CreateQrInput = Pick<QrSession, "appid" | "state" | "redirectUri" | "selfRedirect" | "lang" | "loginType">;
+
+/**
+ * Everything the emulator remembers, in memory: settings, the shifted clock, QR sessions, codes, tokens and
+ * queued faults. QR changes are announced on `events` as `qr:<uuid>`; clock jumps and resets as `tick`, so
+ * waiting long-polls re-check expiry without polling.
+ */
+export class EmulatorState {
+  settings: EmulatorSettings;
+  readonly events = new EventEmitter();
+  readonly qrSessions = new Map<string, QrSession>();
+  readonly codes = new Map<string, AuthCode>();
+  readonly accessTokens = new Map<string, AccessTokenRecord>();
+  readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  readonly faults = new FaultQueue();
+  private clockOffsetMs = 0;
+
+  constructor(
+    readonly registry: Registry,
+    private readonly defaults: EmulatorSettings,
+  ) {
+    this.settings = structuredClone(defaults);
+    this.events.setMaxListeners(0);
+  }
+
+  /** Emulator time in ms: wall clock plus whatever tests advanced it by. */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  getClockOffsetSeconds(): number {
+    return this.clockOffsetMs / 1000;
+  }
+
+  advanceClock(seconds: number): void {
+    this.clockOffsetMs += Math.round(seconds * 1000);
+    this.events.emit("tick");
+  }
+
+  updateSettings(patch: Partial<EmulatorSettings>): EmulatorSettings {
+    this.settings = { ...this.settings, ...patch };
+    this.events.emit("tick");
+    return this.settings;
+  }
+
+  reset(): void {
+    this.settings = structuredClone(this.defaults);
+    this.clockOffsetMs = 0;
+    this.qrSessions.clear();
+    this.codes.clear();
+    this.accessTokens.clear();
+    this.refreshTokens.clear();
+    this.faults.clear();
+    this.events.emit("tick");
+  }
+
+  createQrSession(input: CreateQrInput): QrSession {
+    const createdAt = this.now();
+    const session: QrSession = {
+      ...input,
+      uuid: randomBytes(12).toString("base64url"),
+      refusal: this.settings.refusal,
+      status: "waiting",
+      createdAt,
+      expiresAt: createdAt + this.settings.qrTtlSeconds * 1000,
+    };
+    setCapped(this.qrSessions, session.uuid, session, MAX_QR_SESSIONS);
+    return session;
+  }
+
+  /** A session with its expiry applied against the emulator clock. */
+  getQrSession(uuid: string): QrSession | undefined {
+    const session = this.qrSessions.get(uuid);
+    if (!session) return undefined;
+    const isOpen = session.status !== "confirmed" && session.status !== "expired";
+    if (isOpen && this.now() >= session.expiresAt) {
+      session.status = "expired";
+      delete session.redirect;
+    }
+    return session;
+  }
+
+  listQrSessions(filter: { state?: string; appid?: string } = {}): QrSession[] {
+    const sessions: QrSession[] = [];
+    for (const uuid of this.qrSessions.keys()) {
+      const session = this.getQrSession(uuid);
+      if (!session) continue;
+      if (filter.state !== undefined && session.state !== filter.state) continue;
+      if (filter.appid !== undefined && session.appid !== filter.appid) continue;
+      sessions.push(session);
+    }
+    return sessions.reverse();
+  }
+
+  scanQr(uuid: string, userId: string): QrSession {
+    const session = this.requireActionable(uuid, userId);
+    session.status = "scanned";
+    session.userId = userId;
+    delete session.redirect;
+    this.announce(session);
+    return session;
+  }
+
+  confirmQr(uuid: string, userId: string): QrSession {
+    const session = this.requireActionable(uuid, userId);
+    const code = createCode();
+    setCapped(this.codes, code, { code, appid: session.appid, userId, issuedAt: this.now(), used: false }, MAX_CODES);
+    session.status = "confirmed";
+    session.userId = userId;
+    session.code = code;
+    session.redirect = buildCallbackUrl(session.redirectUri, { code, state: session.state });
+    this.announce(session);
+    return session;
+  }
+
+  cancelQr(uuid: string): QrSession {
+    const session = this.requireActionable(uuid);
+    if (session.status === "cancelled") throw new HttpError(409, "QR login already cancelled");
+    session.status = "cancelled";
+    if (session.refusal === "state-only") {
+      session.redirect = buildCallbackUrl(session.redirectUri, { state: session.state });
+    }
+    this.announce(session);
+    return session;
+  }
+
+  expireQr(uuid: string): QrSession {
+    const session = this.requireActionable(uuid);
+    session.status = "expired";
+    session.expiresAt = Math.min(session.expiresAt, this.now());
+    delete session.redirect;
+    this.announce(session);
+    return session;
+  }
+
+  /** Issues a fresh access/refresh token pair, as a successful code exchange does. */
+  issueTokens(app: WechatApp, userId: string, scope: string): { access: AccessTokenRecord; refresh: RefreshTokenRecord } {
+    const now = this.now();
+    const access: AccessTokenRecord = {
+      token: createToken(),
+      appid: app.appid,
+      userId,
+      openid: openidFor(app.appid, userId),
+      scope,
+      expiresAt: now + ACCESS_TOKEN_TTL_SECONDS * 1000,
+    };
+    const refresh: RefreshTokenRecord = {
+      token: createToken(),
+      appid: app.appid,
+      userId,
+      scope,
+      expiresAt: now + REFRESH_TOKEN_TTL_SECONDS * 1000,
+      accessToken: access.token,
+    };
+    setCapped(this.accessTokens, access.token, access, MAX_TOKENS);
+    setCapped(this.refreshTokens, refresh.token, refresh, MAX_TOKENS);
+    return { access, refresh };
+  }
+
+  /** Stores a replacement access token minted by a refresh. */
+  storeAccessToken(record: AccessTokenRecord): void {
+    setCapped(this.accessTokens, record.token, record, MAX_TOKENS);
+  }
+
+  createAccessTokenValue(): string {
+    return createToken();
+  }
+
+  private requireActionable(uuid: string, userId?: string): QrSession {
+    const session = this.getQrSession(uuid);
+    if (!session) throw new HttpError(404, `unknown QR uuid: ${uuid}`);
+    if (userId !== undefined && !findUser(userId)) throw new HttpError(400, `unknown user: ${userId}`);
+    if (session.status === "expired") throw new HttpError(409, "QR code expired");
+    if (session.status === "confirmed") throw new HttpError(409, "QR login already confirmed");
+    return session;
+  }
+
+  private announce(session: QrSession): void {
+    this.events.emit(`qr:${session.uuid}`);
+  }
+}

@@ -1,0 +1,8 @@
+/** Runs once per server process before requests are served: migrates the embedded database. */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { db, databaseKind } = await import("@/lib/db/client");
+  await db();
+  const { logger } = await import("@/lib/logger");
+  logger.info("server.ready", { database: databaseKind() });
+}

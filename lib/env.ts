@@ -1,0 +1,157 @@
+/**
+ * The only reader of `process.env`. Validated with zod once, on first use.
+ *
+ * With no WeChat credentials configured, the app runs against the bundled WeChat emulator
+ * with its demo website apps, so the whole product works on a laptop with no WeChat account.
+ */
+import { z } from "zod";
+
+/** Demo credentials the emulator knows (see emulator/config.ts). Never valid on real WeChat. */
+export const DEMO_WECHAT_APPS = {
+  web: { appId: "wx8e0b5c61d2a3f470", secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1c2" },
+  web2: { appId: "wx8e0b5c61d2a3f471", secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1c3" },
+} as const;
+
+const REAL_OPEN_BASE_URL = "https://open.weixin.qq.com";
+const REAL_API_BASE_URL = "https://api.weixin.qq.com";
+const REAL_WXLOGIN_JS_URL = "https://res.wx.qq.com/connect/zh_CN/htmledition/js/wxLogin.js";
+const DEFAULT_EMULATOR_URL = "http://localhost:3100";
+const DEV_AUTH_SECRET = "development-only-secret-do-not-use-in-production-0000";
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+const optionalUrl = optionalString.pipe(z.url({ protocol: /^https?$/ }).optional());
+const flag = optionalString.transform((value) => value === "1" || value === "true");
+
+const rawEnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  AUTH_SECRET: optionalString.pipe(z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional()),
+  AUTH_URL: optionalUrl,
+  AUTH_WECHAT_ID: optionalString.pipe(z.string().regex(/^wx[0-9a-f]{16}$/, "AUTH_WECHAT_ID looks like wx + 16 hex digits").optional()),
+  AUTH_WECHAT_SECRET: optionalString,
+  AUTH_WECHAT_ALT_ID: optionalString.pipe(z.string().regex(/^wx[0-9a-f]{16}$/).optional()),
+  AUTH_WECHAT_ALT_SECRET: optionalString,
+  WECHAT_OPEN_BASE_URL: optionalUrl,
+  WECHAT_API_BASE_URL: optionalUrl,
+  WECHAT_WXLOGIN_JS_URL: optionalUrl,
+  WECHAT_EMULATOR_URL: optionalUrl,
+  WECHAT_QR_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  WECHAT_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
+  WECHAT_STOCK_PROVIDER: flag,
+  ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: flag,
+  DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgresql:// URL").optional()),
+  PGLITE_DIR: optionalString,
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type WechatAppConfig = {
+  /** Our key for the app: `web` is the primary website app, `web2` an optional second one. */
+  key: "web" | "web2";
+  appId: string;
+  secret: string;
+};
+
+export type Env = {
+  nodeEnv: "development" | "production" | "test";
+  authSecret: string;
+  authUrl: string | undefined;
+  wechat: {
+    apps: WechatAppConfig[];
+    openBaseUrl: string;
+    apiBaseUrl: string;
+    wxLoginJsUrl: string;
+    /** True when the WeChat endpoints are the bundled emulator. */
+    usesEmulator: boolean;
+    qrTtlSeconds: number;
+    httpTimeoutMs: number;
+    stockProvider: boolean;
+  };
+  databaseUrl: string | undefined;
+  pgliteDir: string | undefined;
+  logLevel: "debug" | "info" | "warn" | "error";
+};
+
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+function isLoopback(url: string): boolean {
+  const { hostname } = new URL(url);
+  return hostname === "localhost" || hostname === "[::1]" || hostname.startsWith("127.");
+}
+
+/** Parses and checks an environment. Exported for tests; the app uses {@link getEnv}. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = rawEnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new EnvError(`Invalid environment: ${detail}`);
+  }
+  const raw = parsed.data;
+  const isProduction = raw.NODE_ENV === "production";
+
+  if (raw.AUTH_WECHAT_ID && !raw.AUTH_WECHAT_SECRET) throw new EnvError("AUTH_WECHAT_SECRET is required with AUTH_WECHAT_ID");
+  if (raw.AUTH_WECHAT_ALT_ID && !raw.AUTH_WECHAT_ALT_SECRET) throw new EnvError("AUTH_WECHAT_ALT_SECRET is required with AUTH_WECHAT_ALT_ID");
+
+  const hasRealCredentials = Boolean(raw.AUTH_WECHAT_ID);
+  const emulatorUrl = raw.WECHAT_EMULATOR_URL ?? DEFAULT_EMULATOR_URL;
+  const openBaseUrl = trimSlash(raw.WECHAT_OPEN_BASE_URL ?? (hasRealCredentials ? REAL_OPEN_BASE_URL : emulatorUrl));
+  const apiBaseUrl = trimSlash(raw.WECHAT_API_BASE_URL ?? (hasRealCredentials ? REAL_API_BASE_URL : emulatorUrl));
+  const wxLoginJsUrl =
+    raw.WECHAT_WXLOGIN_JS_URL ??
+    (openBaseUrl === REAL_OPEN_BASE_URL ? REAL_WXLOGIN_JS_URL : `${openBaseUrl}/connect/zh_CN/htmledition/js/wxLogin.js`);
+
+  const apps: WechatAppConfig[] = hasRealCredentials
+    ? [{ key: "web", appId: raw.AUTH_WECHAT_ID!, secret: raw.AUTH_WECHAT_SECRET! }]
+    : [{ key: "web", ...DEMO_WECHAT_APPS.web }, { key: "web2", ...DEMO_WECHAT_APPS.web2 }];
+  if (raw.AUTH_WECHAT_ALT_ID) apps.splice(1, 1, { key: "web2", appId: raw.AUTH_WECHAT_ALT_ID, secret: raw.AUTH_WECHAT_ALT_SECRET! });
+
+  const isDemo = apps.some((app) => app.secret === DEMO_WECHAT_APPS.web.secret || app.secret === DEMO_WECHAT_APPS.web2.secret);
+  const usesEmulator = isDemo || !openBaseUrl.startsWith("https://") || isLoopback(openBaseUrl) || isLoopback(apiBaseUrl);
+  if (isProduction && usesEmulator && !raw.ALLOW_WECHAT_EMULATOR_IN_PRODUCTION) {
+    throw new EnvError(
+      "Refusing to start in production against the WeChat emulator or demo credentials: set AUTH_WECHAT_ID / AUTH_WECHAT_SECRET " +
+        "(and leave WECHAT_OPEN_BASE_URL / WECHAT_API_BASE_URL unset). Tests and benchmarks of a production build set ALLOW_WECHAT_EMULATOR_IN_PRODUCTION=1.",
+    );
+  }
+  if (isProduction && !raw.AUTH_SECRET) throw new EnvError("AUTH_SECRET is required in production (openssl rand -base64 33)");
+
+  return {
+    nodeEnv: raw.NODE_ENV,
+    authSecret: raw.AUTH_SECRET ?? DEV_AUTH_SECRET,
+    authUrl: raw.AUTH_URL,
+    wechat: {
+      apps,
+      openBaseUrl,
+      apiBaseUrl,
+      wxLoginJsUrl,
+      usesEmulator,
+      qrTtlSeconds: raw.WECHAT_QR_TTL_SECONDS,
+      httpTimeoutMs: raw.WECHAT_HTTP_TIMEOUT_MS,
+      stockProvider: raw.WECHAT_STOCK_PROVIDER,
+    },
+    databaseUrl: raw.DATABASE_URL,
+    pgliteDir: raw.PGLITE_DIR,
+    logLevel: raw.LOG_LEVEL,
+  };
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process. */
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Re-reads process.env on next use (tests that switch databases or WeChat endpoints). */
+export function reloadEnv(): void {
+  cached = undefined;
+}

@@ -1,0 +1,36 @@
+/** Small request helpers for route handlers. */
+import "server-only";
+import { getEnv } from "@/lib/env";
+
+/** Our public origin: AUTH_URL when set (behind proxies), else the request's own origin. */
+export function publicOrigin(request: Request): string {
+  const configured = getEnv().authUrl;
+  if (configured) return new URL(configured).origin;
+  const url = new URL(request.url);
+  const forwardedHost = request.headers.get("x-forwarded-host");
+  const forwardedProto = request.headers.get("x-forwarded-proto");
+  if (forwardedHost) return `${forwardedProto === "https" ? "https" : url.protocol.replace(":", "")}://${forwardedHost}`;
+  return url.origin;
+}
+
+/** The client IP as the nearest proxy reports it; only for display and logs, never for trust. */
+export function clientIp(request: Request): string | null {
+  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return forwarded || request.headers.get("x-real-ip") || null;
+}
+
+export function readCookie(request: Request, name: string): string | undefined {
+  const header = request.headers.get("cookie");
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const index = part.indexOf("=");
+    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim());
+  }
+  return undefined;
+}
+
+/** True for speculative loads (link prefetch, prerender) that must not spend one-time codes. */
+export function isPrefetch(request: Request): boolean {
+  const purpose = request.headers.get("sec-purpose") ?? request.headers.get("purpose") ?? "";
+  return purpose.includes("prefetch") || request.headers.has("next-router-prefetch");
+}

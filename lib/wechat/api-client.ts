@@ -1,0 +1,108 @@
+/**
+ * The one fetch wrapper for api.weixin.qq.com.
+ *
+ * WeChat answers errors with HTTP 200 and `{errcode, errmsg}`, labels `/sns/*` JSON as
+ * `text/plain`, and appends a request id to errmsg (`..., rid: 645ca8fe-448ccd42-1a78a4b0`).
+ * So the body is decoded as JSON whatever the Content-Type, errcode is checked before the
+ * shape, and the errmsg text is logged but never matched on.
+ *
+ * @see ../../../shared/WECHAT-PROTOCOL.md §0
+ */
+import "server-only";
+import type { z } from "zod";
+import { getEnv } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import { wechatErrorSchema } from "./schemas";
+
+/** WeChat answered with a non-zero errcode. */
+export class WechatApiError extends Error {
+  override name = "WechatApiError";
+  constructor(
+    readonly errcode: number,
+    readonly errmsg: string,
+    readonly rid: string | undefined,
+  ) {
+    super(`WeChat errcode ${errcode}`);
+  }
+}
+
+/** WeChat could not be reached, did not answer in time, or answered something unreadable. */
+export class WechatTransportError extends Error {
+  override name = "WechatTransportError";
+  constructor(
+    readonly kind: "timeout" | "network" | "http_status" | "malformed",
+    readonly detail: string,
+  ) {
+    super(`WeChat ${kind}: ${detail}`);
+  }
+}
+
+const RID_PATTERN = /rid:\s*([0-9a-f-]+)|req_id:\s*([\w-]+)|hint:\s*\[([\w-]+)\]/i;
+
+export function extractRid(errmsg: string): string | undefined {
+  const match = RID_PATTERN.exec(errmsg);
+  return match?.[1] ?? match?.[2] ?? match?.[3];
+}
+
+// Parameters that are secrets or bearer tokens; they never reach a log line.
+const SECRET_PARAMS = new Set(["secret", "access_token", "refresh_token", "code"]);
+
+/**
+ * GETs `path` on the API base URL with query `params`, and parses the reply with `schema`.
+ * Throws {@link WechatApiError} for an errcode and {@link WechatTransportError} otherwise.
+ */
+export async function callWechatApi<Schema extends z.ZodType>(
+  path: string,
+  params: Record<string, string>,
+  schema: Schema,
+): Promise<z.infer<Schema>> {
+  const env = getEnv();
+  const url = new URL(`${env.wechat.apiBaseUrl}${path}`);
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  const logPath = path;
+  const startedAt = Date.now();
+
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(env.wechat.httpTimeoutMs), cache: "no-store" });
+    text = await response.text();
+  } catch (error) {
+    const isTimeout = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
+    const failure = new WechatTransportError(isTimeout ? "timeout" : "network", error instanceof Error ? error.message : String(error));
+    logger.warn("wechat.api.transport", { path: logPath, kind: failure.kind, ms: Date.now() - startedAt, params: redact(params) });
+    throw failure;
+  }
+
+  if (!response.ok) {
+    logger.warn("wechat.api.http_status", { path: logPath, status: response.status, ms: Date.now() - startedAt });
+    throw new WechatTransportError("http_status", `HTTP ${response.status}`);
+  }
+
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    logger.warn("wechat.api.malformed", { path: logPath, bytes: text.length, ms: Date.now() - startedAt });
+    throw new WechatTransportError("malformed", "reply is not JSON");
+  }
+
+  const asError = wechatErrorSchema.safeParse(body);
+  if (asError.success && asError.data.errcode !== 0) {
+    const rid = extractRid(asError.data.errmsg);
+    logger.warn("wechat.api.errcode", { path: logPath, errcode: asError.data.errcode, errmsg: asError.data.errmsg, rid, ms: Date.now() - startedAt });
+    throw new WechatApiError(asError.data.errcode, asError.data.errmsg, rid);
+  }
+
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    logger.warn("wechat.api.unexpected_shape", { path: logPath, issues: parsed.error.issues.map((issue) => issue.path.join(".")) });
+    throw new WechatTransportError("malformed", "reply has an unexpected shape");
+  }
+  logger.debug("wechat.api.ok", { path: logPath, ms: Date.now() - startedAt });
+  return parsed.data;
+}
+
+function redact(params: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([key, value]) => [key, SECRET_PARAMS.has(key) ? "[redacted]" : value]));
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { APP_ERROR_CODES, describeLoginError, isLoginErrorCode, KNOWN_WECHAT_ERRCODES, loginErrorForErrcode } from "./error-catalogue";
+
+// Every errcode the token and userinfo calls can return (WECHAT-PROTOCOL.md §A5).
+const PROTOCOL_ERRCODES = [-1, 40001, 40002, 40003, 40013, 40014, 40029, 40030, 40125, 40163, 40164, 41001, 41002, 41003, 41004, 41008, 41009, 42001, 42002, 42003, 42007, 45009, 45011, 48001, 50001, 50002];
+
+describe("error catalogue", () => {
+  it("has its own entry for every errcode of the protocol table", () => {
+    for (const errcode of PROTOCOL_ERRCODES) expect(loginErrorForErrcode(errcode)).toBe(String(errcode));
+  });
+
+  it("maps an unknown errcode to the generic entry", () => {
+    expect(loginErrorForErrcode(99999)).toBe("unknown_errcode");
+  });
+
+  it("gives every code a Chinese and an English message and a next step", () => {
+    for (const code of [...KNOWN_WECHAT_ERRCODES, ...APP_ERROR_CODES]) {
+      const entry = describeLoginError(code);
+      expect(entry.zh).toMatch(/[\u4e00-\u9fff]/);
+      // English text (it may quote a Chinese button label, as the snapshot message does).
+      expect(entry.en).toMatch(/^[A-Z][\x20-\x7e]{20,}/);
+      expect(["scan_again", "retry_later", "start_again", "contact_site"]).toContain(entry.next);
+    }
+  });
+
+  it("sends configuration errors to the site and user-side errors back to the scanner", () => {
+    expect(describeLoginError("40125").next).toBe("contact_site");
+    expect(describeLoginError("40013").next).toBe("contact_site");
+    expect(describeLoginError("40029").next).toBe("scan_again");
+    expect(describeLoginError("40163").next).toBe("scan_again");
+    expect(describeLoginError("timeout").next).toBe("retry_later");
+  });
+
+  it("does not accept arbitrary strings as codes", () => {
+    expect(isLoginErrorCode("constructor")).toBe(false);
+    expect(isLoginErrorCode("<script>")).toBe(false);
+    expect(isLoginErrorCode("40029")).toBe(true);
+  });
+});
