@@ -1,0 +1,74 @@
+/**
+ * The databases integration tests run against: the embedded PGlite always, and a real
+ * PostgreSQL server when TEST_DATABASE_URL is set (CI sets it). Each gets a fresh database:
+ * a temporary PGlite dir, or a new database created on the server and dropped afterwards.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { closeDatabase } from "@/lib/db/client";
+import { migrateDatabase } from "@/lib/db/migrate";
+import { reloadEnv } from "@/lib/env";
+
+export type TestDatabase = { name: "pglite" | "postgresql"; setUp(): Promise<void>; tearDown(): Promise<void> };
+
+function pgRunner(client: pg.Client) {
+  return {
+    exec: (sql: string) => client.query(sql),
+    async query<Row>(sql: string, params?: unknown[]) {
+      return { rows: (await client.query(sql, params)).rows as Row[] };
+    },
+  };
+}
+
+export function testDatabases(): TestDatabase[] {
+  const targets: TestDatabase[] = [];
+  let dir = "";
+  targets.push({
+    name: "pglite",
+    async setUp() {
+      dir = mkdtempSync(path.join(tmpdir(), "wxlogin-pglite-"));
+      delete process.env.DATABASE_URL;
+      process.env.PGLITE_DIR = dir;
+      reloadEnv();
+      await closeDatabase();
+    },
+    async tearDown() {
+      await closeDatabase();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (serverUrl) {
+    const name = `wxlogin_test_${process.pid}_${Date.now().toString(36)}`;
+    targets.push({
+      name: "postgresql",
+      async setUp() {
+        const admin = new pg.Client({ connectionString: serverUrl });
+        await admin.connect();
+        await admin.query(`CREATE DATABASE "${name}"`);
+        await admin.end();
+        const url = new URL(serverUrl);
+        url.pathname = `/${name}`;
+        const client = new pg.Client({ connectionString: url.toString() });
+        await client.connect();
+        await migrateDatabase(pgRunner(client), { useAdvisoryLock: true });
+        await client.end();
+        process.env.DATABASE_URL = url.toString();
+        reloadEnv();
+        await closeDatabase();
+      },
+      async tearDown() {
+        await closeDatabase();
+        delete process.env.DATABASE_URL;
+        reloadEnv();
+        const admin = new pg.Client({ connectionString: serverUrl });
+        await admin.connect();
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await admin.end();
+      },
+    });
+  }
+  return targets;
+}
