@@ -2,9 +2,10 @@ import type { NextConfig } from "next";
 import { getEnv } from "./lib/env";
 
 // Validates the environment when the server starts or builds: a misconfiguration stops here.
-getEnv();
+const env = getEnv();
 
 const nextConfig: NextConfig = {
+  ...(env.nextDistDir ? { distDir: env.nextDistDir } : {}),
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter"],
   outputFileTracingIncludes: { "/*": ["./prisma/migrations/**/*"] },
   poweredByHeader: false,

@@ -45,6 +45,7 @@ const rawEnvSchema = z.object({
   DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgresql:// URL").optional()),
   PGLITE_DIR: optionalString,
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  NEXT_DIST_DIR: optionalString.pipe(z.string().regex(/^\.next[\w-]*$/, "NEXT_DIST_DIR must look like .next-something").optional()),
 });
 
 export type WechatAppConfig = {
@@ -72,6 +73,8 @@ export type Env = {
   databaseUrl: string | undefined;
   pgliteDir: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** Build output dir; e2e builds into its own so a running `npm run dev` is untouched. */
+  nextDistDir: string | undefined;
 };
 
 export class EnvError extends Error {
@@ -136,6 +139,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     databaseUrl: raw.DATABASE_URL,
     pgliteDir: raw.PGLITE_DIR,
     logLevel: raw.LOG_LEVEL,
+    nextDistDir: raw.NEXT_DIST_DIR,
   };
 }
 

@@ -1,0 +1,7 @@
+/** Ports and URLs of the e2e stack: a production build of the app and the emulator beside it. */
+export const APP_PORT = Number(process.env.E2E_APP_PORT ?? 3300);
+export const EMULATOR_PORT = Number(process.env.E2E_EMULATOR_PORT ?? 3310);
+// Browse through localhost, never 127.0.0.1: Next 16 rewrites 127.x and cookies would be lost.
+export const APP_URL = `http://localhost:${APP_PORT}`;
+export const EMULATOR_URL = `http://localhost:${EMULATOR_PORT}`;
+export const E2E_DATA_DIR = ".data/e2e-pglite";

@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { DEFAULT_CALLBACK_DOMAINS, DEFAULT_HOST, DEFAULT_LONGPOLL_MS, DEFAULT_PORT, DEFAULT_QR_TTL_SECONDS } from "./config";
+import type { StartEmulatorOptions } from "./server";
+
+// An exported-but-empty variable (FOO=) means "not set", as in most .env tooling.
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
+const envSchema = z.object({
+  EMULATOR_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
+  EMULATOR_HOST: optional(z.string()),
+  EMULATOR_PUBLIC_URL: optional(z.url({ protocol: /^https?$/ })),
+  EMULATOR_PHONE_URL: optional(z.url({ protocol: /^https?$/ })),
+  EMULATOR_CALLBACK_DOMAINS: optional(z.string()),
+  EMULATOR_QR_TTL_SECONDS: optional(z.coerce.number().positive()),
+  EMULATOR_LONGPOLL_MS: optional(z.coerce.number().int().min(0).max(120_000)),
+  AUTH_WECHAT_ID: optional(z.string()),
+  AUTH_WECHAT_SECRET: optional(z.string()),
+});
+
+/**
+ * Reads the emulator's settings from environment variables (see emulator/README.md). Throws with a readable
+ * message on invalid values; never includes AUTH_WECHAT_SECRET in it.
+ */
+export function readEmulatorOptionsFromEnv(env: NodeJS.ProcessEnv): StartEmulatorOptions {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new Error(`invalid emulator environment: ${fields}`);
+  }
+  const vars = parsed.data;
+  const port = vars.EMULATOR_PORT ?? DEFAULT_PORT;
+  const callbackDomains = vars.EMULATOR_CALLBACK_DOMAINS?.split(",")
+    .map((domain) => domain.trim())
+    .filter(Boolean);
+
+  return {
+    port,
+    host: vars.EMULATOR_HOST ?? DEFAULT_HOST,
+    ...(vars.EMULATOR_PUBLIC_URL ? { publicUrl: vars.EMULATOR_PUBLIC_URL } : {}),
+    ...(vars.EMULATOR_PHONE_URL ? { phoneUrl: vars.EMULATOR_PHONE_URL } : {}),
+    callbackDomains: callbackDomains?.length ? callbackDomains : [...DEFAULT_CALLBACK_DOMAINS],
+    qrTtlSeconds: vars.EMULATOR_QR_TTL_SECONDS ?? DEFAULT_QR_TTL_SECONDS,
+    longPollMs: vars.EMULATOR_LONGPOLL_MS ?? DEFAULT_LONGPOLL_MS,
+    ...(vars.AUTH_WECHAT_ID && vars.AUTH_WECHAT_SECRET
+      ? { extraApps: [{ appid: vars.AUTH_WECHAT_ID, secret: vars.AUTH_WECHAT_SECRET, name: "Local Website (AUTH_WECHAT_ID)" }] }
+      : {}),
+  };
+}

@@ -1,0 +1,155 @@
+import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { networkInterfaces } from "node:os";
+import {
+  createRegistry,
+  DEFAULT_CALLBACK_DOMAINS,
+  DEFAULT_CODE_TTL_SECONDS,
+  DEFAULT_HOST,
+  DEFAULT_LONGPOLL_MS,
+  DEFAULT_PORT,
+  DEFAULT_QR_TTL_SECONDS,
+} from "./config";
+import type { EmulatorContext } from "./context";
+import { CONTROL_PREFIX, handleControl } from "./control";
+import { send } from "./http";
+import { handleAvatar, handleIndex, handlePhoneList, handlePhonePage } from "./phone";
+import { handleQrconnect, handleQrImage, handleQrLongPoll, handleWxLoginJs } from "./qrconnect";
+import { handleSns, matchSnsRoute } from "./sns";
+import { EmulatorState } from "./state";
+
+export type StartEmulatorOptions = {
+  /** 0 picks a free port. Default 3100. */
+  port?: number;
+  /** Listen address. Default 0.0.0.0 so phones on the LAN reach the phone page. */
+  host?: string;
+  /** Origin used in links, wxLogin.js and headimgurl. Default http://localhost:<port>. */
+  publicUrl?: string;
+  /** Origin encoded in QR codes. Default http://<first LAN IPv4>:<port>, else publicUrl. */
+  phoneUrl?: string;
+  /** Allowed redirect_uri hosts as `host[:port]`. Default ["localhost:3000"]. */
+  callbackDomains?: string[];
+  qrTtlSeconds?: number;
+  codeTtlSeconds?: number;
+  longPollMs?: number;
+  /** Extra website apps registered in the demo Open Platform account. */
+  extraApps?: { appid: string; secret: string; name?: string }[];
+  /** Receives one line per request (method, path without query, status, ms). Off by default. */
+  log?: (line: string) => void;
+};
+
+export type RunningEmulator = {
+  url: string;
+  phoneUrl: string;
+  close(): Promise<void>;
+};
+
+function findLanIpv4(): string | undefined {
+  for (const addresses of Object.values(networkInterfaces())) {
+    const lan = addresses?.find((address) => address.family === "IPv4" && !address.internal);
+    if (lan) return lan.address;
+  }
+  return undefined;
+}
+
+function trimSlash(origin: string): string {
+  return origin.replace(/\/+$/, "");
+}
+
+/**
+ * Starts the WeChat emulator: a stand-in for open.weixin.qq.com and api.weixin.qq.com on one origin,
+ * plus its `/_emulator/` control API. State lives in memory and dies with the server.
+ */
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const state = new EmulatorState(createRegistry(options.extraApps), {
+    qrTtlSeconds: options.qrTtlSeconds ?? DEFAULT_QR_TTL_SECONDS,
+    codeTtlSeconds: options.codeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS,
+    refusal: "state-only",
+    callbackDomains: [...(options.callbackDomains ?? DEFAULT_CALLBACK_DOMAINS)],
+    longPollMs: options.longPollMs ?? DEFAULT_LONGPOLL_MS,
+  });
+  // Filled in once the port is known; handlers only run after listen() resolves.
+  const ctx: EmulatorContext = { state, publicUrl: "", phoneUrl: "" };
+  const log = options.log;
+
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    if (log) {
+      res.once("finish", () => {
+        const path = (req.url ?? "/").split("?")[0];
+        log(`${req.method} ${path} ${res.statusCode} ${Date.now() - started}ms`);
+      });
+    }
+    handleRequest(ctx, req, res).catch((error: unknown) => {
+      log?.(`error on ${req.method} ${(req.url ?? "/").split("?")[0]}: ${error instanceof Error ? error.message : String(error)}`);
+      send(res, 500, "Internal Server Error", { "Content-Type": "text/plain; charset=utf-8" });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? DEFAULT_PORT, options.host ?? DEFAULT_HOST, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  ctx.publicUrl = trimSlash(options.publicUrl ?? `http://localhost:${port}`);
+  const lanIp = findLanIpv4();
+  ctx.phoneUrl = trimSlash(options.phoneUrl ?? (lanIp ? `http://${lanIp}:${port}` : ctx.publicUrl));
+
+  return {
+    url: ctx.publicUrl,
+    phoneUrl: ctx.phoneUrl,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Held long-polls and timeout faults would otherwise keep close() waiting.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const AVATAR_PATH = /^\/avatar\/([^/]+)\/([^/]+)$/;
+const QR_IMAGE_PREFIX = "/connect/qrcode/";
+
+async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://emulator.invalid");
+  const path = url.pathname;
+  const method = req.method ?? "GET";
+
+  if (path.startsWith(CONTROL_PREFIX)) return handleControl(ctx, req, res, url);
+
+  const snsEndpoint = matchSnsRoute(path);
+  if (snsEndpoint) {
+    if (method !== "GET" && method !== "POST") return notAllowed(res, "GET, POST");
+    return handleSns(ctx, snsEndpoint, req, res, url);
+  }
+
+  if (method !== "GET" && method !== "HEAD") return notAllowed(res, "GET");
+  switch (path) {
+    case "/":
+      return handleIndex(ctx, res);
+    case "/phone":
+      return handlePhoneList(ctx, res);
+    case "/connect/qrconnect":
+      return handleQrconnect(ctx, req, res, url);
+    case "/connect/l/qrconnect":
+      return handleQrLongPoll(ctx, res, url);
+    case "/connect/confirm":
+      return handlePhonePage(ctx, res, url);
+    case "/connect/zh_CN/htmledition/js/wxLogin.js":
+      return handleWxLoginJs(ctx, res);
+  }
+  if (path.startsWith(QR_IMAGE_PREFIX)) return handleQrImage(ctx, res, decodeURIComponent(path.slice(QR_IMAGE_PREFIX.length)));
+  const avatar = AVATAR_PATH.exec(path);
+  if (avatar?.[1] && avatar[2]) return handleAvatar(res, decodeURIComponent(avatar[1]), avatar[2]);
+
+  send(res, 404, "Not Found", { "Content-Type": "text/plain; charset=utf-8" });
+}
+
+function notAllowed(res: ServerResponse, allow: string): void {
+  send(res, 405, "Method Not Allowed", { "Content-Type": "text/plain; charset=utf-8", Allow: allow });
+}

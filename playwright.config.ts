@@ -1,0 +1,63 @@
+import { existsSync } from "node:fs";
+import { defineConfig, devices } from "@playwright/test";
+import { APP_PORT, APP_URL, E2E_DATA_DIR, EMULATOR_PORT, EMULATOR_URL } from "./e2e/config";
+
+// Playwright cannot download its browsers on offline machines; Debian's chromium works.
+// Elsewhere leave PLAYWRIGHT_CHROMIUM_EXECUTABLE unset and run `npx playwright install chromium`.
+const executablePath = process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
+
+export default defineConfig({
+  testDir: "e2e",
+  testMatch: "**/*.spec.ts",
+  // One app and one emulator serve every test, and fault injection is global to an endpoint.
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
+  globalSetup: "./e2e/global-setup.ts",
+  use: {
+    baseURL: APP_URL,
+    locale: "zh-CN",
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        launchOptions: {
+          executablePath,
+          args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        },
+      },
+    },
+  ],
+  webServer: [
+    {
+      command: "npx tsx emulator/main.ts",
+      url: `${EMULATOR_URL}/_emulator/health`,
+      env: { EMULATOR_PORT: String(EMULATOR_PORT), EMULATOR_PUBLIC_URL: EMULATOR_URL, EMULATOR_PHONE_URL: EMULATOR_URL, EMULATOR_CALLBACK_DOMAINS: `localhost:${APP_PORT}` },
+      reuseExistingServer: !process.env.CI,
+      timeout: 30_000,
+    },
+    {
+      command: "npx tsx e2e/start-app.ts",
+      url: `${APP_URL}/api/health`,
+      env: {
+        PORT: String(APP_PORT),
+        AUTH_URL: APP_URL,
+        AUTH_SECRET: "e2e-only-secret-0123456789abcdef0123456789",
+        ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1",
+        WECHAT_EMULATOR_URL: EMULATOR_URL,
+        WECHAT_HTTP_TIMEOUT_MS: "2000",
+        PGLITE_DIR: E2E_DATA_DIR,
+      },
+      reuseExistingServer: !process.env.CI,
+      timeout: 240_000,
+      stdout: "pipe",
+    },
+  ],
+});
