@@ -16,8 +16,8 @@ export class Emulator {
   scan(uuid: string, user: string) {
     return this.post<QrSession>(`qr/${uuid}/scan`, { user });
   }
-  confirm(uuid: string, user: string) {
-    return this.post<QrSession>(`qr/${uuid}/confirm`, { user });
+  async confirm(uuid: string | Promise<string>, user: string) {
+    return this.post<QrSession>(`qr/${await uuid}/confirm`, { user });
   }
   cancel(uuid: string) {
     return this.post<QrSession>(`qr/${uuid}/cancel`);

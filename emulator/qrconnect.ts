@@ -99,6 +99,9 @@ export function handleQrconnect(ctx: EmulatorContext, req: IncomingMessage, res:
   sendHtml(res, 200, html);
 }
 
+/** Rendering options of the QR PNG; exported so tests can re-render the expected image byte for byte. */
+export const QR_IMAGE_OPTIONS = { type: "png", width: 430, margin: 1, errorCorrectionLevel: "M" } as const;
+
 /** GET /connect/qrcode/<uuid>: the QR image, encoding the phone page URL. */
 export async function handleQrImage(ctx: EmulatorContext, res: ServerResponse, uuid: string): Promise<void> {
   const session = ctx.state.getQrSession(uuid);
@@ -106,12 +109,7 @@ export async function handleQrImage(ctx: EmulatorContext, res: ServerResponse, u
     send(res, 404, "Not Found", { "Content-Type": "text/plain; charset=utf-8" });
     return;
   }
-  const png = await QRCode.toBuffer(`${ctx.phoneUrl}/connect/confirm?uuid=${encodeURIComponent(uuid)}`, {
-    type: "png",
-    width: 430,
-    margin: 1,
-    errorCorrectionLevel: "M",
-  });
+  const png = await QRCode.toBuffer(`${ctx.phoneUrl}/connect/confirm?uuid=${encodeURIComponent(uuid)}`, QR_IMAGE_OPTIONS);
   send(res, 200, png, { "Content-Type": "image/png" });
 }
 

@@ -10,6 +10,7 @@ import "server-only";
 import { PrismaAdapter } from "@auth/prisma-adapter";
 import NextAuth from "next-auth";
 import { getPrisma } from "@/lib/db/client";
+import { closeLoginStatesOfUser } from "@/lib/db/login-states";
 import { getEnv } from "@/lib/env";
 import { stockWechatProvider } from "@/lib/wechat/stock-provider";
 import { SESSION_MAX_AGE_SECONDS, usesSecureCookies } from "./cookies";
@@ -24,6 +25,12 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
     session: { strategy: "database", maxAge: SESSION_MAX_AGE_SECONDS },
     providers: env.wechat.stockProvider ? [stockWechatProvider()] : [],
     pages: { signIn: "/login", error: "/login/error" },
+    events: {
+      // A signed-out browser must not be signed back in by replaying its old WeChat callback.
+      async signOut(message) {
+        if ("session" in message && message.session?.userId) await closeLoginStatesOfUser(message.session.userId);
+      },
+    },
     callbacks: {
       session({ session, user }) {
         session.user.id = user.id;

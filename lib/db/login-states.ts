@@ -72,3 +72,9 @@ export async function deleteStaleLoginStates(): Promise<number> {
   const { count } = await prisma.wechatLoginState.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - 86_400_000) } } });
   return count;
 }
+
+/** Marks a user's finished logins as closed, so their callbacks can no longer open sessions. */
+export async function closeLoginStatesOfUser(userId: string): Promise<void> {
+  const prisma = await db();
+  await prisma.wechatLoginState.updateMany({ where: { userId, outcome: "success" }, data: { outcome: "signed_out" } });
+}

@@ -28,6 +28,8 @@ export const CALLBACK_PATH = "/api/wechat/callback";
 const STATE_TTL_SECONDS = 30 * 60;
 /** How long a duplicate callback waits for the first one to finish. */
 const IN_FLIGHT_WAIT_MS = 10_000;
+/** A duplicate may open a new session only this soon after the first (a lost answer, a double click). */
+const DUPLICATE_SESSION_WINDOW_MS = 120_000;
 
 export type BeginInput = {
   appKey?: string | null;
@@ -207,7 +209,8 @@ async function resolveDuplicate(id: string, codeHash: string | null, input: Call
   if (!row) return { kind: "error", code: "state_invalid" };
   if (row.outcome === OUTCOME_SUCCESS && row.userId) {
     if (input.currentUserId === row.userId) return { kind: "signed_in", returnTo: row.returnTo };
-    if (codeHash && row.codeHash === codeHash && row.expiresAt.getTime() > Date.now()) {
+    const isRecent = row.consumedAt !== null && Date.now() - row.consumedAt.getTime() < DUPLICATE_SESSION_WINDOW_MS;
+    if (codeHash && row.codeHash === codeHash && isRecent) {
       const session = await createSessionForUser(row.userId, {
         userAgent: input.userAgent,
         ip: input.ip,

@@ -34,6 +34,10 @@ export default async function AccountPage() {
           <div className="muted">{t("account.nickname")}</div>
           <div data-testid="nickname">{user.name ?? "—"}</div>
           <div className="muted" style={{ marginTop: 8 }}>
+            {t("account.userId")}
+          </div>
+          <code data-testid="user-id">{user.id}</code>
+          <div className="muted" style={{ marginTop: 8 }}>
             {t("account.unionid")}
           </div>
           <code data-testid="unionid">{user.unionid ?? t("account.noUnionid")}</code>
@@ -54,7 +58,7 @@ export default async function AccountPage() {
           {identities.map((identity) => (
             <tr key={identity.id} data-testid="identity-row" data-appid={identity.appId}>
               <td>
-                {findWechatAppById(identity.appId)?.key === "web2" ? "Website app 2" : "Website app"} <code>{identity.appId}</code>
+                {t(findWechatAppById(identity.appId)?.key === "web2" ? "account.appWeb2" : "account.appWeb")} <code>{identity.appId}</code>
               </td>
               <td>
                 <code data-testid="openid">{maskOpenid(identity.openid)}</code>

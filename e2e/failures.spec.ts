@@ -1,0 +1,178 @@
+import { expect, test, type Page } from "@playwright/test";
+import { describeLoginError, loginErrorForErrcode, type LoginErrorCode } from "../lib/wechat/error-catalogue";
+import { Emulator, type QrSession } from "./emulator";
+import { AccountPage } from "./pages/account-page";
+import { LoginPage } from "./pages/login-page";
+
+async function expectLoginError(page: Page, code: LoginErrorCode): Promise<void> {
+  const box = page.getByTestId("login-error");
+  await expect(box).toBeVisible();
+  await expect(box).toHaveAttribute("data-reason", code);
+  await expect(page.getByTestId("error-message")).toHaveText(describeLoginError(code).zh);
+  // The page never leaks internals.
+  await expect(page.locator("body")).not.toContainText(/stack|Error:|at \w+ \(/);
+}
+
+/** Confirms on the phone while stopping the browser's own callback navigation, and returns the session. */
+async function holdCallback(page: Page, confirm: () => Promise<QrSession>): Promise<QrSession> {
+  const pattern = "**/api/wechat/callback?**";
+  await page.route(pattern, (route) => route.abort());
+  const held = page.waitForEvent("requestfailed", (req) => req.url().includes("/api/wechat/callback?"));
+  const session = await confirm();
+  await held;
+  await page.unroute(pattern);
+  return session;
+}
+
+test.describe("sign-in failures", () => {
+  test.afterEach(async ({ request }) => {
+    await new Emulator(request).reset();
+  });
+
+  test("cancel on the phone shows 'login cancelled, scan again'", async ({ page, request }) => {
+    const login = new LoginPage(page);
+    await login.goto();
+    await new Emulator(request).cancel(await login.qrUuid());
+    await expectLoginError(page, "cancelled");
+    await expect(page.getByTestId("error-next")).toHaveText("重新扫码");
+    await page.getByTestId("error-next").click();
+    await expect(page).toHaveURL(/\/login/);
+    await expect(login.qrFrame.locator("#wx-qr")).toBeVisible();
+  });
+
+  test("an expired QR turns into a refresh button; the refreshed QR signs in", async ({ page, request }) => {
+    const emulator = new Emulator(request);
+    await page.clock.install();
+    const login = new LoginPage(page);
+    await login.goto();
+    const firstUuid = await login.qrUuid();
+    await expect(page.getByTestId("qr-countdown")).toContainText("二维码有效期还剩");
+    await emulator.expire(firstUuid);
+    await expect(login.qrFrame.locator("#wx-status")).toContainText("二维码已失效");
+    await page.clock.fastForward("05:01");
+    await expect(page.getByTestId("qr-expired")).toContainText("二维码已过期");
+    const firstState = await login.iframeState();
+    await page.getByTestId("qr-refresh").click();
+    await expect(page.getByTestId("qr-expired")).toBeHidden();
+    const secondUuid = await login.qrUuid();
+    expect(secondUuid).not.toBe(firstUuid);
+    expect(await login.iframeState()).not.toBe(firstState);
+    await emulator.confirm(secondUuid, "lin");
+    await new AccountPage(page).expectSignedInAs("林晓");
+  });
+
+  test("a duplicate callback with an already-used code lands signed in, never on 40163", async ({ page, request }) => {
+    const login = new LoginPage(page);
+    await login.goto();
+    const callback = page.waitForRequest((req) => req.url().includes("/api/wechat/callback?code="));
+    await new Emulator(request).confirm(await login.qrUuid(), "zhang");
+    const callbackUrl = (await callback).url();
+    await new AccountPage(page).expectSignedInAs("张伟");
+    await page.goto(callbackUrl);
+    await new AccountPage(page).expectSignedInAs("张伟");
+    await expect(page.getByTestId("session-row")).toHaveCount(1);
+  });
+
+  test("an old callback replayed after sign-out does not sign the browser back in", async ({ page, request }) => {
+    const login = new LoginPage(page);
+    await login.goto();
+    const callback = page.waitForRequest((req) => req.url().includes("/api/wechat/callback?code="));
+    await new Emulator(request).confirm(await login.qrUuid(), "zhang");
+    const callbackUrl = (await callback).url();
+    const account = new AccountPage(page);
+    await account.expectSignedInAs("张伟");
+    await account.signOut();
+    await page.goto(callbackUrl);
+    await expectLoginError(page, "state_used");
+    await page.goto("/account");
+    await expect(page).toHaveURL(/\/login/);
+  });
+
+  test("a forged state is refused before the code is spent", async ({ page, request }) => {
+    const login = new LoginPage(page);
+    await login.goto();
+    const session = await holdCallback(page, () => new Emulator(request).confirm(login.qrUuid(), "lin"));
+    await page.goto(`/api/wechat/callback?code=${session.code}&state=forgedStateValue0123456789abcdef`);
+    await expectLoginError(page, "state_invalid");
+    // The code was not spent: the genuine callback still signs in.
+    await page.goto(session.redirect!);
+    await new AccountPage(page).expectSignedInAs("林晓");
+  });
+
+  test("a missing state is refused", async ({ page }) => {
+    await page.goto("/api/wechat/callback?code=001HKCFa1UWlqz0ZsPHa1zrEwD2HKCF3");
+    await expectLoginError(page, "state_missing");
+  });
+
+  test("a malformed callback query gets a clear page, not a crash", async ({ page }) => {
+    await page.goto("/api/wechat/callback?code=%3Cscript%3E&state=%00%00");
+    await expectLoginError(page, "state_invalid");
+  });
+
+  test("a callback replayed from another browser is refused; the original browser still signs in", async ({ page, browser, request }) => {
+    const login = new LoginPage(page);
+    await login.goto();
+    // Hold the victim's own navigation so the attacker's replay comes first.
+    const session = await holdCallback(page, () => new Emulator(request).confirm(login.qrUuid(), "lin"));
+    const attacker = await browser.newContext();
+    const attackerPage = await attacker.newPage();
+    await attackerPage.goto(session.redirect!);
+    await expectLoginError(attackerPage, "state_wrong_browser");
+    await attackerPage.goto("/account");
+    await expect(attackerPage).toHaveURL(/\/login/);
+    await attacker.close();
+    await page.goto(session.redirect!);
+    await new AccountPage(page).expectSignedInAs("林晓");
+  });
+
+  test("WeChat not answering in time shows a timeout page", async ({ page, request }) => {
+    const emulator = new Emulator(request);
+    await emulator.fault({ endpoint: "sns/oauth2/access_token", timeout: true });
+    const login = new LoginPage(page);
+    await login.goto();
+    await emulator.confirm(await login.qrUuid(), "lin");
+    await expectLoginError(page, "timeout");
+    await expect(page.getByTestId("error-next")).toHaveText("稍后重试");
+  });
+
+  test("a 5xx and an unreadable reply from WeChat get their own pages", async ({ page, request }) => {
+    const emulator = new Emulator(request);
+    const login = new LoginPage(page);
+    await emulator.fault({ endpoint: "sns/oauth2/access_token", status: 502 });
+    await login.goto();
+    await emulator.confirm(await login.qrUuid(), "lin");
+    await expectLoginError(page, "upstream_unavailable");
+    await emulator.fault({ endpoint: "sns/userinfo", malformed: true });
+    await login.goto();
+    await emulator.confirm(await login.qrUuid(), "lin");
+    await expectLoginError(page, "malformed_response");
+  });
+
+  // Every errcode the token call can return (WECHAT-PROTOCOL.md §A5), then the userinfo ones.
+  const tokenErrcodes = [-1, 40001, 40002, 40003, 40013, 40014, 40029, 40030, 40125, 40163, 40164, 41001, 41002, 41003, 41004, 41008, 41009, 42001, 42002, 42003, 42007, 45009, 45011, 48001, 50001, 50002, 61234];
+  const userinfoErrcodes = [40001, 40003, 40014, 41001, 41009, 42001, 48001, 50001, 50002];
+
+  test("each injected errcode shows its own message and next step", async ({ page, request }) => {
+    const emulator = new Emulator(request);
+    const login = new LoginPage(page);
+    const cases = [
+      ...tokenErrcodes.map((errcode) => ({ endpoint: "sns/oauth2/access_token", errcode })),
+      ...userinfoErrcodes.map((errcode) => ({ endpoint: "sns/userinfo", errcode })),
+    ];
+    for (const { endpoint, errcode } of cases) {
+      await test.step(`${endpoint} → ${errcode}`, async () => {
+        await emulator.fault({ endpoint, errcode });
+        await login.goto();
+        await emulator.confirm(await login.qrUuid(), "chen");
+        await expectLoginError(page, loginErrorForErrcode(errcode));
+        await expect(page.getByTestId("error-next")).toHaveAttribute("data-next", describeLoginError(loginErrorForErrcode(errcode)).next);
+      });
+    }
+    await test.step("the same user then signs in fine", async () => {
+      await login.goto();
+      await emulator.confirm(await login.qrUuid(), "chen");
+      await new AccountPage(page).expectSignedInAs("Chen Jie");
+      await expect(page.getByTestId("identity-row")).toHaveCount(1);
+    });
+  });
+});
