@@ -21,7 +21,7 @@ const envSchema = z.object({
  * Reads the emulator's settings from environment variables (see emulator/README.md). Throws with a readable
  * message on invalid values; never includes AUTH_WECHAT_SECRET in it.
  */
-export function readEmulatorOptionsFromEnv(env: NodeJS.ProcessEnv): StartEmulatorOptions {
+export function readEmulatorOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): StartEmulatorOptions {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
