@@ -142,6 +142,8 @@ async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: Se
       return handlePhonePage(ctx, res, url);
     case "/connect/zh_CN/htmledition/js/wxLogin.js":
       return handleWxLoginJs(ctx, res);
+    case "/favicon.ico":
+      return send(res, 204, "", {});
   }
   if (path.startsWith(QR_IMAGE_PREFIX)) return handleQrImage(ctx, res, decodeURIComponent(path.slice(QR_IMAGE_PREFIX.length)));
   const avatar = AVATAR_PATH.exec(path);

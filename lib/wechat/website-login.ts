@@ -207,8 +207,9 @@ async function resolveDuplicate(id: string, codeHash: string | null, input: Call
     row = await findLoginState(id);
   }
   if (!row) return { kind: "error", code: "state_invalid" };
+  // Signed in already (as this user or, oddly, another): send on, never switch accounts here.
+  if (input.currentUserId) return { kind: "signed_in", returnTo: row.returnTo };
   if (row.outcome === OUTCOME_SUCCESS && row.userId) {
-    if (input.currentUserId === row.userId) return { kind: "signed_in", returnTo: row.returnTo };
     const isRecent = row.consumedAt !== null && Date.now() - row.consumedAt.getTime() < DUPLICATE_SESSION_WINDOW_MS;
     if (codeHash && row.codeHash === codeHash && isRecent) {
       const session = await createSessionForUser(row.userId, {
@@ -220,7 +221,6 @@ async function resolveDuplicate(id: string, codeHash: string | null, input: Call
       return { kind: "signed_in", returnTo: row.returnTo, session: { token: session.sessionToken, expires: session.expires } };
     }
   }
-  if (input.currentUserId) return { kind: "signed_in", returnTo: row.returnTo };
   const failed = row.outcome?.startsWith("error:") ? row.outcome.slice("error:".length) : undefined;
   return { kind: "error", code: failed && failed !== "40163" && isLoginErrorCode(failed) ? failed : "state_used", returnTo: row.returnTo };
 }

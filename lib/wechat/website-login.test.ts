@@ -1,0 +1,135 @@
+/**
+ * The website login flow against the emulator over real HTTP, on the embedded database and,
+ * with TEST_DATABASE_URL, on PostgreSQL.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { openidFor, unionidFor, WEB_APP, WEB2_APP } from "@/emulator/config";
+import { startEmulator, type RunningEmulator } from "@/emulator/server";
+import { randomToken } from "@/lib/crypto";
+import { db } from "@/lib/db/client";
+import { reloadEnv } from "@/lib/env";
+import { testDatabases } from "@/lib/test/databases";
+import { beginWebsiteLogin, completeWebsiteLogin, type CallbackInput } from "./website-login";
+
+const ORIGIN = "http://localhost:3999";
+let emulator: RunningEmulator;
+
+async function control<T>(path: string, body: unknown = {}): Promise<T> {
+  const response = await fetch(`${emulator.url}/_emulator/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Starts a login in one "browser" and has the phone confirm it; returns the callback's inputs. */
+async function scanAndConfirm(user: string, options: { appKey?: "web" | "web2"; binding?: string } = {}) {
+  const binding = options.binding ?? randomToken(32);
+  const begin = await beginWebsiteLogin({ appKey: options.appKey ?? "web", mode: "redirect", binding, origin: ORIGIN });
+  const page = await (await fetch(begin.qrconnectUrl)).text();
+  const uuid = /data-uuid="([^"]+)"/.exec(page)?.[1];
+  expect(uuid).toBeTruthy();
+  const session = await control<{ code: string; redirect: string }>(`qr/${uuid}/confirm`, { user });
+  const redirect = new URL(session.redirect);
+  expect(`${redirect.origin}${redirect.pathname}`).toBe(begin.redirectUri);
+  expect(redirect.searchParams.get("state")).toBe(begin.state);
+  const input: CallbackInput = { code: session.code, state: begin.state, binding, currentUserId: undefined, userAgent: "vitest", ip: "127.0.0.1" };
+  return { begin, input };
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, host: "127.0.0.1", callbackDomains: ["localhost:3999"] });
+  vi.stubEnv("WECHAT_EMULATOR_URL", emulator.url);
+  vi.stubEnv("WECHAT_HTTP_TIMEOUT_MS", "1000");
+  reloadEnv();
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  reloadEnv();
+  await emulator.close();
+});
+
+describe.each(testDatabases())("website login on $name", (database) => {
+  beforeAll(() => database.setUp());
+  afterAll(() => database.tearDown());
+  afterEach(() => control("reset"));
+
+  it("signs a confirmed user in with an Auth.js session and the WeChat identity", async () => {
+    const { input } = await scanAndConfirm("lin");
+    const outcome = await completeWebsiteLogin(input);
+    expect(outcome).toMatchObject({ kind: "signed_in", returnTo: "/account" });
+    if (outcome.kind !== "signed_in") return;
+    const prisma = await db();
+    const session = await prisma.session.findUniqueOrThrow({ where: { sessionToken: outcome.session!.token }, include: { user: { include: { wechatIdentities: true } } } });
+    expect(session.user.name).toBe("林晓");
+    expect(session.user.unionid).toBe(unionidFor("demo", "lin"));
+    expect(session.user.wechatIdentities.map((row) => [row.appId, row.openid])).toEqual([[WEB_APP.appid, openidFor(WEB_APP.appid, "lin")]]);
+  });
+
+  it("refuses a state from another browser without spending it", async () => {
+    const { input } = await scanAndConfirm("zhang");
+    const prisma = await db();
+    const sessionsBefore = await prisma.session.count();
+    expect(await completeWebsiteLogin({ ...input, binding: randomToken(32) })).toEqual({ kind: "error", code: "state_wrong_browser" });
+    expect(await completeWebsiteLogin({ ...input, binding: undefined })).toEqual({ kind: "error", code: "state_wrong_browser" });
+    expect(await prisma.session.count()).toBe(sessionsBefore);
+    expect(await completeWebsiteLogin(input)).toMatchObject({ kind: "signed_in" });
+  });
+
+  it("spends a code once when two callbacks race, and signs both in", async () => {
+    const { input } = await scanAndConfirm("zhang");
+    const outcomes = await Promise.all([completeWebsiteLogin(input), completeWebsiteLogin(input)]);
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(["signed_in", "signed_in"]);
+    // The emulator saw one exchange: a second one would have been 40163 and an error outcome.
+    const prisma = await db();
+    const userIds = await Promise.all(
+      outcomes.map(async (outcome) => (outcome.kind === "signed_in" && outcome.session ? (await prisma.session.findUniqueOrThrow({ where: { sessionToken: outcome.session.token } })).userId : undefined)),
+    );
+    expect(userIds[0]).toBeDefined();
+    expect(userIds[1]).toBe(userIds[0]);
+  });
+
+  it("keeps the identity of an errcode and writes nothing on failure", async () => {
+    const prisma = await db();
+    const before = { users: await prisma.user.count(), identities: await prisma.wechatIdentity.count(), sessions: await prisma.session.count() };
+    await control("faults", { endpoint: "sns/userinfo", errcode: 48001 });
+    const { input } = await scanAndConfirm("li", { appKey: "web2" });
+    expect(await completeWebsiteLogin(input)).toEqual({ kind: "error", code: "48001", returnTo: "/account" });
+    expect({ users: await prisma.user.count(), identities: await prisma.wechatIdentity.count(), sessions: await prisma.session.count() }).toEqual(before);
+    // A repeat of the failed callback reports the same failure, not a generic one.
+    expect(await completeWebsiteLogin(input)).toMatchObject({ kind: "error", code: "48001" });
+  });
+
+  it("reports a WeChat timeout as such", async () => {
+    await control("faults", { endpoint: "sns/oauth2/access_token", timeout: true });
+    const { input } = await scanAndConfirm("lin");
+    expect(await completeWebsiteLogin(input)).toMatchObject({ kind: "error", code: "timeout" });
+  });
+
+  it("treats a refusal (state only, no code) as a cancel", async () => {
+    const binding = randomToken(32);
+    const begin = await beginWebsiteLogin({ mode: "embedded", binding, origin: ORIGIN });
+    expect(await completeWebsiteLogin({ code: undefined, state: begin.state, binding, currentUserId: undefined, userAgent: null, ip: null })).toMatchObject({ kind: "error", code: "cancelled" });
+  });
+
+  it("does not let a used code sign in a browser that is already signed in as someone else", async () => {
+    const first = await scanAndConfirm("lin");
+    const signedIn = await completeWebsiteLogin(first.input);
+    expect(signedIn.kind).toBe("signed_in");
+    const prisma = await db();
+    const other = await prisma.user.create({ data: { name: "someone else" } });
+    const outcome = await completeWebsiteLogin({ ...first.input, currentUserId: other.id });
+    // Already signed in: sent on, but no session is opened for the code's owner in this browser.
+    expect(outcome).toEqual({ kind: "signed_in", returnTo: "/account" });
+  });
+
+  it("builds WeChat's URLs as documented", async () => {
+    const begin = await beginWebsiteLogin({ appKey: "web2", mode: "embedded", origin: ORIGIN, lang: "en", selfRedirect: true });
+    const url = new URL(begin.qrconnectUrl);
+    expect([...url.searchParams.keys()]).toEqual(["appid", "redirect_uri", "response_type", "scope", "state", "lang"]);
+    expect(url.searchParams.get("appid")).toBe(WEB2_APP.appid);
+    expect(url.hash).toBe("#wechat_redirect");
+    expect(begin.state).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(begin.wxLogin).toEqual({ appid: WEB2_APP.appid, scope: "snsapi_login", redirect_uri: encodeURIComponent(`${ORIGIN}/api/wechat/callback`), state: begin.state, self_redirect: true, lang: "en" });
+    expect(begin.newBinding).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
