@@ -4,7 +4,9 @@ import { renderDocument, WECHAT_GREEN } from "./layout";
 const CSS = `
 body{background:#f2f2f2}
 .wrap{max-width:760px;margin:0 auto;padding:28px 20px 48px}
-h1{font-size:22px;margin:0 0 4px}
+h1{font-size:22px;margin:0 0 4px;display:flex;align-items:center;gap:10px}
+.panel p{font-size:14px}
+tr:last-child td{border-bottom:0}
 .sub{color:#7f7f7f;margin:0 0 22px;font-size:14px}
 .panel{background:#fff;border-radius:10px;padding:6px 18px;margin-bottom:18px}
 .panel h2{font-size:15px;margin:14px 0 6px}

@@ -44,7 +44,7 @@ export type QrconnectPageOptions = {
 
 const CSS = `
 body{background:#f2f2f2;min-height:100vh;display:flex;align-items:center;justify-content:center}
-.impowerBox{text-align:center;background:#fff;border-radius:12px;box-shadow:0 8px 32px rgba(0,0,0,.08);padding:36px 44px 28px;width:380px}
+.impowerBox{text-align:center;background:#fff;border-radius:12px;box-shadow:0 8px 32px rgba(0,0,0,.08);padding:36px 40px 26px;width:420px}
 .impowerBox .title{font-size:22px;font-weight:600;margin:0 0 22px;letter-spacing:.5px}
 .impowerBox .qrcode{display:block;width:260px;height:260px;margin:0 auto;border:1px solid #e6e6e6;border-radius:6px;transition:opacity .2s}
 .wrp_code{position:relative;display:inline-block}
