@@ -36,6 +36,7 @@ export async function callSns<T = Record<string, unknown>>(
   return { status: response.status, headers: response.headers, body: JSON.parse(await response.text()) as T };
 }
 
+/** A qrconnect URL on the emulator with the given query. */
 export function buildQrconnectUrl(baseUrl: string, params: Record<string, string>): string {
   return `${baseUrl}/connect/qrconnect?${new URLSearchParams(params)}`;
 }

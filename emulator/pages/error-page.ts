@@ -14,7 +14,7 @@ body{background:#fff;min-height:100vh;display:flex;align-items:flex-start;justif
  * WeChat answers a bad qrconnect request with an HTML error page (no redirect) whose only text is the
  * message; that text is the contract, so it is rendered verbatim and never translated.
  */
-export function renderErrorPage(options: { lang: Lang; message: string; status?: number }): string {
+export function renderErrorPage(options: { lang: Lang; message: string }): string {
   const title = options.lang === "en" ? "WeChat Login" : "微信登录";
   const body = `
 <div class="weui-msg">

@@ -1,0 +1,43 @@
+/**
+ * Takes the README's screenshots from a running `npm run dev` (app on :3000, emulator on :3100):
+ *   npx tsx scripts/screenshots.ts
+ */
+import { chromium } from "@playwright/test";
+
+const APP = process.env.APP_URL ?? "http://localhost:3000";
+const EMULATOR = process.env.EMULATOR_URL ?? "http://localhost:3100";
+const OUT = "docs/screenshots";
+
+const browser = await chromium.launch({
+  executablePath: process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+});
+const context = await browser.newContext({ viewport: { width: 1100, height: 820 }, locale: "zh-CN" });
+const page = await context.newPage();
+
+await page.goto(`${APP}/login`);
+const frame = page.frameLocator("#wx-qr-container iframe");
+await frame.locator("#wx-qr").waitFor();
+await page.waitForTimeout(500);
+await page.screenshot({ path: `${OUT}/login-zh.png` });
+
+await page.getByTestId("lang-switch").click();
+await page.waitForFunction(() => document.documentElement.lang === "en");
+await frame.locator("#wx-qr").waitFor();
+await page.waitForTimeout(500);
+await page.screenshot({ path: `${OUT}/login-en.png` });
+await page.getByTestId("lang-switch").click();
+await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+
+const uuid = await frame.locator("#wx-qr").getAttribute("data-uuid");
+const phone = await browser.newPage({ viewport: { width: 390, height: 760 }, isMobile: true, locale: "zh-CN" });
+await phone.goto(`${EMULATOR}/connect/confirm?uuid=${uuid}`);
+await phone.locator("#phone-user").selectOption("lin");
+await phone.screenshot({ path: `${OUT}/emulator-phone.png` });
+await phone.locator("#phone-confirm").click();
+
+await page.waitForURL(/\/account/);
+await page.waitForTimeout(300);
+await page.screenshot({ path: `${OUT}/account.png`, fullPage: true });
+await browser.close();
+console.log(`Screenshots written to ${OUT}/`);
