@@ -12,6 +12,14 @@ export const DEMO_WECHAT_APPS = {
   web2: { appId: "wx8e0b5c61d2a3f471", secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1c3" },
 } as const;
 
+/** The emulator's demo Official Account (服务号) with its message-push settings. */
+export const DEMO_OFFICIAL_ACCOUNT = {
+  appId: "wx8e0b5c61d2a3f4a0",
+  secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1d0",
+  token: "demoPushToken2026",
+  encodingAesKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+} as const;
+
 const REAL_OPEN_BASE_URL = "https://open.weixin.qq.com";
 const REAL_API_BASE_URL = "https://api.weixin.qq.com";
 const REAL_WXLOGIN_JS_URL = "https://res.wx.qq.com/connect/zh_CN/htmledition/js/wxLogin.js";
@@ -34,6 +42,13 @@ const rawEnvSchema = z.object({
   AUTH_WECHAT_SECRET: optionalString,
   AUTH_WECHAT_ALT_ID: optionalString.pipe(z.string().regex(/^wx[0-9a-f]{16}$/).optional()),
   AUTH_WECHAT_ALT_SECRET: optionalString,
+  WECHAT_OA_ID: optionalString.pipe(z.string().regex(/^wx[0-9a-f]{16}$/, "WECHAT_OA_ID looks like wx + 16 hex digits").optional()),
+  WECHAT_OA_SECRET: optionalString,
+  WECHAT_OA_TOKEN: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{3,32}$/, "WECHAT_OA_TOKEN is 3-32 letters or digits").optional()),
+  WECHAT_OA_AES_KEY: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{43}$/, "WECHAT_OA_AES_KEY is 43 letters or digits").optional()),
+  WECHAT_LOGIN_QR: z.enum(["website", "official_account"]).optional(),
+  WECHAT_TICKET_TTL_SECONDS: z.coerce.number().int().min(60).max(1800).default(300),
+  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, "REDIS_URL must be a redis:// URL").optional()),
   WECHAT_OPEN_BASE_URL: optionalUrl,
   WECHAT_API_BASE_URL: optionalUrl,
   WECHAT_WXLOGIN_JS_URL: optionalUrl,
@@ -55,6 +70,14 @@ export type WechatAppConfig = {
   secret: string;
 };
 
+export type OfficialAccountConfig = {
+  appId: string;
+  secret: string;
+  /** Token and EncodingAESKey of the message push (服务器配置). */
+  token: string;
+  encodingAesKey: string | undefined;
+};
+
 export type Env = {
   nodeEnv: "development" | "production" | "test";
   authSecret: string;
@@ -69,7 +92,13 @@ export type Env = {
     qrTtlSeconds: number;
     httpTimeoutMs: number;
     stockProvider: boolean;
+    /** The Official Account for follow-to-login and in-WeChat sign-in, if any. */
+    officialAccount: OfficialAccountConfig | undefined;
+    /** Which QR /login shows: WeChat's website-app QR, or our own through the Official Account. */
+    loginQr: "website" | "official_account";
+    ticketTtlSeconds: number;
   };
+  redisUrl: string | undefined;
   databaseUrl: string | undefined;
   pgliteDir: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -99,7 +128,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (raw.AUTH_WECHAT_ID && !raw.AUTH_WECHAT_SECRET) throw new EnvError("AUTH_WECHAT_SECRET is required with AUTH_WECHAT_ID");
   if (raw.AUTH_WECHAT_ALT_ID && !raw.AUTH_WECHAT_ALT_SECRET) throw new EnvError("AUTH_WECHAT_ALT_SECRET is required with AUTH_WECHAT_ALT_ID");
 
-  const hasRealCredentials = Boolean(raw.AUTH_WECHAT_ID);
+  if (raw.WECHAT_OA_ID && (!raw.WECHAT_OA_SECRET || !raw.WECHAT_OA_TOKEN)) throw new EnvError("WECHAT_OA_SECRET and WECHAT_OA_TOKEN are required with WECHAT_OA_ID");
+
+  const hasRealCredentials = Boolean(raw.AUTH_WECHAT_ID || raw.WECHAT_OA_ID);
   const emulatorUrl = raw.WECHAT_EMULATOR_URL ?? DEFAULT_EMULATOR_URL;
   const openBaseUrl = trimSlash(raw.WECHAT_OPEN_BASE_URL ?? (hasRealCredentials ? REAL_OPEN_BASE_URL : emulatorUrl));
   const apiBaseUrl = trimSlash(raw.WECHAT_API_BASE_URL ?? (hasRealCredentials ? REAL_API_BASE_URL : emulatorUrl));
@@ -108,11 +139,25 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     (openBaseUrl === REAL_OPEN_BASE_URL ? REAL_WXLOGIN_JS_URL : `${openBaseUrl}/connect/zh_CN/htmledition/js/wxLogin.js`);
 
   const apps: WechatAppConfig[] = hasRealCredentials
-    ? [{ key: "web", appId: raw.AUTH_WECHAT_ID!, secret: raw.AUTH_WECHAT_SECRET! }]
+    ? raw.AUTH_WECHAT_ID
+      ? [{ key: "web", appId: raw.AUTH_WECHAT_ID, secret: raw.AUTH_WECHAT_SECRET! }]
+      : []
     : [{ key: "web", ...DEMO_WECHAT_APPS.web }, { key: "web2", ...DEMO_WECHAT_APPS.web2 }];
   if (raw.AUTH_WECHAT_ALT_ID) apps.splice(1, 1, { key: "web2", appId: raw.AUTH_WECHAT_ALT_ID, secret: raw.AUTH_WECHAT_ALT_SECRET! });
 
-  const isDemo = apps.some((app) => app.secret === DEMO_WECHAT_APPS.web.secret || app.secret === DEMO_WECHAT_APPS.web2.secret);
+  const officialAccount: OfficialAccountConfig | undefined = raw.WECHAT_OA_ID
+    ? { appId: raw.WECHAT_OA_ID, secret: raw.WECHAT_OA_SECRET!, token: raw.WECHAT_OA_TOKEN!, encodingAesKey: raw.WECHAT_OA_AES_KEY }
+    : hasRealCredentials
+      ? undefined
+      : { ...DEMO_OFFICIAL_ACCOUNT };
+  if (apps.length === 0 && !officialAccount) throw new EnvError("Configure a website app (AUTH_WECHAT_ID) or an Official Account (WECHAT_OA_ID)");
+  // Our own QR is the fallback when there is no website app.
+  const loginQr = raw.WECHAT_LOGIN_QR ?? (apps.length === 0 ? "official_account" : "website");
+  if (loginQr === "official_account" && !officialAccount) throw new EnvError("WECHAT_LOGIN_QR=official_account needs WECHAT_OA_ID");
+  if (loginQr === "website" && apps.length === 0) throw new EnvError("WECHAT_LOGIN_QR=website needs AUTH_WECHAT_ID");
+
+  const demoSecrets: string[] = [DEMO_WECHAT_APPS.web.secret, DEMO_WECHAT_APPS.web2.secret, DEMO_OFFICIAL_ACCOUNT.secret];
+  const isDemo = [...apps.map((app) => app.secret), officialAccount?.secret].some((secret) => secret !== undefined && demoSecrets.includes(secret));
   const usesEmulator = isDemo || !openBaseUrl.startsWith("https://") || isLoopback(openBaseUrl) || isLoopback(apiBaseUrl);
   if (isProduction && usesEmulator && !raw.ALLOW_WECHAT_EMULATOR_IN_PRODUCTION) {
     throw new EnvError(
@@ -135,7 +180,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       qrTtlSeconds: raw.WECHAT_QR_TTL_SECONDS,
       httpTimeoutMs: raw.WECHAT_HTTP_TIMEOUT_MS,
       stockProvider: raw.WECHAT_STOCK_PROVIDER,
+      officialAccount,
+      loginQr,
+      ticketTtlSeconds: raw.WECHAT_TICKET_TTL_SECONDS,
     },
+    redisUrl: raw.REDIS_URL,
     databaseUrl: raw.DATABASE_URL,
     pgliteDir: raw.PGLITE_DIR,
     logLevel: raw.LOG_LEVEL,

@@ -9,7 +9,7 @@ const WEB2 = "wx8e0b5c61d2a3f471";
 const meta = { userAgent: "vitest", ip: "127.0.0.1", method: "wechat:website", maxAgeSeconds: 3600 };
 
 function identity(appId: string, openid: string, unionid?: string): WechatSignIn {
-  return { appId, openid, unionid, nickname: `n-${openid}`, avatarUrl: "", accessToken: `at-${openid}`, refreshToken: `rt-${openid}`, expiresIn: 7200, scope: "snsapi_login" };
+  return { appId, openid, unionid, nickname: `n-${openid}`, avatarUrl: "", tokens: { accessToken: `at-${openid}`, refreshToken: `rt-${openid}`, expiresIn: 7200, scope: "snsapi_login" } };
 }
 
 describe.each(testDatabases())("WeChat users on $name", (database) => {
@@ -59,6 +59,22 @@ describe.each(testDatabases())("WeChat users on $name", (database) => {
     expect(after.userId).toBe(before.userId);
     const later = await signInWithWechat(identity(WEB2, "oLate20000000000000000000001", "oUnionLate000000000000000001"), meta);
     expect(later.userId).toBe(before.userId);
+  });
+
+  it("merges an identity into the unionid's user when its unionid shows up later", async () => {
+    const OA = "wx8e0b5c61d2a3f4a0";
+    // First seen through the Official Account's silent scope: openid only, its own user.
+    const viaOa = await signInWithWechat(identity(OA, "oOaMerge000000000000000000001"), meta);
+    const viaWeb = await signInWithWechat(identity(WEB, "oWebMerge00000000000000000001", "oUnionMerge00000000000000001"), meta);
+    expect(viaOa.userId).not.toBe(viaWeb.userId);
+    const again = await signInWithWechat(identity(OA, "oOaMerge000000000000000000001", "oUnionMerge00000000000000001"), meta);
+    expect(again.userId).toBe(viaWeb.userId);
+    const prisma = await db();
+    expect(await prisma.user.findUnique({ where: { id: viaOa.userId } })).toBeNull();
+    const identities = await prisma.wechatIdentity.findMany({ where: { userId: viaWeb.userId } });
+    expect(identities.map((row) => row.appId).sort()).toEqual([OA, WEB].sort());
+    // The merged-away user's session moved too, so that browser stays signed in as the same person.
+    expect(await prisma.session.count({ where: { userId: viaWeb.userId } })).toBe(3);
   });
 
   it("stores WeChat tokens sealed, never in the clear", async () => {

@@ -17,10 +17,8 @@ export type WechatSignIn = {
   unionid?: string | undefined;
   nickname?: string | undefined;
   avatarUrl?: string | undefined;
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  scope: string;
+  /** The user's OAuth tokens; absent for follow-to-login, where WeChat issues none. */
+  tokens?: { accessToken: string; refreshToken: string; expiresIn: number; scope: string } | undefined;
 };
 
 export type SessionMeta = { userAgent: string | null; ip: string | null; method: string; maxAgeSeconds: number };
@@ -31,13 +29,18 @@ type Tx = Prisma.TransactionClient;
 
 async function upsertIdentity(tx: Tx, input: WechatSignIn): Promise<{ userId: string; createdUser: boolean }> {
   const now = new Date();
+  const tokens = input.tokens;
   const profile = {
-    nickname: input.nickname || null,
-    avatarUrl: input.avatarUrl || null,
-    accessTokenEnc: sealSecret(input.accessToken),
-    refreshTokenEnc: sealSecret(input.refreshToken),
-    tokenExpiresAt: new Date(now.getTime() + input.expiresIn * 1000),
-    scope: input.scope,
+    ...(input.nickname ? { nickname: input.nickname } : {}),
+    ...(input.avatarUrl ? { avatarUrl: input.avatarUrl } : {}),
+    ...(tokens
+      ? {
+          accessTokenEnc: sealSecret(tokens.accessToken),
+          refreshTokenEnc: sealSecret(tokens.refreshToken),
+          tokenExpiresAt: new Date(now.getTime() + tokens.expiresIn * 1000),
+          scope: tokens.scope,
+        }
+      : {}),
     lastSeenAt: now,
   };
   const userProfile = { ...(input.nickname ? { name: input.nickname } : {}), ...(input.avatarUrl ? { image: input.avatarUrl } : {}) };
@@ -46,13 +49,20 @@ async function upsertIdentity(tx: Tx, input: WechatSignIn): Promise<{ userId: st
   if (identity) {
     const learnedUnionid = input.unionid && !identity.unionid ? input.unionid : undefined;
     await tx.wechatIdentity.update({ where: { id: identity.id }, data: { ...profile, ...(learnedUnionid ? { unionid: learnedUnionid } : {}) } });
-    let userUnionid: { unionid: string } | Record<string, never> = {};
     if (learnedUnionid) {
       const holder = await tx.user.findUnique({ where: { unionid: learnedUnionid }, select: { id: true } });
-      if (!holder) userUnionid = { unionid: learnedUnionid };
-      else if (holder.id !== identity.userId) logger.warn("wechat.identity.unionid_held_by_other_user", { userId: identity.userId, otherUserId: holder.id });
+      if (holder && holder.id !== identity.userId) {
+        // WeChat itself says this openid and the holder's identities are one person: one account.
+        await mergeUsers(tx, identity.userId, holder.id);
+        await tx.user.update({ where: { id: holder.id }, data: userProfile });
+        return { userId: holder.id, createdUser: false };
+      }
+      if (!holder) {
+        const owner = await tx.user.findUniqueOrThrow({ where: { id: identity.userId }, select: { unionid: true } });
+        if (owner.unionid === null) Object.assign(userProfile, { unionid: learnedUnionid });
+      }
     }
-    await tx.user.update({ where: { id: identity.userId }, data: { ...userProfile, ...userUnionid } });
+    await tx.user.update({ where: { id: identity.userId }, data: userProfile });
     return { userId: identity.userId, createdUser: false };
   }
 
@@ -78,6 +88,31 @@ async function upsertIdentity(tx: Tx, input: WechatSignIn): Promise<{ userId: st
 }
 
 /**
+ * Moves everything of `fromUserId` (WeChat identities, other sign-in methods, sessions) onto
+ * `intoUserId` and deletes the emptied user, inside the caller's transaction.
+ */
+async function mergeUsers(tx: Tx, fromUserId: string, intoUserId: string): Promise<void> {
+  await tx.wechatIdentity.updateMany({ where: { userId: fromUserId }, data: { userId: intoUserId } });
+  await tx.account.updateMany({ where: { userId: fromUserId }, data: { userId: intoUserId } });
+  await tx.session.updateMany({ where: { userId: fromUserId }, data: { userId: intoUserId } });
+  await tx.user.delete({ where: { id: fromUserId } });
+  logger.info("wechat.users.merged_on_unionid", { fromUserId, intoUserId });
+}
+
+/** Runs `work` in a transaction, once more if it lost a unique-constraint race to a twin. */
+async function inTransactionWithRetry<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  const prisma = await db();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(work);
+    } catch (error) {
+      const isUniqueRace = error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+      if (!isUniqueRace || attempt >= 2) throw error;
+    }
+  }
+}
+
+/**
  * Finds or creates the user for a WeChat identity, stores the identity's tokens, opens an
  * Auth.js database session and runs `alsoInTransaction` (e.g. marking the state used), all or
  * nothing. Two first sign-ins of one person racing each other meet a unique constraint; the
@@ -88,22 +123,33 @@ export async function signInWithWechat(
   meta: SessionMeta,
   alsoInTransaction?: (tx: Tx, userId: string) => Promise<void>,
 ): Promise<SignInResult> {
+  return inTransactionWithRetry(async (tx) => {
+    const { userId, createdUser } = await upsertIdentity(tx, input);
+    const sessionToken = randomToken(32);
+    const expires = new Date(Date.now() + meta.maxAgeSeconds * 1000);
+    await tx.session.create({ data: { sessionToken, userId, expires, userAgent: meta.userAgent, ip: meta.ip, method: meta.method } });
+    await alsoInTransaction?.(tx, userId);
+    return { userId, sessionToken, expires, createdUser };
+  });
+}
+
+/** Finds or creates the user for a WeChat identity without opening a session (follow-to-login). */
+export async function resolveWechatUser(
+  input: WechatSignIn,
+  alsoInTransaction?: (tx: Tx, userId: string) => Promise<void>,
+): Promise<{ userId: string; createdUser: boolean }> {
+  return inTransactionWithRetry(async (tx) => {
+    const result = await upsertIdentity(tx, input);
+    await alsoInTransaction?.(tx, result.userId);
+    return result;
+  });
+}
+
+/** Looks up the user of a known WeChat identity (silent `snsapi_base` sign-in). */
+export async function findUserIdByIdentity(appId: string, openid: string): Promise<string | undefined> {
   const prisma = await db();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await prisma.$transaction(async (tx) => {
-        const { userId, createdUser } = await upsertIdentity(tx, input);
-        const sessionToken = randomToken(32);
-        const expires = new Date(Date.now() + meta.maxAgeSeconds * 1000);
-        await tx.session.create({ data: { sessionToken, userId, expires, userAgent: meta.userAgent, ip: meta.ip, method: meta.method } });
-        await alsoInTransaction?.(tx, userId);
-        return { userId, sessionToken, expires, createdUser };
-      });
-    } catch (error) {
-      const isUniqueRace = error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
-      if (!isUniqueRace || attempt >= 2) throw error;
-    }
-  }
+  const identity = await prisma.wechatIdentity.findUnique({ where: { appId_openid: { appId, openid } }, select: { userId: true } });
+  return identity?.userId;
 }
 
 /** Opens another session for a user (a duplicate callback whose first answer was lost). */

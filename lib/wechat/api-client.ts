@@ -48,13 +48,15 @@ export function extractRid(errmsg: string): string | undefined {
 const SECRET_PARAMS = new Set(["secret", "access_token", "refresh_token", "code"]);
 
 /**
- * GETs `path` on the API base URL with query `params`, and parses the reply with `schema`.
+ * Calls `path` on the API base URL with query `params` (GET, or POST with a JSON body for the
+ * cgi-bin endpoints that want one), and parses the reply with `schema`.
  * Throws {@link WechatApiError} for an errcode and {@link WechatTransportError} otherwise.
  */
 export async function callWechatApi<Schema extends z.ZodType>(
   path: string,
   params: Record<string, string>,
   schema: Schema,
+  options: { json?: unknown } = {},
 ): Promise<z.infer<Schema>> {
   const env = getEnv();
   const url = new URL(`${env.wechat.apiBaseUrl}${path}`);
@@ -65,7 +67,11 @@ export async function callWechatApi<Schema extends z.ZodType>(
   let response: Response;
   let text: string;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(env.wechat.httpTimeoutMs), cache: "no-store" });
+    const init: RequestInit =
+      options.json === undefined
+        ? { method: "GET" }
+        : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(options.json) };
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(env.wechat.httpTimeoutMs), cache: "no-store" });
     text = await response.text();
   } catch (error) {
     const isTimeout = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");

@@ -165,10 +165,7 @@ export async function completeWebsiteLogin(input: CallbackInput): Promise<Callba
         unionid: token.unionid ?? profile.unionid,
         nickname: profile.nickname,
         avatarUrl: profile.headimgurl,
-        accessToken: token.access_token,
-        refreshToken: token.refresh_token,
-        expiresIn: token.expires_in,
-        scope: token.scope,
+        tokens: { accessToken: token.access_token, refreshToken: token.refresh_token, expiresIn: token.expires_in, scope: token.scope },
       },
       { userAgent: input.userAgent, ip: input.ip, method: "wechat:website", maxAgeSeconds: SESSION_MAX_AGE_SECONDS },
       async (tx, userId) => {
