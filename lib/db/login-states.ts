@@ -7,7 +7,7 @@ import { randomAlphanumeric, sha256 } from "@/lib/crypto";
 import { db } from "./client";
 import type { WechatLoginState } from "./generated/client";
 
-export type LoginMode = "embedded" | "redirect";
+export type LoginMode = "embedded" | "redirect" | "oa_base" | "oa_userinfo";
 
 /** How a claim went: `claimed` means this call, and only this call, may spend the code. */
 export type StateClaim =

@@ -152,11 +152,11 @@ export async function findUserIdByIdentity(appId: string, openid: string): Promi
   return identity?.userId;
 }
 
-/** Opens another session for a user (a duplicate callback whose first answer was lost). */
-export async function createSessionForUser(userId: string, meta: SessionMeta): Promise<{ sessionToken: string; expires: Date }> {
-  const prisma = await db();
+/** Opens an Auth.js database session for a user, in `tx` when given. */
+export async function createSessionForUser(userId: string, meta: SessionMeta, tx?: Tx): Promise<{ sessionToken: string; expires: Date }> {
+  const client = tx ?? (await db());
   const sessionToken = randomToken(32);
   const expires = new Date(Date.now() + meta.maxAgeSeconds * 1000);
-  await prisma.session.create({ data: { sessionToken, userId, expires, userAgent: meta.userAgent, ip: meta.ip, method: meta.method } });
+  await client.session.create({ data: { sessionToken, userId, expires, userAgent: meta.userAgent, ip: meta.ip, method: meta.method } });
   return { sessionToken, expires };
 }

@@ -15,11 +15,18 @@ import { SESSION_MAX_AGE_SECONDS } from "@/lib/auth/cookies";
 import { safeReturnTo } from "@/lib/auth/return-to";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { claimLoginState, createLoginState, findLoginState, recordLoginOutcome, type LoginMode } from "@/lib/db/login-states";
-import { createSessionForUser, signInWithWechat } from "@/lib/db/wechat-users";
+import { createSessionForUser, findUserIdByIdentity, signInWithWechat, type WechatSignIn } from "@/lib/db/wechat-users";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { callWechatApi, WechatApiError, WechatTransportError } from "./api-client";
 import { findWechatApp, findWechatAppById } from "./apps";
+
+/** Credentials for the app a state was minted for: a website app or the Official Account. */
+function findAppCredentials(appId: string): { appId: string; secret: string } | undefined {
+  const account = getEnv().wechat.officialAccount;
+  if (account?.appId === appId) return account;
+  return findWechatAppById(appId);
+}
 import { isLoginErrorCode, loginErrorForErrcode, type LoginErrorCode } from "./error-catalogue";
 import { snsTokenSchema, snsUserinfoSchema } from "./schemas";
 
@@ -103,6 +110,35 @@ export async function beginWebsiteLogin(input: BeginInput): Promise<BeginResult>
   };
 }
 
+export type OfficialAccountScope = "snsapi_base" | "snsapi_userinfo";
+
+/**
+ * Starts sign-in inside WeChat's browser through the Official Account's web authorization.
+ * The state is our usual one (32 alphanumerics: WeChat allows at most 128 of [A-Za-z0-9]) and the
+ * parameters go in the order WeChat checks, ending with `#wechat_redirect`.
+ *
+ * @see ../../../shared/WECHAT-PROTOCOL.md §B1
+ */
+export async function beginOfficialAccountLogin(input: {
+  scope: OfficialAccountScope;
+  returnTo?: string | null;
+  binding: string;
+  origin: string;
+}): Promise<{ authorizeUrl: string }> {
+  const env = getEnv();
+  const account = env.wechat.officialAccount;
+  if (!account) throw new BeginError("unknown_app");
+  const { state } = await createLoginState({
+    appId: account.appId,
+    mode: input.scope === "snsapi_base" ? "oa_base" : "oa_userinfo",
+    returnTo: safeReturnTo(input.returnTo),
+    bindingHash: sha256(input.binding),
+    ttlSeconds: STATE_TTL_SECONDS,
+  });
+  const query = new URLSearchParams({ appid: account.appId, redirect_uri: `${input.origin}${CALLBACK_PATH}`, response_type: "code", scope: input.scope, state });
+  return { authorizeUrl: `${env.wechat.openBaseUrl}/connect/oauth2/authorize?${query}#wechat_redirect` };
+}
+
 export type CallbackInput = {
   code: string | undefined;
   state: string | undefined;
@@ -115,6 +151,8 @@ export type CallbackInput = {
 
 export type CallbackOutcome =
   | { kind: "signed_in"; returnTo: string; session?: { token: string; expires: Date } }
+  /** The silent scope met an unknown user: start again with the consent scope. */
+  | { kind: "escalate"; scope: "snsapi_userinfo"; returnTo: string }
   | { kind: "error"; code: LoginErrorCode; returnTo?: string };
 
 const OUTCOME_SUCCESS = "success";
@@ -146,8 +184,9 @@ export async function completeWebsiteLogin(input: CallbackInput): Promise<Callba
 
   // WeChat's documented refusal: a redirect with the state and no code.
   if (!input.code) return fail("cancelled");
-  const app = findWechatAppById(row.appId);
+  const app = findAppCredentials(row.appId);
   if (!app) return fail("unknown_app");
+  const isOfficialAccount = row.mode === "oa_base" || row.mode === "oa_userinfo";
 
   try {
     const token = await callWechatApi(
@@ -155,19 +194,25 @@ export async function completeWebsiteLogin(input: CallbackInput): Promise<Callba
       { appid: app.appId, secret: app.secret, code: input.code, grant_type: "authorization_code" },
       snsTokenSchema,
     );
+    // Identities from WeChat's snapshot page are virtual: never an account, never a merge.
     if (token.is_snapshotuser === 1) return fail("snapshot_user");
-    const profile = await callWechatApi("/sns/userinfo", { access_token: token.access_token, openid: token.openid, lang: "zh_CN" }, snsUserinfoSchema);
-    if (profile.openid !== token.openid) return fail("malformed_response");
+    const tokens = { accessToken: token.access_token, refreshToken: token.refresh_token, expiresIn: token.expires_in, scope: token.scope };
+    let signIn: WechatSignIn;
+    if (row.mode === "oa_base") {
+      // The silent scope gives an openid only. A known identity signs in; a new one needs consent.
+      if (!(await findUserIdByIdentity(app.appId, token.openid))) {
+        await recordLoginOutcome(row.id, "escalated");
+        return { kind: "escalate", scope: "snsapi_userinfo", returnTo: row.returnTo };
+      }
+      signIn = { appId: app.appId, openid: token.openid, unionid: token.unionid, tokens };
+    } else {
+      const profile = await callWechatApi("/sns/userinfo", { access_token: token.access_token, openid: token.openid, lang: "zh_CN" }, snsUserinfoSchema);
+      if (profile.openid !== token.openid) return fail("malformed_response");
+      signIn = { appId: app.appId, openid: token.openid, unionid: token.unionid ?? profile.unionid, nickname: profile.nickname, avatarUrl: profile.headimgurl, tokens };
+    }
     const result = await signInWithWechat(
-      {
-        appId: app.appId,
-        openid: token.openid,
-        unionid: token.unionid ?? profile.unionid,
-        nickname: profile.nickname,
-        avatarUrl: profile.headimgurl,
-        tokens: { accessToken: token.access_token, refreshToken: token.refresh_token, expiresIn: token.expires_in, scope: token.scope },
-      },
-      { userAgent: input.userAgent, ip: input.ip, method: "wechat:website", maxAgeSeconds: SESSION_MAX_AGE_SECONDS },
+      signIn,
+      { userAgent: input.userAgent, ip: input.ip, method: isOfficialAccount ? "wechat:in-app" : "wechat:website", maxAgeSeconds: SESSION_MAX_AGE_SECONDS },
       async (tx, userId) => {
         await tx.wechatLoginState.update({ where: { id: row.id }, data: { outcome: OUTCOME_SUCCESS, userId } });
       },

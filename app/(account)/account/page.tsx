@@ -4,17 +4,11 @@ import { signOutAction } from "@/app/actions/auth";
 import { auth } from "@/lib/auth";
 import { sessionCookieName } from "@/lib/auth/cookies";
 import { getAccountOverview, maskOpenid } from "@/lib/db/accounts";
+import { describeDevice } from "@/lib/device";
 import { getTranslator } from "@/lib/i18n/server";
 import { findWechatAppById } from "@/lib/wechat/apps";
 
 export const dynamic = "force-dynamic";
-
-function describeDevice(userAgent: string | null, fallback: string): string {
-  if (!userAgent) return fallback;
-  const browser = /Edg\//.test(userAgent) ? "Edge" : /Chrome\//.test(userAgent) ? "Chrome" : /Firefox\//.test(userAgent) ? "Firefox" : /Safari\//.test(userAgent) ? "Safari" : undefined;
-  const os = /Windows/.test(userAgent) ? "Windows" : /Mac OS X/.test(userAgent) ? "macOS" : /Android/.test(userAgent) ? "Android" : /iPhone|iPad/.test(userAgent) ? "iOS" : /Linux/.test(userAgent) ? "Linux" : undefined;
-  return [browser, os].filter(Boolean).join(" · ") || userAgent.slice(0, 60);
-}
 
 export default async function AccountPage() {
   const session = await auth();
@@ -84,7 +78,7 @@ export default async function AccountPage() {
           {sessions.map((row) => (
             <tr key={row.id} data-testid="session-row">
               <td>
-                {describeDevice(row.userAgent, t("account.unknownDevice"))}{" "}
+                {describeDevice(row.userAgent) ?? t("account.unknownDevice")}{" "}
                 {row.sessionToken === currentToken && <span className="tag">{t("account.thisDevice")}</span>}
               </td>
               <td>{row.ip ?? "—"}</td>

@@ -21,6 +21,7 @@ const callbackQuerySchema = z.object({
 
 function targetOf(outcome: CallbackOutcome): string {
   if (outcome.kind === "signed_in") return outcome.returnTo;
+  if (outcome.kind === "escalate") return `/api/wechat/oa/login?${new URLSearchParams({ scope: "userinfo", returnTo: outcome.returnTo })}`;
   const params = new URLSearchParams({ reason: outcome.code });
   if (outcome.returnTo) params.set("returnTo", outcome.returnTo);
   return `/login/error?${params}`;

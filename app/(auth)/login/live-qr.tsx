@@ -1,0 +1,175 @@
+"use client";
+
+import { useCallback, useEffect, useRef, useState } from "react";
+
+type Status = "loading" | "waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "failed";
+type Ticket = { id: string; status: Status; expiresAt: string; matchCode: string; qrImage: string };
+
+export type LiveQrLabels = Record<"waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "refresh" | "loading" | "createFailed" | "validFor", string>;
+
+const OPEN: Status[] = ["waiting", "scanned"];
+/** If the stream has delivered nothing this long after opening, it is being buffered or cut. */
+const STREAM_SILENCE_MS = 5000;
+const POLL_MIN_MS = 1000;
+const POLL_MAX_MS = 8000;
+
+/**
+ * Our own QR (follow-to-login) with its status as it happens: a Server-Sent Events stream, or
+ * polling with backoff where streams are cut. Watching pauses while the tab is hidden and
+ * resumes on return; an expired or cancelled QR is one click from a fresh one.
+ */
+export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrLabels }) {
+  const [ticket, setTicket] = useState<Ticket | undefined>();
+  const [status, setStatus] = useState<Status>("loading");
+  const [remaining, setRemaining] = useState(0);
+  const [attempt, setAttempt] = useState(0);
+  const [visible, setVisible] = useState(true);
+  const redeeming = useRef(false);
+
+  useEffect(() => {
+    const onChange = () => setVisible(document.visibilityState === "visible");
+    document.addEventListener("visibilitychange", onChange);
+    return () => document.removeEventListener("visibilitychange", onChange);
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    setStatus("loading");
+    setTicket(undefined);
+    redeeming.current = false;
+    fetch("/api/login-tickets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ returnTo }) })
+      .then(async (response) => {
+        if (!response.ok) throw new Error(String(response.status));
+        const created = (await response.json()) as Ticket;
+        if (cancelled) return;
+        setTicket(created);
+        setStatus(created.status);
+      })
+      .catch(() => !cancelled && setStatus("failed"));
+    return () => {
+      cancelled = true;
+    };
+  }, [returnTo, attempt]);
+
+  const isOpen = OPEN.includes(status);
+
+  // Watch the status while the ticket is open and the tab is visible.
+  useEffect(() => {
+    if (!ticket || !isOpen || !visible) return;
+    let stopped = false;
+    let source: EventSource | undefined;
+    let pollTimer: ReturnType<typeof setTimeout> | undefined;
+    let silenceTimer: ReturnType<typeof setTimeout> | undefined;
+    let delay = POLL_MIN_MS;
+    let lastSeen: Status | undefined;
+
+    const apply = (next: Status) => {
+      if (next !== lastSeen) delay = POLL_MIN_MS;
+      lastSeen = next;
+      setStatus(next);
+    };
+    const poll = async () => {
+      if (stopped) return;
+      try {
+        const response = await fetch(`/api/login-tickets/${ticket.id}`, { cache: "no-store" });
+        if (response.ok) apply(((await response.json()) as { status: Status }).status);
+        else if (response.status === 404) apply("error");
+      } catch {
+        // Network hiccup: try again after the backoff.
+      }
+      delay = Math.min(delay * 2, POLL_MAX_MS);
+      if (!stopped) pollTimer = setTimeout(poll, delay);
+    };
+    const fallBackToPolling = () => {
+      source?.close();
+      source = undefined;
+      if (!stopped && pollTimer === undefined) void poll();
+    };
+
+    if (typeof EventSource === "undefined") {
+      void poll();
+    } else {
+      source = new EventSource(`/api/login-tickets/${ticket.id}/events`);
+      silenceTimer = setTimeout(fallBackToPolling, STREAM_SILENCE_MS);
+      source.addEventListener("status", (message) => {
+        clearTimeout(silenceTimer);
+        apply((JSON.parse((message as MessageEvent<string>).data) as { status: Status }).status);
+      });
+      source.onerror = () => {
+        // The server ends the stream on a final status; anything else while open means it was cut.
+        if (source?.readyState === EventSource.CLOSED) fallBackToPolling();
+      };
+    }
+    return () => {
+      stopped = true;
+      source?.close();
+      clearTimeout(pollTimer);
+      clearTimeout(silenceTimer);
+    };
+  }, [ticket, isOpen, visible]);
+
+  // Countdown; the QR reads as expired at zero even if no event arrives.
+  useEffect(() => {
+    if (!ticket || !isOpen) return;
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((new Date(ticket.expiresAt).getTime() - Date.now()) / 1000));
+      setRemaining(left);
+      if (left === 0) setStatus("expired");
+    };
+    tick();
+    const timer = setInterval(tick, 1000);
+    return () => clearInterval(timer);
+  }, [ticket, isOpen]);
+
+  const redeem = useCallback(async (id: string) => {
+    if (redeeming.current) return;
+    redeeming.current = true;
+    const response = await fetch(`/api/login-tickets/${id}/redeem`, { method: "POST" });
+    if (!response.ok) {
+      setStatus("error");
+      return;
+    }
+    const { returnTo: target } = (await response.json()) as { returnTo: string };
+    setStatus("redeemed");
+    window.location.assign(target);
+  }, []);
+
+  useEffect(() => {
+    if (status === "confirmed" && ticket) void redeem(ticket.id);
+  }, [status, ticket, redeem]);
+
+  const refresh = () => setAttempt((value) => value + 1);
+  const needsRefresh = status === "expired" || status === "cancelled" || status === "error" || status === "failed";
+  const message =
+    status === "loading" ? labels.loading : status === "failed" ? labels.createFailed : status === "scanned" ? labels.scanned : labels[status];
+
+  return (
+    <div className="live-qr" data-testid="live-qr" data-status={status} data-ticket={ticket?.id}>
+      <div className="qr-box live">
+        {ticket && <img src={ticket.qrImage} alt="QR" width={240} height={240} data-testid="live-qr-image" />}
+        {needsRefresh && (
+          <div className="qr-overlay" data-testid="live-qr-overlay">
+            <p>{message}</p>
+            <button type="button" className="btn" onClick={refresh} data-testid="live-qr-refresh">
+              {labels.refresh}
+            </button>
+          </div>
+        )}
+      </div>
+      {!needsRefresh && (
+        <p className="live-status" data-testid="live-qr-status" aria-live="polite">
+          {message}
+          {status === "scanned" && ticket && (
+            <strong className="match-code" data-testid="live-qr-match">
+              {" "}
+              {ticket.matchCode}
+            </strong>
+          )}
+        </p>
+      )}
+      <p className="countdown" data-testid="live-qr-countdown">
+        {isOpen ? labels.validFor.replace("{seconds}", String(remaining)) : ""}
+      </p>
+    </div>
+  );
+}

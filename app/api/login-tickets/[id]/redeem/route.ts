@@ -1,0 +1,29 @@
+/** Turns this browser's confirmed ticket into an Auth.js session cookie, once. */
+import { NextResponse, type NextRequest } from "next/server";
+import { sessionCookie } from "@/lib/auth/cookies";
+import { clientIp, publicOrigin } from "@/lib/http";
+import { readBindingHash } from "@/lib/login/binding";
+import { redeemTicket, TicketError } from "@/lib/login/tickets";
+
+export const dynamic = "force-dynamic";
+
+export async function POST(request: NextRequest, { params }: { params: Promise<{ id: string }> }) {
+  const origin = request.headers.get("origin");
+  if (origin && origin !== publicOrigin(request) && origin !== request.nextUrl.origin) {
+    return NextResponse.json({ error: "cross-origin request refused" }, { status: 403 });
+  }
+  const { id } = await params;
+  try {
+    const session = await redeemTicket(id, readBindingHash(request), { userAgent: request.headers.get("user-agent"), ip: clientIp(request) });
+    const response = NextResponse.json({ returnTo: session.returnTo }, { headers: { "cache-control": "no-store" } });
+    const cookie = sessionCookie(session.sessionToken, session.expires);
+    response.cookies.set(cookie.name, cookie.value, cookie.options);
+    return response;
+  } catch (error) {
+    if (error instanceof TicketError) {
+      const status = error.code === "not_found" ? 404 : 409;
+      return NextResponse.json({ error: error.code }, { status, headers: { "cache-control": "no-store" } });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Follow-to-login tickets: our own QR through the Official Account, with a live status.
+ *
+ *   waiting ──scan──▶ scanned ──confirm on phone──▶ confirmed ──redeem by the binding browser──▶ redeemed
+ *      └─▶ expired           └─▶ cancelled (cancel, or the wrong number picked)
+ *
+ * The browser holds an opaque ticket id and an HttpOnly binding cookie; the openid never leaves
+ * the server. A scan (subscribe with `qrscene_<scene>`, or SCAN) answers the scanner, in their
+ * WeChat chat, with a one-time link to a confirm page. That page shows which device and network
+ * is asking and makes the person pick the number the requesting screen shows, so a QR sent to
+ * a victim by an attacker cannot be confirmed blindly (QR-login hijacking).
+ */
+import "server-only";
+import { randomInt } from "node:crypto";
+import { randomAlphanumeric, randomToken, sha256 } from "@/lib/crypto";
+import { db } from "@/lib/db/client";
+import type { LoginTicket } from "@/lib/db/generated/client";
+import { createSessionForUser, resolveWechatUser } from "@/lib/db/wechat-users";
+import { getEnv } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import { SESSION_MAX_AGE_SECONDS } from "@/lib/auth/cookies";
+import { createTempQr, getFollower, requireOfficialAccount } from "@/lib/wechat/official-account";
+import { getLoginBus, type TicketStatus } from "./bus";
+
+const CONFIRM_LINK_TTL_MS = 5 * 60_000;
+const OPEN_STATUSES: TicketStatus[] = ["waiting", "scanned"];
+
+export type TicketView = { id: string; status: TicketStatus; expiresAt: string; matchCode: string };
+
+export class TicketError extends Error {
+  constructor(readonly code: "not_found" | "expired" | "wrong_browser" | "not_confirmed" | "already_redeemed" | "already_scanned" | "cancelled") {
+    super(code);
+  }
+}
+
+/** The status a reader should see: open tickets past their expiry read as expired. */
+export function effectiveStatus(ticket: Pick<LoginTicket, "status" | "expiresAt">, now = Date.now()): TicketStatus {
+  const status = ticket.status as TicketStatus;
+  return OPEN_STATUSES.includes(status) && ticket.expiresAt.getTime() <= now ? "expired" : status;
+}
+
+function toView(ticket: LoginTicket): TicketView {
+  return { id: ticket.id, status: effectiveStatus(ticket), expiresAt: ticket.expiresAt.toISOString(), matchCode: ticket.matchCode };
+}
+
+async function publish(id: string, status: TicketStatus): Promise<void> {
+  try {
+    await getLoginBus().publish({ id, status });
+  } catch (error) {
+    // The page's polling fallback still sees the database; a lost notification only delays it.
+    logger.warn("login.ticket.publish_failed", { status, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/** Creates a ticket and its WeChat QR. Nothing is stored if WeChat refuses the QR. */
+export async function createLoginTicket(input: { bindingHash: string; returnTo: string; ip: string | null; userAgent: string | null }): Promise<TicketView & { qrUrl: string }> {
+  const account = requireOfficialAccount();
+  const ttlSeconds = getEnv().wechat.ticketTtlSeconds;
+  const scene = `login_${randomAlphanumeric(40)}`;
+  const qr = await createTempQr(scene, ttlSeconds);
+  const prisma = await db();
+  const ticket = await prisma.loginTicket.create({
+    data: {
+      // 24 random bytes: 192 bits, opaque to the page.
+      id: randomToken(24),
+      bindingHash: input.bindingHash,
+      appId: account.appId,
+      scene,
+      wechatTicket: qr.ticket,
+      qrUrl: qr.url,
+      status: "waiting",
+      matchCode: String(randomInt(10, 100)),
+      returnTo: input.returnTo,
+      requestIp: input.ip,
+      requestUserAgent: input.userAgent?.slice(0, 512) ?? null,
+      expiresAt: new Date(Date.now() + Math.min(ttlSeconds, qr.expire_seconds ?? ttlSeconds) * 1000),
+    },
+  });
+  return { ...toView(ticket), qrUrl: qr.url };
+}
+
+/** The ticket as its own browser may see it; other browsers get not_found. */
+export async function getTicketForBrowser(id: string, bindingHash: string | undefined): Promise<TicketView> {
+  const prisma = await db();
+  const ticket = await prisma.loginTicket.findUnique({ where: { id } });
+  if (!ticket || !bindingHash || ticket.bindingHash !== bindingHash) throw new TicketError("not_found");
+  return toView(ticket);
+}
+
+export type ScanResult =
+  | { kind: "confirm_link"; confirmToken: string }
+  | { kind: "expired" }
+  | { kind: "taken" }
+  | { kind: "finished" }
+  | { kind: "unknown" };
+
+/**
+ * A scan event for `scene` from `openid`. Idempotent for one scanner: a retried or repeated scan
+ * issues a fresh link without a second status change. A second person scanning the same QR is
+ * turned away.
+ */
+export async function recordScan(scene: string, openid: string): Promise<ScanResult> {
+  const prisma = await db();
+  const ticket = await prisma.loginTicket.findUnique({ where: { scene } });
+  if (!ticket) return { kind: "unknown" };
+  const status = effectiveStatus(ticket);
+  if (status === "expired") return { kind: "expired" };
+  if (status !== "waiting" && status !== "scanned") return { kind: "finished" };
+  if (status === "scanned" && ticket.openid !== openid) return { kind: "taken" };
+  const confirmToken = randomToken(32);
+  const { count } = await prisma.loginTicket.updateMany({
+    where: { id: ticket.id, status: { in: ["waiting", "scanned"] }, OR: [{ openid: null }, { openid }] },
+    data: { status: "scanned", openid, scannedAt: ticket.scannedAt ?? new Date(), confirmTokenHash: sha256(confirmToken) },
+  });
+  if (count === 0) return { kind: "taken" };
+  if (status === "waiting") await publish(ticket.id, "scanned");
+  return { kind: "confirm_link", confirmToken };
+}
+
+export type ConfirmView = {
+  status: TicketStatus;
+  requestIp: string | null;
+  requestUserAgent: string | null;
+  createdAt: Date;
+  choices: string[];
+};
+
+async function findByConfirmToken(confirmToken: string): Promise<LoginTicket> {
+  const prisma = await db();
+  const ticket = await prisma.loginTicket.findUnique({ where: { confirmTokenHash: sha256(confirmToken) } });
+  if (!ticket || !ticket.scannedAt || Date.now() - ticket.scannedAt.getTime() > CONFIRM_LINK_TTL_MS) throw new TicketError("not_found");
+  return ticket;
+}
+
+/** What the phone's confirm page shows: who is asking, and three numbers to pick from. */
+export async function getConfirmView(confirmToken: string): Promise<ConfirmView> {
+  const ticket = await findByConfirmToken(confirmToken);
+  const decoys = new Set<string>([ticket.matchCode]);
+  while (decoys.size < 3) decoys.add(String(randomInt(10, 100)));
+  const choices = [...decoys].sort();
+  return { status: effectiveStatus(ticket), requestIp: ticket.requestIp, requestUserAgent: ticket.requestUserAgent, createdAt: ticket.createdAt, choices };
+}
+
+/**
+ * The person on the phone confirms, picking a number. The right number resolves the WeChat user
+ * (unionid from `cgi-bin/user/info`) and confirms the ticket; a wrong one cancels it for good.
+ */
+export async function confirmTicket(confirmToken: string, pickedCode: string): Promise<"confirmed" | "cancelled"> {
+  const ticket = await findByConfirmToken(confirmToken);
+  const status = effectiveStatus(ticket);
+  if (status === "expired") throw new TicketError("expired");
+  if (status !== "scanned" || !ticket.openid) throw new TicketError(status === "cancelled" ? "cancelled" : "already_scanned");
+  const prisma = await db();
+  if (pickedCode !== ticket.matchCode) {
+    await prisma.loginTicket.updateMany({ where: { id: ticket.id, status: "scanned" }, data: { status: "cancelled", errorCode: "number_mismatch" } });
+    logger.warn("login.ticket.number_mismatch", { ticketAppId: ticket.appId });
+    await publish(ticket.id, "cancelled");
+    return "cancelled";
+  }
+  const follower = await getFollower(ticket.openid);
+  let won = false;
+  await resolveWechatUser({ appId: ticket.appId, openid: ticket.openid, unionid: follower.unionid }, async (tx, userId) => {
+    const { count } = await tx.loginTicket.updateMany({
+      where: { id: ticket.id, status: "scanned", expiresAt: { gt: new Date() } },
+      data: { status: "confirmed", userId, confirmedAt: new Date(), confirmTokenHash: null },
+    });
+    // Lost a race with a cancel or the expiry: roll the user changes back too.
+    if (count !== 1) throw new TicketError("not_confirmed");
+    won = true;
+  }).catch((error: unknown) => {
+    if (!(error instanceof TicketError)) throw error;
+  });
+  if (!won) throw new TicketError("not_confirmed");
+  await publish(ticket.id, "confirmed");
+  return "confirmed";
+}
+
+export async function cancelTicket(confirmToken: string): Promise<void> {
+  const ticket = await findByConfirmToken(confirmToken);
+  const prisma = await db();
+  const { count } = await prisma.loginTicket.updateMany({
+    where: { id: ticket.id, status: { in: ["waiting", "scanned"] } },
+    data: { status: "cancelled", confirmTokenHash: null },
+  });
+  if (count === 1) await publish(ticket.id, "cancelled");
+}
+
+/**
+ * Turns a confirmed ticket into an Auth.js session, once, and only for the browser holding the
+ * binding cookie. The status flip and the session are one transaction.
+ */
+export async function redeemTicket(
+  id: string,
+  bindingHash: string | undefined,
+  meta: { userAgent: string | null; ip: string | null },
+): Promise<{ sessionToken: string; expires: Date; returnTo: string }> {
+  const prisma = await db();
+  const ticket = await prisma.loginTicket.findUnique({ where: { id } });
+  if (!ticket || !bindingHash || ticket.bindingHash !== bindingHash) throw new TicketError("not_found");
+  if (ticket.status === "redeemed") throw new TicketError("already_redeemed");
+  if (ticket.status !== "confirmed" || !ticket.userId) throw new TicketError("not_confirmed");
+  const userId = ticket.userId;
+  const session = await prisma.$transaction(async (tx) => {
+    const { count } = await tx.loginTicket.updateMany({ where: { id, bindingHash, status: "confirmed" }, data: { status: "redeemed", redeemedAt: new Date() } });
+    if (count !== 1) throw new TicketError("already_redeemed");
+    return createSessionForUser(userId, { ...meta, method: "wechat:follow", maxAgeSeconds: SESSION_MAX_AGE_SECONDS }, tx);
+  });
+  await publish(id, "redeemed");
+  return { ...session, returnTo: ticket.returnTo };
+}
+
+/** Marks a ticket expired and tells its watchers (called when a stream reaches the expiry). */
+export async function expireTicket(id: string): Promise<void> {
+  const prisma = await db();
+  const { count } = await prisma.loginTicket.updateMany({ where: { id, status: { in: ["waiting", "scanned"] }, expiresAt: { lte: new Date() } }, data: { status: "expired" } });
+  if (count === 1) await publish(id, "expired");
+}
