@@ -1,0 +1,75 @@
+/**
+ * The Official Account's message push (服务器配置 URL). GET answers WeChat's URL check with
+ * `echostr`; POST takes events. Every request is verified (signature, or msg_signature and
+ * AES in compatible/safe mode), stale timestamps and oversized or hostile XML are refused, and
+ * the answer comes well inside WeChat's 5 seconds.
+ */
+import type { NextRequest } from "next/server";
+import { getEnv } from "@/lib/env";
+import { publicOrigin } from "@/lib/http";
+import { handlePush } from "@/lib/login/push-handler";
+import { logger } from "@/lib/logger";
+import { buildReply, openPushRequest, type PushConfig } from "@/lib/wechat/push/verify-request";
+import { DEFAULT_MAX_XML_BYTES } from "@/lib/wechat/push/xml";
+
+export const dynamic = "force-dynamic";
+
+const STATUS_OF_REJECTION = { bad_signature: 403, stale: 403, decrypt_failed: 403, malformed: 400, too_large: 413, method: 405 } as const;
+
+function plain(body: string, status = 200): Response {
+  return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+}
+
+function pushConfig(): PushConfig | undefined {
+  const account = getEnv().wechat.officialAccount;
+  return account ? { token: account.token, encodingAesKey: account.encodingAesKey, appId: account.appId } : undefined;
+}
+
+/** Reads at most `limit` bytes; undefined when the body is larger. */
+async function readLimited(request: Request, limit: number): Promise<string | undefined> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) return undefined;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function handle(request: NextRequest): Promise<Response> {
+  const config = pushConfig();
+  if (!config) return plain("not found", 404);
+  const body = request.method === "POST" ? await readLimited(request, DEFAULT_MAX_XML_BYTES) : "";
+  if (body === undefined) {
+    logger.warn("wechat.push.rejected", { reason: "too_large" });
+    return plain("payload too large", 413);
+  }
+  const opened = openPushRequest({ method: request.method, query: request.nextUrl.searchParams, body, config });
+  if (opened.kind === "rejected") {
+    logger.warn("wechat.push.rejected", { reason: opened.reason, detail: opened.detail });
+    return plain(opened.reason === "method" ? "method not allowed" : "rejected", STATUS_OF_REJECTION[opened.reason]);
+  }
+  if (opened.kind === "echo") return plain(opened.echostr);
+  try {
+    const reply = await handlePush(opened.fields, publicOrigin(request));
+    const answer = buildReply({ request: opened, reply, config });
+    return new Response(answer, { headers: { "content-type": answer.startsWith("<xml>") ? "application/xml; charset=utf-8" : "text/plain; charset=utf-8", "cache-control": "no-store" } });
+  } catch (error) {
+    // WeChat retries on no answer; acknowledging keeps the user from "该公众号暂时无法提供服务".
+    logger.error("wechat.push.failed", { error: error instanceof Error ? error.message : String(error) });
+    return plain("success");
+  }
+}
+
+export const GET = handle;
+export const POST = handle;

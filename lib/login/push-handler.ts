@@ -1,0 +1,72 @@
+/**
+ * What the Official Account does with a verified push: scans of our login QR (a `subscribe`
+ * with `qrscene_<scene>` from a new follower, or `SCAN` from an existing one) move the ticket
+ * to "scanned" and answer the scanner, in their chat, with the one-time confirm link. Every
+ * other push is acknowledged with `success`. Each event is handled once: WeChat's retries and
+ * replays (same FromUserName + CreateTime) are acknowledged and change nothing.
+ *
+ * @see ../../../shared/WECHAT-PROTOCOL.md §B3
+ */
+import "server-only";
+import { db } from "@/lib/db/client";
+import { Prisma } from "@/lib/db/generated/client";
+import { logger } from "@/lib/logger";
+import { parsePushEvent, pushDedupKey, type PushEvent } from "@/lib/wechat/push/event";
+import { buildTextReplyXml } from "@/lib/wechat/push/xml";
+import { recordScan } from "./tickets";
+
+const ACK = "success";
+
+async function isFirstDelivery(key: string): Promise<boolean> {
+  const prisma = await db();
+  try {
+    await prisma.wechatPushEvent.create({ data: { id: key } });
+    return true;
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return false;
+    throw error;
+  }
+}
+
+function textReply(event: PushEvent, content: string): string {
+  return buildTextReplyXml({ toUser: event.fromUser, fromUser: event.toUser, createTime: Math.floor(Date.now() / 1000), content });
+}
+
+/** Handles one verified push and returns the passive reply (plaintext XML) or `success`. */
+export async function handlePush(fields: Record<string, string>, origin: string): Promise<string> {
+  const parsed = parsePushEvent(fields);
+  if (!parsed.ok) {
+    logger.warn("wechat.push.unparsed", { error: parsed.error.slice(0, 200) });
+    return ACK;
+  }
+  const event = parsed.event;
+  const scene = event.type === "scan" || event.type === "subscribe" ? event.scene : undefined;
+  if (!scene?.startsWith("login_")) return ACK;
+  if (!(await isFirstDelivery(pushDedupKey(event)))) {
+    logger.info("wechat.push.duplicate", { type: event.type });
+    return ACK;
+  }
+  const result = await recordScan(scene, event.fromUser);
+  logger.info("wechat.push.scan", { type: event.type, result: result.kind });
+  switch (result.kind) {
+    case "confirm_link": {
+      const link = `${origin}/login/confirm?t=${result.confirmToken}`;
+      return textReply(event, `扫码成功。请点击<a href="${link}">确认登录</a>，并选择电脑屏幕上显示的数字。\nScanned. Tap the link to confirm and pick the number shown on the computer.`);
+    }
+    case "expired":
+      return textReply(event, "二维码已过期，请在电脑上刷新后重新扫码。\nThe QR code has expired. Refresh it on the computer and scan again.");
+    case "taken":
+      return textReply(event, "该二维码已被其他微信扫描，请在电脑上刷新二维码。\nSomeone else already scanned this QR code. Refresh it on the computer.");
+    case "finished":
+      return textReply(event, "该次登录已完成或已取消。\nThis sign-in is already finished or cancelled.");
+    case "unknown":
+      return ACK;
+  }
+}
+
+/** Forgets handled events older than a day: WeChat's retries all come within a minute. */
+export async function pruneHandledPushes(): Promise<number> {
+  const prisma = await db();
+  const { count } = await prisma.wechatPushEvent.deleteMany({ where: { receivedAt: { lt: new Date(Date.now() - 86_400_000) } } });
+  return count;
+}
