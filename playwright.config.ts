@@ -39,7 +39,13 @@ export default defineConfig({
     {
       command: "npx tsx emulator/main.ts",
       url: `${EMULATOR_URL}/_emulator/health`,
-      env: { EMULATOR_PORT: String(EMULATOR_PORT), EMULATOR_PUBLIC_URL: EMULATOR_URL, EMULATOR_PHONE_URL: EMULATOR_URL, EMULATOR_CALLBACK_DOMAINS: `localhost:${APP_PORT}` },
+      env: {
+        EMULATOR_PORT: String(EMULATOR_PORT),
+        EMULATOR_PUBLIC_URL: EMULATOR_URL,
+        EMULATOR_PHONE_URL: EMULATOR_URL,
+        EMULATOR_CALLBACK_DOMAINS: `localhost:${APP_PORT}`,
+        EMULATOR_OA_PUSH_URL: `${APP_URL}/api/wechat/events`,
+      },
       reuseExistingServer: !process.env.CI,
       timeout: 30_000,
     },

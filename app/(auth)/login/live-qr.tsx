@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 
 type Status = "loading" | "waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "failed";
-type Ticket = { id: string; status: Status; expiresAt: string; matchCode: string; qrImage: string };
+type Ticket = { id: string; status: Status; expiresAt: string; matchCode: string; qrImage: string; qrUrl: string };
 
 export type LiveQrLabels = Record<"waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "refresh" | "loading" | "createFailed" | "validFor", string>;
 
@@ -146,7 +146,7 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
   return (
     <div className="live-qr" data-testid="live-qr" data-status={status} data-ticket={ticket?.id}>
       <div className="qr-box live">
-        {ticket && <img src={ticket.qrImage} alt="QR" width={240} height={240} data-testid="live-qr-image" />}
+        {ticket && <img src={ticket.qrImage} alt="QR" width={240} height={240} data-testid="live-qr-image" data-qr-url={ticket.qrUrl} />}
         {needsRefresh && (
           <div className="qr-overlay" data-testid="live-qr-overlay">
             <p>{message}</p>

@@ -31,8 +31,8 @@ export async function POST(request: NextRequest) {
       userAgent: request.headers.get("user-agent"),
     });
     const qrImage = await QRCode.toDataURL(ticket.qrUrl, { margin: 1, width: 240, errorCorrectionLevel: "M" });
-    const { qrUrl: _server, ...view } = ticket;
-    const response = NextResponse.json({ ...view, qrImage }, { status: 201, headers: { "cache-control": "no-store" } });
+    // qrUrl is what the QR image encodes anyway; the openid and the scene never leave the server.
+    const response = NextResponse.json({ ...ticket, qrImage }, { status: 201, headers: { "cache-control": "no-store" } });
     setBinding(response, binding);
     return response;
   } catch (error) {

@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import { answerLoginConfirmation } from "@/app/actions/confirm";
 import { describeDevice } from "@/lib/device";
 import { getTranslator } from "@/lib/i18n/server";
 import { getConfirmView, TicketError } from "@/lib/login/tickets";
@@ -59,7 +58,7 @@ export default async function ConfirmPage({ searchParams }: { searchParams: Sear
         </div>
       </div>
       <p>{t("confirm.pick")}</p>
-      <form action={answerLoginConfirmation}>
+      <form action="/api/login-tickets/confirm" method="post">
         <input type="hidden" name="t" value={token} />
         <input type="hidden" name="intent" value="confirm" />
         <div className="choices">
@@ -71,7 +70,7 @@ export default async function ConfirmPage({ searchParams }: { searchParams: Sear
         </div>
       </form>
       <p className="warning">{t("confirm.warning")}</p>
-      <form action={answerLoginConfirmation}>
+      <form action="/api/login-tickets/confirm" method="post">
         <input type="hidden" name="t" value={token} />
         <input type="hidden" name="intent" value="cancel" />
         <button type="submit" className="btn secondary" data-testid="confirm-cancel">
