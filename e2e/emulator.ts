@@ -4,6 +4,8 @@ import { EMULATOR_URL } from "./config";
 
 export type QrSession = { uuid: string; appid: string; status: string; state: string; code?: string; redirect?: string };
 
+export type OaDelivery = { delivered: boolean; attempts: number; reply?: { raw: string; content?: string; links: string[] } };
+
 export class Emulator {
   constructor(private readonly request: APIRequestContext) {}
 
@@ -27,6 +29,19 @@ export class Emulator {
   }
   fault(fault: { endpoint: string; times?: number; errcode?: number; status?: number; timeout?: boolean; malformed?: boolean; delayMs?: number }) {
     return this.post<unknown>("faults", { times: 1, ...fault });
+  }
+  /** A phone scans our own QR (by the url it encodes) as a new or an existing follower. */
+  oaScan(url: string, user: string, as: "new" | "existing" = "new") {
+    return this.post<OaDelivery>("oa/scan", { url, user, as });
+  }
+  oaReplayLast() {
+    return this.post<OaDelivery>("oa/replay-last");
+  }
+  oaPush(body: Record<string, unknown>) {
+    return this.post<OaDelivery>("oa/push", body);
+  }
+  settings(settings: Record<string, unknown>) {
+    return this.post<unknown>("settings", settings);
   }
   reset() {
     return this.post<unknown>("reset");

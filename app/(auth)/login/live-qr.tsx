@@ -124,14 +124,15 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
   const redeem = useCallback(async (id: string) => {
     if (redeeming.current) return;
     redeeming.current = true;
-    const response = await fetch(`/api/login-tickets/${id}/redeem`, { method: "POST" });
-    if (!response.ok) {
+    try {
+      const response = await fetch(`/api/login-tickets/${id}/redeem`, { method: "POST" });
+      if (!response.ok) throw new Error(`redeem failed: ${response.status}`);
+      const { returnTo: target } = (await response.json()) as { returnTo: string };
+      setStatus("redeemed");
+      window.location.assign(target);
+    } catch {
       setStatus("error");
-      return;
     }
-    const { returnTo: target } = (await response.json()) as { returnTo: string };
-    setStatus("redeemed");
-    window.location.assign(target);
   }, []);
 
   useEffect(() => {

@@ -1,0 +1,105 @@
+import { expect, test } from "@playwright/test";
+import { describeLoginError } from "../lib/wechat/error-catalogue";
+import { Emulator } from "./emulator";
+import { AccountPage } from "./pages/account-page";
+import { LoginPage } from "./pages/login-page";
+import { openWechatPhone } from "./pages/phone";
+
+const OA_APPID = "wx8e0b5c61d2a3f4a0";
+
+test.describe("inside WeChat's browser (Official Account web authorization)", () => {
+  test.afterEach(async ({ request }) => {
+    await new Emulator(request).reset();
+  });
+
+  test("a new user consents once (snsapi_userinfo); the next visit is silent (snsapi_base)", async ({ browser }) => {
+    const phone = await openWechatPhone(browser, "wang");
+    const page = await phone.newPage();
+    const scopes: string[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === "/connect/oauth2/authorize") scopes.push(url.searchParams.get("scope") ?? "");
+    });
+    await page.goto("/login");
+    await expect(page.locator("#oa-allow")).toBeVisible();
+    expect(scopes).toEqual(["snsapi_base", "snsapi_userinfo"]);
+    await page.locator("#oa-allow").click();
+    const account = new AccountPage(page);
+    await account.expectSignedInAs("王芳");
+    await expect(page.locator(`[data-testid="identity-row"][data-appid="${OA_APPID}"]`)).toHaveCount(1);
+    await account.signOut();
+
+    scopes.length = 0;
+    await page.goto("/login");
+    await account.expectSignedInAs("王芳");
+    expect(scopes).toEqual(["snsapi_base"]);
+    await phone.close();
+  });
+
+  test("the authorize URL is WeChat's: parameter order, alphanumeric state, #wechat_redirect", async ({ browser }) => {
+    const phone = await openWechatPhone(browser, "chen");
+    const page = await phone.newPage();
+    const login = await page.request.get("/api/wechat/oa/login?returnTo=/account", { maxRedirects: 0 });
+    expect(login.status()).toBe(302);
+    const location = login.headers().location!;
+    const url = new URL(location);
+    expect(url.pathname).toBe("/connect/oauth2/authorize");
+    expect([...url.searchParams.keys()]).toEqual(["appid", "redirect_uri", "response_type", "scope", "state"]);
+    expect(url.searchParams.get("state")).toMatch(/^[A-Za-z0-9]{1,128}$/);
+    expect(url.hash).toBe("#wechat_redirect");
+    await phone.close();
+  });
+
+  test("snapshot (virtual) users are refused and told how to continue", async ({ browser, request }) => {
+    await new Emulator(request).settings({ snapshot: true });
+    const phone = await openWechatPhone(browser, "zhang");
+    const page = await phone.newPage();
+    await page.goto("/login");
+    await expect(page.getByTestId("login-error")).toHaveAttribute("data-reason", "snapshot_user");
+    await expect(page.getByTestId("error-message")).toHaveText(describeLoginError("snapshot_user").zh);
+    await expect(page.getByTestId("error-message")).toContainText("使用完整服务");
+    await page.goto("/account");
+    await expect(page).toHaveURL(/\/login|\/connect\/oauth2\/authorize/);
+    await phone.close();
+  });
+
+  test("refusing consent shows 'cancelled' when WeChat redirects with the state only", async ({ browser, request }) => {
+    await new Emulator(request).settings({ oaRefusal: "state-only" });
+    const phone = await openWechatPhone(browser, "li");
+    const page = await phone.newPage();
+    await page.goto("/login");
+    await page.locator("#oa-deny").click();
+    await expect(page.getByTestId("login-error")).toHaveAttribute("data-reason", "cancelled");
+    await phone.close();
+  });
+
+  test("one person: website QR login and in-WeChat login meet in one user on unionid", async ({ page, browser, request }) => {
+    const emulator = new Emulator(request);
+    const login = new LoginPage(page);
+    await login.goto();
+    await emulator.confirm(login.qrUuid(), "lin");
+    await new AccountPage(page).expectSignedInAs("林晓");
+    const userId = await page.getByTestId("user-id").textContent();
+
+    const phone = await openWechatPhone(browser, "lin");
+    const inWechat = await phone.newPage();
+    await inWechat.goto("/login");
+    if (await inWechat.locator("#oa-allow").isVisible()) await inWechat.locator("#oa-allow").click();
+    await new AccountPage(inWechat).expectSignedInAs("林晓");
+    await expect(inWechat.getByTestId("user-id")).toHaveText(userId!);
+    await expect(inWechat.locator(`[data-testid="identity-row"][data-appid="${OA_APPID}"]`)).toHaveCount(1);
+    await phone.close();
+  });
+
+  test("a phone browser outside WeChat is told to open the page in WeChat, and still gets a QR", async ({ browser }) => {
+    const context = await browser.newContext({
+      userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+      viewport: { width: 390, height: 760 },
+    });
+    const page = await context.newPage();
+    await page.goto("/login");
+    await expect(page.getByTestId("open-in-wechat")).toContainText("请在微信中打开本页面");
+    await expect(page.frameLocator("#wx-qr-container iframe").locator("#wx-qr")).toBeVisible();
+    await context.close();
+  });
+});

@@ -1,0 +1,155 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { Emulator } from "./emulator";
+import { AccountPage } from "./pages/account-page";
+import { LiveQrPage } from "./pages/live-qr-page";
+import { openWechatPhone } from "./pages/phone";
+
+/** The phone opens the confirm link the Official Account sent and answers it. */
+async function answerOnPhone(browser: Browser, link: string, user: string, answer: { pick: string } | "cancel"): Promise<Page> {
+  const phone = await (await openWechatPhone(browser, user)).newPage();
+  await phone.goto(link);
+  await expect(phone.getByTestId("confirm-page")).toBeVisible();
+  if (answer === "cancel") await phone.getByTestId("confirm-cancel").click();
+  else await phone.getByTestId("confirm-choice").filter({ hasText: answer.pick }).click();
+  await expect(phone.getByTestId("confirm-result")).toBeVisible();
+  return phone;
+}
+
+test.describe("our own QR with a live status (follow-to-login)", () => {
+  test.afterEach(async ({ request }) => {
+    await new Emulator(request).reset();
+  });
+
+  test("waiting → scanned → confirmed → signed in; the same person as the website login", async ({ page, browser, request }) => {
+    const emulator = new Emulator(request);
+    const live = new LiveQrPage(page);
+    await live.goto();
+    await expect(page.getByTestId("live-qr-status")).toContainText("请使用微信扫描二维码");
+    const delivery = await emulator.oaScan(await live.qrUrl(), "lin", "new");
+    expect(delivery.delivered).toBe(true);
+    const link = delivery.reply?.links[0];
+    expect(link).toContain("/login/confirm?t=");
+    await live.expectStatus("scanned");
+    const code = await live.matchCode();
+    expect(code).toMatch(/^\d{2}$/);
+    const phone = await answerOnPhone(browser, link!, "lin", { pick: code });
+    await expect(phone.getByTestId("confirm-result")).toHaveAttribute("data-result", "confirmed");
+    await expect(page).toHaveURL(/\/account$/);
+    // 林晓 has a unionid: the Official Account identity joins the account of the website login (if any).
+    await expect(page.locator('[data-testid="identity-row"][data-appid="wx8e0b5c61d2a3f4a0"]')).toHaveCount(1);
+    await expect(page.getByTestId("unionid")).toHaveText(/^o[\w-]{27}$/);
+  });
+
+  test("an existing follower's SCAN completes the ticket too", async ({ page, browser, request }) => {
+    const emulator = new Emulator(request);
+    const live = new LiveQrPage(page);
+    await live.goto();
+    const delivery = await emulator.oaScan(await live.qrUrl(), "zhang", "existing");
+    await live.expectStatus("scanned");
+    await answerOnPhone(browser, delivery.reply!.links[0]!, "zhang", { pick: await live.matchCode() });
+    await new AccountPage(page).expectSignedInAs("张伟");
+  });
+
+  test("cancel on the phone shows cancelled and offers a fresh QR", async ({ page, browser, request }) => {
+    const emulator = new Emulator(request);
+    const live = new LiveQrPage(page);
+    await live.goto();
+    const first = await live.ticketId();
+    const delivery = await emulator.oaScan(await live.qrUrl(), "wang");
+    await live.expectStatus("scanned");
+    await answerOnPhone(browser, delivery.reply!.links[0]!, "wang", "cancel");
+    await live.expectStatus("cancelled");
+    await expect(page.getByTestId("live-qr-overlay")).toContainText("已取消登录");
+    await page.getByTestId("live-qr-refresh").click();
+    await live.expectStatus("waiting");
+    expect(await live.ticketId()).not.toBe(first);
+  });
+
+  test("expiry: the countdown ends, the QR turns into a refresh button, and the new QR signs in", async ({ page, browser, request }) => {
+    const emulator = new Emulator(request);
+    await page.clock.install();
+    const live = new LiveQrPage(page);
+    await live.goto();
+    await expect(page.getByTestId("live-qr-countdown")).toContainText("二维码有效期还剩");
+    await page.clock.fastForward("05:01");
+    await live.expectStatus("expired");
+    await expect(page.getByTestId("live-qr-overlay")).toContainText("二维码已过期");
+    await page.getByTestId("live-qr-refresh").click();
+    await live.expectStatus("waiting");
+    const delivery = await emulator.oaScan(await live.qrUrl(), "zhang", "existing");
+    await live.expectStatus("scanned");
+    await answerOnPhone(browser, delivery.reply!.links[0]!, "zhang", { pick: await live.matchCode() });
+    await new AccountPage(page).expectSignedInAs("张伟");
+  });
+
+  test("hijacking: a victim who scans an attacker's QR cannot confirm it blindly", async ({ browser, request }) => {
+    const emulator = new Emulator(request);
+    const attacker = await browser.newContext();
+    const attackerPage = await attacker.newPage();
+    const live = new LiveQrPage(attackerPage);
+    await live.goto();
+    // The attacker sends the QR to the victim; the victim scans it and opens the link.
+    const delivery = await emulator.oaScan(await live.qrUrl(), "li");
+    await live.expectStatus("scanned");
+    const code = await live.matchCode();
+    const phone = await (await openWechatPhone(browser, "li")).newPage();
+    await phone.goto(delivery.reply!.links[0]!);
+    await expect(phone.getByTestId("confirm-page")).toContainText("如果这不是你本人正在电脑上操作");
+    // The victim cannot see the attacker's screen: any number but the right one.
+    const choices = await phone.getByTestId("confirm-choice").allTextContents();
+    const wrong = choices.find((choice) => choice.trim() !== code)!;
+    await phone.getByTestId("confirm-choice").filter({ hasText: wrong }).click();
+    await expect(phone.getByTestId("confirm-result")).toHaveAttribute("data-result", "mismatch");
+    await live.expectStatus("cancelled");
+    // The link is dead now, and the attacker has no session.
+    await phone.goto(delivery.reply!.links[0]!);
+    await expect(phone.getByTestId("confirm-result")).toHaveAttribute("data-result", "invalid");
+    await attackerPage.goto("/account");
+    await expect(attackerPage).toHaveURL(/\/login/);
+    await attacker.close();
+  });
+
+  test("two browsers race for one ticket: only the one that asked redeems it, once", async ({ page, browser, request }) => {
+    const emulator = new Emulator(request);
+    const live = new LiveQrPage(page);
+    // Hold this page's own redeem so the race can be staged.
+    await page.route("**/api/login-tickets/*/redeem", (route) => route.abort());
+    await live.goto();
+    const id = await live.ticketId();
+    const delivery = await emulator.oaScan(await live.qrUrl(), "chen");
+    await live.expectStatus("scanned");
+    await answerOnPhone(browser, delivery.reply!.links[0]!, "chen", { pick: await live.matchCode() });
+    await live.expectStatus("error");
+    const other = await browser.newContext();
+    const stolen = await other.request.post(`/api/login-tickets/${id}/redeem`, { headers: { origin: new URL(page.url()).origin } });
+    expect(stolen.status()).toBe(404);
+    expect((await other.request.get("/api/auth/session")).ok()).toBe(true);
+    expect(await (await other.request.get("/api/auth/session")).json()).toBeNull();
+    await other.close();
+    await page.unroute("**/api/login-tickets/*/redeem");
+    const [first, second] = await Promise.all([
+      page.request.post(`/api/login-tickets/${id}/redeem`),
+      page.request.post(`/api/login-tickets/${id}/redeem`),
+    ]);
+    expect([first.status(), second.status()].sort()).toEqual([200, 409]);
+    await page.goto("/account");
+    await new AccountPage(page).expectSignedInAs("Chen Jie");
+  });
+
+  test("a forged push (bad signature) and a replayed push change nothing", async ({ page, request }) => {
+    const emulator = new Emulator(request);
+    const live = new LiveQrPage(page);
+    await live.goto();
+    const forged = await emulator.oaPush({ user: "lin", url: await live.qrUrl(), as: "new", badSignature: true });
+    expect(forged.delivered).toBe(false);
+    await page.waitForTimeout(500);
+    await live.expectStatus("waiting");
+    const real = await emulator.oaScan(await live.qrUrl(), "lin");
+    expect(real.reply?.links).toHaveLength(1);
+    await live.expectStatus("scanned");
+    const replay = await emulator.oaReplayLast();
+    // Acknowledged, but no second link and no change.
+    expect(replay.reply?.links ?? []).toHaveLength(0);
+    await live.expectStatus("scanned");
+  });
+});
