@@ -17,7 +17,12 @@ import { recordScan } from "./tickets";
 
 const ACK = "success";
 
-async function isFirstDelivery(key: string): Promise<boolean> {
+/**
+ * Records `key` and says whether it is new. Keys are event ids (FromUserName + CreateTime) and
+ * request ids (timestamp + nonce): in plaintext mode the signature does not cover the body, so a
+ * captured signed URL must not carry a second body.
+ */
+export async function isFirstDelivery(key: string): Promise<boolean> {
   const prisma = await db();
   try {
     await prisma.wechatPushEvent.create({ data: { id: key } });

@@ -7,7 +7,7 @@
 import type { NextRequest } from "next/server";
 import { getEnv } from "@/lib/env";
 import { publicOrigin } from "@/lib/http";
-import { handlePush } from "@/lib/login/push-handler";
+import { handlePush, isFirstDelivery } from "@/lib/login/push-handler";
 import { logger } from "@/lib/logger";
 import { buildReply, openPushRequest, type PushConfig } from "@/lib/wechat/push/verify-request";
 import { DEFAULT_MAX_XML_BYTES } from "@/lib/wechat/push/xml";
@@ -61,6 +61,11 @@ async function handle(request: NextRequest): Promise<Response> {
   }
   if (opened.kind === "echo") return plain(opened.echostr);
   try {
+    // WeChat signs each delivery, retries included, with a fresh timestamp and nonce.
+    if (!(await isFirstDelivery(`request:${opened.timestamp}:${opened.nonce}`))) {
+      logger.warn("wechat.push.rejected", { reason: "replayed_request" });
+      return plain("rejected", 403);
+    }
     const reply = await handlePush(opened.fields, publicOrigin(request));
     const answer = buildReply({ request: opened, reply, config });
     return new Response(answer, { headers: { "content-type": answer.startsWith("<xml>") ? "application/xml; charset=utf-8" : "text/plain; charset=utf-8", "cache-control": "no-store" } });
