@@ -72,6 +72,26 @@ describe("registry and env", () => {
     });
   });
 
+  it("reads the Official Account push settings", () => {
+    expect(
+      readEmulatorOptionsFromEnv({
+        EMULATOR_OA_PUSH_URL: "http://127.0.0.1:4000/api/wechat/events",
+        EMULATOR_OA_PUSH_MODE: "compatible",
+        EMULATOR_OA_PUSH_TOKEN: "tok123",
+        EMULATOR_OA_ENCODING_AES_KEY: "B".repeat(43),
+        EMULATOR_PUSH_TIMEOUT_MS: "800",
+      }),
+    ).toMatchObject({
+      oaPushUrl: "http://127.0.0.1:4000/api/wechat/events",
+      oaPushMode: "compatible",
+      oaPushToken: "tok123",
+      oaEncodingAesKey: "B".repeat(43),
+      pushTimeoutMs: 800,
+    });
+    expect(() => readEmulatorOptionsFromEnv({ EMULATOR_OA_PUSH_MODE: "aes" })).toThrow(/EMULATOR_OA_PUSH_MODE/);
+    expect(() => readEmulatorOptionsFromEnv({ EMULATOR_OA_ENCODING_AES_KEY: "secretish" })).toThrow(/^(?!.*secretish).*EMULATOR_OA_ENCODING_AES_KEY/);
+  });
+
   it("rejects invalid values without echoing the secret", () => {
     expect(() => readEmulatorOptionsFromEnv({ EMULATOR_PORT: "http" })).toThrow(/EMULATOR_PORT/);
     expect(() => readEmulatorOptionsFromEnv({ EMULATOR_PUBLIC_URL: "ftp://x", AUTH_WECHAT_SECRET: "topsecret" })).toThrow(

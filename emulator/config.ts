@@ -17,6 +17,8 @@ export type WechatApp = {
   type: AppType;
   /** The Open Platform account the app is bound to; unionids are scoped to it. */
   openAccountId: string;
+  /** Official Accounts only: the original id (`gh_…`) pushes carry as ToUserName. */
+  originalId?: string;
 };
 
 export const WEB_APP: WechatApp = {
@@ -35,13 +37,17 @@ export const WEB2_APP: WechatApp = {
   openAccountId: DEMO_OPEN_ACCOUNT_ID,
 };
 
-/** Registered now so unionid sharing is already right; its OAuth flows are not served yet. */
+/**
+ * A verified service account bound to the demo Open Platform account, so website logins and follow-to-login
+ * meet on the same unionid. Its push token, EncodingAESKey and push URL are settings (defaults below).
+ */
 export const OA_APP: WechatApp = {
   appid: "wx8e0b5c61d2a3f4a0",
   secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1d0",
   name: "Demo Official Account",
   type: "official_account",
   openAccountId: DEMO_OPEN_ACCOUNT_ID,
+  originalId: "gh_0a1b2c3d4e5f",
 };
 
 export const DEMO_APPS: readonly WechatApp[] = [WEB_APP, WEB2_APP, OA_APP];
@@ -72,7 +78,28 @@ export const DEFAULT_LONGPOLL_MS = 25_000;
 /** Website-app codes live 10 minutes (OA web-auth codes only 5). */
 export const DEFAULT_CODE_TTL_SECONDS = 600;
 export const ACCESS_TOKEN_TTL_SECONDS = 7200;
+/** OA web-auth codes (connect/oauth2/authorize) live 5 minutes. */
+export const DEFAULT_OA_CODE_TTL_SECONDS = 300;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+
+/** How the OA's developer server receives pushes (公众号后台 → 基本配置 → 消息加解密方式). */
+export type OaPushMode = "plaintext" | "compatible" | "safe";
+export const OA_PUSH_MODES: readonly OaPushMode[] = ["plaintext", "compatible", "safe"];
+export const DEFAULT_OA_PUSH_URL = "http://localhost:3000/api/wechat/events";
+export const DEFAULT_OA_PUSH_MODE: OaPushMode = "safe";
+export const DEFAULT_OA_PUSH_TOKEN = "demoPushToken2026";
+/** 43 characters of [A-Za-z0-9]; base64-decoded with a trailing "=" it is the 32-byte AES key. */
+export const DEFAULT_OA_ENCODING_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+/** WeChat waits 5 s for the developer server, then drops the connection and retries (3 tries in total). */
+export const DEFAULT_PUSH_TIMEOUT_MS = 5000;
+export const PUSH_TRIES = 3;
+/** App access tokens (/cgi-bin/token, stable_token) live 7200 s; a replaced one keeps working 5 more minutes. */
+export const APP_TOKEN_TTL_SECONDS = 7200;
+export const APP_TOKEN_GRACE_SECONDS = 300;
+/** Temporary parametric QR codes: at most 30 days; 30 s when expire_seconds is omitted (older docs, WxJava). */
+export const MAX_QR_EXPIRE_SECONDS = 2_592_000;
+export const DEFAULT_QR_EXPIRE_SECONDS = 30;
+
 /** Avatar sizes WeChat encodes as the last path segment of headimgurl; 0 means 640×640. */
 export const AVATAR_SIZES: readonly number[] = [0, 46, 64, 96, 132];
 
@@ -95,6 +122,20 @@ export function openidFor(appid: string, userId: string): string {
  */
 export function unionidFor(openAccountId: string, userId: string): string {
   return hashId(`unionid:${openAccountId}:${userId}`);
+}
+
+/**
+ * The virtual openid a snapshot-page authorization yields (`is_snapshotuser: 1`): stable, but never the
+ * user's real openid, so an app that keys accounts on it creates a phantom user, as on WeChat.
+ * @see https://developers.weixin.qq.com/community/develop/doc/000c2c34068880629ced91a2f56001
+ */
+export function snapshotOpenidFor(appid: string, userId: string): string {
+  return hashId(`snapshot-openid:${appid}:${userId}`);
+}
+
+/** The virtual unionid of a snapshot-page authorization; differs from `unionidFor`. */
+export function snapshotUnionidFor(openAccountId: string, userId: string): string {
+  return hashId(`snapshot-unionid:${openAccountId}:${userId}`);
 }
 
 /** Looks up a virtual user by id. */

@@ -7,4 +7,6 @@ export type EmulatorContext = {
   publicUrl: string;
   /** Origin encoded in QR codes, reachable from a phone on the LAN. */
   phoneUrl: string;
+  /** Notes about requests that work but would surprise on WeChat (main.ts prints them). */
+  log?: (line: string) => void;
 };

@@ -161,6 +161,14 @@ describe("settings, clock and validation", () => {
       refusal: "state-only",
       callbackDomains: ["localhost:3000", "127.0.0.1:3000"],
       longPollMs: 25_000,
+      oaPushUrl: "http://localhost:3000/api/wechat/events",
+      oaPushMode: "safe",
+      oaPushToken: "demoPushToken2026",
+      oaEncodingAesKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+      pushTimeoutMs: 5000,
+      oaRefusal: "none",
+      oaCodeTtlSeconds: 300,
+      snapshot: false,
     });
     const patched = await callControl(base, "settings", { qrTtlSeconds: 60, callbackDomains: ["example.com"] });
     expect(patched.body).toMatchObject({ qrTtlSeconds: 60, codeTtlSeconds: 600, callbackDomains: ["example.com"] });

@@ -1,9 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { DEMO_OPEN_ACCOUNT_ID, getHeadimgurl, openidFor, unionidFor, VIRTUAL_USERS } from "./config";
+import { getOaScanUrl } from "./cgi-bin";
+import { DEMO_OPEN_ACCOUNT_ID, findUser, getHeadimgurl, OA_APP, openidFor, unionidFor, VIRTUAL_USERS } from "./config";
 import type { EmulatorContext } from "./context";
 import { faultSchema } from "./faults";
 import { HttpError, readBody, sendJson } from "./http";
+import { handleActAs } from "./oa-authorize";
+import { findOaQr, scanOaQr } from "./oa-scan";
+import { isQrExpired } from "./oa-state";
+import type { Follower, OaQrCode } from "./oa-state";
+import { buildEventMessage, pushToDeveloper, replayLastPush } from "./push";
 import type { EmulatorState, QrSession } from "./state";
 
 export const CONTROL_PREFIX = "/_emulator/";
@@ -26,6 +32,15 @@ const settingsPatchSchema = z
     refusal: z.enum(["state-only", "none"]),
     callbackDomains: z.array(z.string().trim().min(1)),
     longPollMs: z.number().int().min(0).max(120_000),
+    oaPushUrl: z.url({ protocol: /^https?$/ }),
+    oaPushMode: z.enum(["plaintext", "compatible", "safe"]),
+    // The rules of the OA console: token 3–32 letters or digits, EncodingAESKey exactly 43.
+    oaPushToken: z.string().regex(/^[A-Za-z0-9]{3,32}$/, "3 to 32 letters or digits"),
+    oaEncodingAesKey: z.string().regex(/^[A-Za-z0-9]{43}$/, "43 letters or digits"),
+    pushTimeoutMs: z.number().int().min(1).max(120_000),
+    oaRefusal: z.enum(["state-only", "none"]),
+    oaCodeTtlSeconds: z.number().positive().max(31_536_000),
+    snapshot: z.boolean(),
   })
   .partial()
   .strict();
@@ -33,6 +48,32 @@ const settingsPatchSchema = z
 const clockSchema = z.object({ advanceSeconds: z.number().min(0).max(10 * 365 * 24 * 3600) }).strict();
 
 const qrQuerySchema = z.object({ state: z.string().optional(), appid: z.string().optional() });
+
+const followerBodySchema = z.object({ user: z.string().min(1), following: z.boolean() }).strict();
+
+const oaScanSchema = z
+  .object({
+    ticket: z.string().min(1).optional(),
+    url: z.string().min(1).optional(),
+    scene: z.union([z.string().min(1), z.number().int()]).optional(),
+    user: z.string().min(1).default(DEFAULT_USER),
+    as: z.enum(["new", "existing"]).default("new"),
+    badSignature: z.boolean().default(false),
+  })
+  .strict()
+  .refine((body) => [body.ticket, body.url, body.scene].filter((value) => value !== undefined).length === 1, {
+    message: "give exactly one of ticket, url, scene",
+  });
+
+const oaPushSchema = z
+  .object({
+    user: z.string().min(1).default(DEFAULT_USER),
+    xml: z.string().min(1).optional(),
+    event: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), z.union([z.string(), z.number()])).optional(),
+    badSignature: z.boolean().default(false),
+  })
+  .strict()
+  .refine((body) => (body.xml === undefined) !== (body.event === undefined), { message: "give exactly one of xml, event" });
 
 export type QrView = ReturnType<typeof toQrView>;
 
@@ -84,6 +125,11 @@ function methodNotAllowed(allowed: string): never {
 export async function handleControl(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   if (req.method === "OPTIONS") {
     res.writeHead(204, CORS_HEADERS).end();
+    return;
+  }
+  // Sets a cookie and redirects, so it is the one control endpoint that does not answer JSON on success.
+  if (url.pathname === `${CONTROL_PREFIX}as` && (req.method === "GET" || req.method === "HEAD")) {
+    handleActAs(res, url, CORS_HEADERS);
     return;
   }
   try {
@@ -143,6 +189,41 @@ async function routeControl(ctx: EmulatorContext, req: IncomingMessage, url: URL
       if (method !== "POST") methodNotAllowed("POST");
       state.reset();
       return [200, { ok: true }];
+    case "stats":
+      if (method !== "GET") methodNotAllowed("GET");
+      return [200, state.oa.stats];
+    case "oa/qrcodes":
+      if (method !== "GET") methodNotAllowed("GET");
+      return [200, state.oa.listQrCodes(OA_APP.appid).map((qr) => toOaQrView(ctx, qr))];
+    case "oa/followers":
+      if (method === "POST") {
+        const body = parseWith(followerBodySchema, await readJson(req));
+        if (!findUser(body.user)) throw new HttpError(400, `unknown user: ${body.user}`);
+        if (!body.following) state.oa.unfollow(OA_APP.appid, body.user);
+        else if (!state.oa.getFollower(OA_APP.appid, body.user)) {
+          state.oa.follow(OA_APP.appid, { userId: body.user, subscribeTime: state.now(), subscribeScene: "ADD_SCENE_OTHERS", qrScene: 0, qrSceneStr: "" });
+        }
+      } else if (method !== "GET") methodNotAllowed("GET or POST");
+      return [200, state.oa.listFollowers(OA_APP.appid).map(toFollowerView)];
+    case "oa/scan": {
+      if (method !== "POST") methodNotAllowed("POST");
+      const body = parseWith(oaScanSchema, await readJson(req));
+      const reference = body.ticket !== undefined ? { ticket: body.ticket } : body.url !== undefined ? { url: body.url } : { scene: String(body.scene) };
+      const qr = findOaQr(ctx, reference);
+      if (!qr) throw new HttpError(404, `unknown QR code: ${JSON.stringify(reference)}`);
+      return [200, await scanOaQr(ctx, { qr, userId: body.user, as: body.as, badSignature: body.badSignature })];
+    }
+    case "oa/push": {
+      if (method !== "POST") methodNotAllowed("POST");
+      const body = parseWith(oaPushSchema, await readJson(req));
+      if (!findUser(body.user)) throw new HttpError(400, `unknown user: ${body.user}`);
+      const openid = openidFor(OA_APP.appid, body.user);
+      const message = body.xml ?? buildEventMessage({ openid, createTime: Math.floor(state.now() / 1000), fields: body.event ?? {} });
+      return [200, await pushToDeveloper(ctx, { openid, message, badSignature: body.badSignature })];
+    }
+    case "oa/replay-last":
+      if (method !== "POST") methodNotAllowed("POST");
+      return [200, await replayLastPush(ctx)];
   }
 
   if (segments[0] === "qr" && segments[1] && segments.length <= 3) {
@@ -175,6 +256,34 @@ async function actOnQr(state: EmulatorState, req: IncomingMessage, uuid: string,
     default:
       throw new HttpError(404, `unknown QR action: ${action}`);
   }
+}
+
+function toOaQrView(ctx: EmulatorContext, qr: OaQrCode) {
+  return {
+    ticket: qr.ticket,
+    url: qr.url,
+    scanUrl: getOaScanUrl(ctx, qr),
+    imageUrl: `${ctx.publicUrl}/cgi-bin/showqrcode?ticket=${encodeURIComponent(qr.ticket)}`,
+    actionName: qr.actionName,
+    ...(qr.sceneId === undefined ? {} : { sceneId: qr.sceneId }),
+    ...(qr.sceneStr === undefined ? {} : { sceneStr: qr.sceneStr }),
+    createdAt: new Date(qr.createdAt).toISOString(),
+    ...(qr.expiresAt === undefined ? {} : { expiresAt: new Date(qr.expiresAt).toISOString(), expireSeconds: qr.expireSeconds }),
+    expireSecondsOmitted: qr.expireSecondsOmitted,
+    sceneOmitted: qr.sceneOmitted,
+    expired: isQrExpired(qr, ctx.state.now()),
+  };
+}
+
+function toFollowerView(follower: Follower) {
+  return {
+    user: follower.userId,
+    openid: openidFor(OA_APP.appid, follower.userId),
+    subscribeTime: new Date(follower.subscribeTime).toISOString(),
+    subscribeScene: follower.subscribeScene,
+    qrScene: follower.qrScene,
+    qrSceneStr: follower.qrSceneStr,
+  };
 }
 
 function listUsers(ctx: EmulatorContext) {

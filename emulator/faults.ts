@@ -2,13 +2,13 @@ import type { ServerResponse } from "node:http";
 import { z } from "zod";
 import { getErrmsg } from "./errcodes";
 import { createRid, send, sleep } from "./http";
+import { CGI_ENDPOINTS } from "./oa-state";
 
-export const FAULT_ENDPOINTS = [
-  "sns/oauth2/access_token",
-  "sns/oauth2/refresh_token",
-  "sns/auth",
-  "sns/userinfo",
-] as const;
+export const SNS_ENDPOINTS = ["sns/oauth2/access_token", "sns/oauth2/refresh_token", "sns/auth", "sns/userinfo"] as const;
+
+export type SnsEndpoint = (typeof SNS_ENDPOINTS)[number];
+
+export const FAULT_ENDPOINTS = [...SNS_ENDPOINTS, ...CGI_ENDPOINTS] as const;
 
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
 
@@ -78,9 +78,10 @@ export class FaultQueue {
 
 /**
  * Plays a fault out on the response. Returns true when the fault answered (or swallowed) the request, false
- * when the endpoint should answer normally (a pure delay).
+ * when the endpoint should answer normally (a pure delay). `contentType` labels errcode and malformed answers
+ * like the endpoint's own (`text/plain` on /sns, JSON on /cgi-bin).
  */
-export async function applyFault(fault: Fault, res: ServerResponse): Promise<boolean> {
+export async function applyFault(fault: Fault, res: ServerResponse, contentType = "text/plain"): Promise<boolean> {
   if (fault.delayMs !== undefined) await sleep(fault.delayMs, res);
   if (res.destroyed) return true;
 
@@ -99,12 +100,12 @@ export async function applyFault(fault: Fault, res: ServerResponse): Promise<boo
   }
   if (fault.malformed) {
     // What a captive portal or a truncated proxy answer looks like: 200, text/plain, not JSON.
-    send(res, 200, "<html><body>系统繁忙，请稍后再试 {\"errcode\":", { "Content-Type": "text/plain" });
+    send(res, 200, "<html><body>系统繁忙，请稍后再试 {\"errcode\":", { "Content-Type": contentType });
     return true;
   }
   if (fault.errcode !== undefined) {
     const errmsg = `${fault.errmsg ?? getErrmsg(fault.errcode)}, rid: ${createRid()}`;
-    send(res, 200, JSON.stringify({ errcode: fault.errcode, errmsg }), { "Content-Type": "text/plain" });
+    send(res, 200, JSON.stringify({ errcode: fault.errcode, errmsg }), { "Content-Type": contentType });
     return true;
   }
   return false;

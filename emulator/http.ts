@@ -77,3 +77,24 @@ export function sleep(ms: number, res?: ServerResponse): Promise<void> {
     res?.once("close", done);
   });
 }
+
+/** One cookie of the request, URI-decoded; undefined when absent or undecodable. */
+export function readCookie(req: IncomingMessage, name: string): string | undefined {
+  for (const pair of (req.headers.cookie ?? "").split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Sends a redirect (302 unless told otherwise) with an empty body. */
+export function redirect(res: ServerResponse, location: string, status = 302, headers: Record<string, string | string[]> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { "Cache-Control": "no-store", "Content-Length": "0", Location: location, ...headers });
+  res.end();
+}

@@ -1,11 +1,14 @@
 import type { ServerResponse } from "node:http";
-import { AVATAR_SIZES, findUser, VIRTUAL_USERS } from "./config";
+import { AVATAR_SIZES, findUser, OA_APP, VIRTUAL_USERS } from "./config";
 import type { EmulatorContext } from "./context";
 import { send, sendHtml } from "./http";
 import { renderAvatarSvg } from "./pages/avatar";
 import { parseLang } from "./pages/layout";
 import { renderIndexPage, renderPhoneListPage } from "./pages/list-pages";
+import { renderOaScanPage, renderUnknownOaScanPage } from "./pages/oa-scan-page";
 import { formatUserLabel, renderPhonePage, renderUnknownPhonePage } from "./pages/phone-page";
+import { findOaQr } from "./oa-scan";
+import { getSceneValue, isQrExpired } from "./oa-state";
 
 /** GET /connect/confirm?uuid: what the QR encodes; the developer's stand-in for WeChat on the phone. */
 export function handlePhonePage(ctx: EmulatorContext, res: ServerResponse, url: URL): void {
@@ -17,6 +20,25 @@ export function handlePhonePage(ctx: EmulatorContext, res: ServerResponse, url: 
   const lang = url.searchParams.has("lang") ? parseLang(url.searchParams.get("lang")) : session.lang;
   const appName = ctx.state.registry.findApp(session.appid)?.name ?? session.appid;
   sendHtml(res, 200, renderPhonePage({ session, appName, lang, status: session.status }));
+}
+
+/** GET /oa/scan?ticket=…|url=…: what a parametric QR image encodes; scanning it as a new or existing follower. */
+export function handleOaScanPage(ctx: EmulatorContext, res: ServerResponse, url: URL): void {
+  const ticket = url.searchParams.get("ticket");
+  const qrUrl = url.searchParams.get("url");
+  const qr = findOaQr(ctx, ticket !== null ? { ticket } : qrUrl !== null ? { url: qrUrl } : {});
+  if (!qr) {
+    sendHtml(res, 404, renderUnknownOaScanPage());
+    return;
+  }
+  const html = renderOaScanPage({
+    ticket: qr.ticket,
+    appName: ctx.state.registry.findApp(qr.appid)?.name ?? qr.appid,
+    scene: getSceneValue(qr),
+    actionName: qr.actionName,
+    expired: isQrExpired(qr, ctx.state.now()),
+  });
+  sendHtml(res, 200, html);
 }
 
 /** GET /phone: pending QR logins for a developer without a phone at hand. */
@@ -32,7 +54,19 @@ export function handlePhoneList(ctx: EmulatorContext, res: ServerResponse): void
       createdAt: session.createdAt,
       expiresAt: session.expiresAt,
     }));
-  sendHtml(res, 200, renderPhoneListPage(pending, ctx.state.now()));
+  const now = ctx.state.now();
+  const oaCodes = ctx.state.oa
+    .listQrCodes()
+    .filter((qr) => !isQrExpired(qr, now))
+    .slice(0, 50)
+    .map((qr) => ({
+      ticket: qr.ticket,
+      appName: ctx.state.registry.findApp(qr.appid)?.name ?? qr.appid,
+      actionName: qr.actionName,
+      scene: getSceneValue(qr),
+      ...(qr.expiresAt === undefined ? {} : { expiresAt: qr.expiresAt }),
+    }));
+  sendHtml(res, 200, renderPhoneListPage(pending, now, oaCodes));
 }
 
 /** GET /: a short index of what the emulator serves. */
@@ -42,6 +76,7 @@ export function handleIndex(ctx: EmulatorContext, res: ServerResponse): void {
     phoneUrl: ctx.phoneUrl,
     apps: ctx.state.registry.apps,
     users: VIRTUAL_USERS.map((user) => ({ id: user.id, label: formatUserLabel(user) })),
+    oaPush: `${ctx.state.settings.oaPushUrl} (${ctx.state.settings.oaPushMode} mode, original id ${OA_APP.originalId ?? ""})`,
   });
   sendHtml(res, 200, html);
 }

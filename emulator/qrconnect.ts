@@ -45,7 +45,8 @@ export function checkQrconnectParams(ctx: EmulatorContext, query: URLSearchParam
   return { ok: true, appid: app.appid, appName: app.name, redirectUri };
 }
 
-function isAllowedRedirect(redirectUri: string, callbackDomains: readonly string[]): boolean {
+/** Whether redirect_uri is http(s) and its host (port included) equals one of the callback domains. */
+export function isAllowedRedirect(redirectUri: string, callbackDomains: readonly string[]): boolean {
   if (!URL.canParse(redirectUri)) return false;
   const url = new URL(redirectUri);
   if (url.protocol !== "http:" && url.protocol !== "https:") return false;

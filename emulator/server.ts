@@ -2,22 +2,33 @@ import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
+import { handleCgi, handleShowQrcode, matchCgiRoute } from "./cgi-bin";
 import {
   createRegistry,
   DEFAULT_CALLBACK_DOMAINS,
   DEFAULT_CODE_TTL_SECONDS,
   DEFAULT_HOST,
   DEFAULT_LONGPOLL_MS,
+  DEFAULT_OA_CODE_TTL_SECONDS,
+  DEFAULT_OA_ENCODING_AES_KEY,
+  DEFAULT_OA_PUSH_MODE,
+  DEFAULT_OA_PUSH_TOKEN,
+  DEFAULT_OA_PUSH_URL,
   DEFAULT_PORT,
+  DEFAULT_PUSH_TIMEOUT_MS,
   DEFAULT_QR_TTL_SECONDS,
 } from "./config";
+import type { OaPushMode } from "./config";
 import type { EmulatorContext } from "./context";
 import { CONTROL_PREFIX, handleControl } from "./control";
 import { send } from "./http";
-import { handleAvatar, handleIndex, handlePhoneList, handlePhonePage } from "./phone";
+import { handleOaAuthorize, handleOaConsent } from "./oa-authorize";
+import { handleAvatar, handleIndex, handleOaScanPage, handlePhoneList, handlePhonePage } from "./phone";
 import { handleQrconnect, handleQrImage, handleQrLongPoll, handleWxLoginJs } from "./qrconnect";
 import { handleSns, matchSnsRoute } from "./sns";
 import { EmulatorState } from "./state";
+import type { Refusal } from "./state";
+import { decodeEncodingAesKey } from "./wx-crypto";
 
 export type StartEmulatorOptions = {
   /** 0 picks a free port. Default 3100. */
@@ -35,6 +46,21 @@ export type StartEmulatorOptions = {
   longPollMs?: number;
   /** Extra website apps registered in the demo Open Platform account. */
   extraApps?: { appid: string; secret: string; name?: string }[];
+  /** Where the Official Account's pushes go. Default http://localhost:3000/api/wechat/events. */
+  oaPushUrl?: string;
+  /** plaintext, compatible or safe (default). */
+  oaPushMode?: OaPushMode;
+  /** Push token; default "demoPushToken2026". */
+  oaPushToken?: string;
+  /** 43-character EncodingAESKey; default "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG". */
+  oaEncodingAesKey?: string;
+  /** How long a push waits for an answer before a retry. Default 5000 (WeChat's 5 s). */
+  pushTimeoutMs?: number;
+  oaCodeTtlSeconds?: number;
+  /** What 拒绝 on the OA consent sheet does. Default "none" (no redirect). */
+  oaRefusal?: Refusal;
+  /** Start in snapshot mode (OA web auth yields virtual identities). Default false. */
+  snapshot?: boolean;
   /** Receives one line per request (method, path without query, status, ms). Off by default. */
   log?: (line: string) => void;
 };
@@ -62,16 +88,26 @@ function trimSlash(origin: string): string {
  * plus its `/_emulator/` control API. State lives in memory and dies with the server.
  */
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
+  const oaEncodingAesKey = options.oaEncodingAesKey ?? DEFAULT_OA_ENCODING_AES_KEY;
+  decodeEncodingAesKey(oaEncodingAesKey);
   const state = new EmulatorState(createRegistry(options.extraApps), {
     qrTtlSeconds: options.qrTtlSeconds ?? DEFAULT_QR_TTL_SECONDS,
     codeTtlSeconds: options.codeTtlSeconds ?? DEFAULT_CODE_TTL_SECONDS,
     refusal: "state-only",
     callbackDomains: [...(options.callbackDomains ?? DEFAULT_CALLBACK_DOMAINS)],
     longPollMs: options.longPollMs ?? DEFAULT_LONGPOLL_MS,
+    oaPushUrl: options.oaPushUrl ?? DEFAULT_OA_PUSH_URL,
+    oaPushMode: options.oaPushMode ?? DEFAULT_OA_PUSH_MODE,
+    oaPushToken: options.oaPushToken ?? DEFAULT_OA_PUSH_TOKEN,
+    oaEncodingAesKey,
+    pushTimeoutMs: options.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS,
+    oaRefusal: options.oaRefusal ?? "none",
+    oaCodeTtlSeconds: options.oaCodeTtlSeconds ?? DEFAULT_OA_CODE_TTL_SECONDS,
+    snapshot: options.snapshot ?? false,
   });
-  // Filled in once the port is known; handlers only run after listen() resolves.
-  const ctx: EmulatorContext = { state, publicUrl: "", phoneUrl: "" };
   const log = options.log;
+  // Filled in once the port is known; handlers only run after listen() resolves.
+  const ctx: EmulatorContext = { state, publicUrl: "", phoneUrl: "", ...(log ? { log } : {}) };
 
   const server = createServer((req, res) => {
     const started = Date.now();
@@ -127,6 +163,15 @@ async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: Se
     if (method !== "GET" && method !== "POST") return notAllowed(res, "GET, POST");
     return handleSns(ctx, snsEndpoint, req, res, url);
   }
+  const cgiEndpoint = matchCgiRoute(path);
+  if (cgiEndpoint) {
+    if (method !== "GET" && method !== "POST") return notAllowed(res, "GET, POST");
+    return handleCgi(ctx, cgiEndpoint, req, res, url);
+  }
+  if (path === "/connect/oauth2/consent") {
+    if (method !== "POST") return notAllowed(res, "POST");
+    return handleOaConsent(ctx, req, res);
+  }
 
   if (method !== "GET" && method !== "HEAD") return notAllowed(res, "GET");
   switch (path) {
@@ -142,6 +187,12 @@ async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: Se
       return handlePhonePage(ctx, res, url);
     case "/connect/zh_CN/htmledition/js/wxLogin.js":
       return handleWxLoginJs(ctx, res);
+    case "/connect/oauth2/authorize":
+      return handleOaAuthorize(ctx, req, res, url);
+    case "/cgi-bin/showqrcode":
+      return handleShowQrcode(ctx, res, url);
+    case "/oa/scan":
+      return handleOaScanPage(ctx, res, url);
     case "/favicon.ico":
       return send(res, 204, "", {});
   }

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ACCESS_TOKEN_TTL_SECONDS, findUser, getHeadimgurl, openidFor, unionidFor } from "./config";
+import { ACCESS_TOKEN_TTL_SECONDS, findUser, getHeadimgurl, snapshotUnionidFor, unionidFor } from "./config";
 import type { VirtualUser, WechatApp } from "./config";
 import { getErrmsg } from "./errcodes";
 import { applyFault } from "./faults";
-import type { FaultEndpoint } from "./faults";
+import type { SnsEndpoint } from "./faults";
 import { createRid, readBody, send } from "./http";
 import type { AccessTokenRecord, EmulatorState } from "./state";
 
@@ -17,17 +17,17 @@ type SnsParams = {
   basic?: { user: string; password: string };
 };
 
-const SNS_ROUTES: Readonly<Record<string, FaultEndpoint>> = {
+const SNS_ROUTES: Readonly<Record<string, SnsEndpoint>> = {
   "/sns/oauth2/access_token": "sns/oauth2/access_token",
   "/sns/oauth2/refresh_token": "sns/oauth2/refresh_token",
   "/sns/auth": "sns/auth",
   "/sns/userinfo": "sns/userinfo",
 };
 
-const SCOPE_LOGIN = "snsapi_login";
+const SCOPE_BASE = "snsapi_base";
 
 /** The fault/endpoint name for a pathname, or undefined when it is not an sns endpoint. */
-export function matchSnsRoute(pathname: string): FaultEndpoint | undefined {
+export function matchSnsRoute(pathname: string): SnsEndpoint | undefined {
   return SNS_ROUTES[pathname];
 }
 
@@ -39,7 +39,7 @@ export function matchSnsRoute(pathname: string): FaultEndpoint | undefined {
  */
 export async function handleSns(
   ctx: SnsContext,
-  endpoint: FaultEndpoint,
+  endpoint: SnsEndpoint,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
@@ -52,7 +52,7 @@ export async function handleSns(
   send(res, 200, JSON.stringify(body), { "Content-Type": "text/plain" });
 }
 
-function answerSns(ctx: SnsContext, endpoint: FaultEndpoint, params: SnsParams): SnsBody {
+function answerSns(ctx: SnsContext, endpoint: SnsEndpoint, params: SnsParams): SnsBody {
   switch (endpoint) {
     case "sns/oauth2/access_token":
       return exchangeCode(ctx, params);
@@ -122,18 +122,23 @@ function exchangeCode(ctx: SnsContext, params: SnsParams): SnsBody {
   const record = ctx.state.codes.get(code);
   if (!record || record.appid !== app.appid) return snsError(40029);
   if (record.used) return snsError(40163);
-  // Real servers answer 40029 for stale codes even though 42003 is documented.
-  if (ctx.state.now() - record.issuedAt > ctx.state.settings.codeTtlSeconds * 1000) return snsError(40029);
+  // OA web-auth codes live 5 minutes, website codes 10. Real servers answer 40029 for stale codes even though
+  // 42003 is documented.
+  const { settings } = ctx.state;
+  const ttlSeconds = app.type === "official_account" ? settings.oaCodeTtlSeconds : settings.codeTtlSeconds;
+  if (ctx.state.now() - record.issuedAt > ttlSeconds * 1000) return snsError(40029);
   record.used = true;
 
-  const { access, refresh } = ctx.state.issueTokens(app, record.userId, SCOPE_LOGIN);
+  const snapshot = record.snapshot === true;
+  const { access, refresh } = ctx.state.issueTokens(app, record.userId, record.scope, { snapshot });
   return {
     access_token: access.token,
     expires_in: ACCESS_TOKEN_TTL_SECONDS,
     refresh_token: refresh.token,
     openid: access.openid,
     scope: access.scope,
-    ...unionidField(app, record.userId),
+    ...(snapshot ? { is_snapshotuser: 1 } : {}),
+    ...(record.scope === SCOPE_BASE ? {} : unionidField(app, record.userId, snapshot)),
   };
 }
 
@@ -163,8 +168,9 @@ function refreshAccessToken(ctx: SnsContext, params: SnsParams): SnsBody {
       token: ctx.state.createAccessTokenValue(),
       appid: app.appid,
       userId: refresh.userId,
-      openid: openidFor(app.appid, refresh.userId),
+      openid: refresh.openid,
       scope: refresh.scope,
+      ...(refresh.snapshot ? { snapshot: true } : {}),
       expiresAt,
     };
     ctx.state.storeAccessToken(replacement);
@@ -176,7 +182,7 @@ function refreshAccessToken(ctx: SnsContext, params: SnsParams): SnsBody {
     access_token: refresh.accessToken,
     expires_in: ACCESS_TOKEN_TTL_SECONDS,
     refresh_token: refresh.token,
-    openid: openidFor(app.appid, refresh.userId),
+    openid: refresh.openid,
     scope: refresh.scope,
   };
 }
@@ -204,11 +210,13 @@ function checkAccessToken(ctx: SnsContext, params: SnsParams): SnsBody {
 
 /**
  * Since WeChat's 2021 privacy change sex is 0 and region fields are empty strings, but still present.
+ * snsapi_base tokens and snapshot-page tokens get 48001: neither carries a userinfo grant.
  * @see https://developers.weixin.qq.com/community/develop/doc/00028edbe3c58081e7cc834705b801
  */
 function getUserinfo(ctx: SnsContext, params: SnsParams): SnsBody {
   const check = checkTokenAndOpenid(ctx, params);
   if (!check.ok) return check.body;
+  if (check.record.scope === SCOPE_BASE || check.record.snapshot) return snsError(48001);
   const app = ctx.state.registry.findApp(check.record.appid);
   return {
     openid: check.record.openid,
@@ -224,8 +232,12 @@ function getUserinfo(ctx: SnsContext, params: SnsParams): SnsBody {
   };
 }
 
-/** unionid is absent (not null, not empty) for users whose account has none. */
-function unionidField(app: WechatApp, userId: string): { unionid?: string } {
+/**
+ * unionid is absent (not null, not empty) for users whose account has none. OA web auth hands it out only
+ * with snsapi_userinfo (callers skip snsapi_base); a snapshot identity gets a virtual one.
+ */
+function unionidField(app: WechatApp, userId: string, snapshot = false): { unionid?: string } {
   const user = findUser(userId);
-  return user?.hasUnionid ? { unionid: unionidFor(app.openAccountId, userId) } : {};
+  if (!user?.hasUnionid) return {};
+  return { unionid: snapshot ? snapshotUnionidFor(app.openAccountId, userId) : unionidFor(app.openAccountId, userId) };
 }

@@ -1,10 +1,12 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { buildCallbackUrl } from "./callback-url";
-import { ACCESS_TOKEN_TTL_SECONDS, findUser, openidFor, REFRESH_TOKEN_TTL_SECONDS } from "./config";
-import type { Registry, WechatApp } from "./config";
+import { setCapped } from "./capped";
+import { ACCESS_TOKEN_TTL_SECONDS, findUser, openidFor, REFRESH_TOKEN_TTL_SECONDS, snapshotOpenidFor } from "./config";
+import type { OaPushMode, Registry, WechatApp } from "./config";
 import { FaultQueue } from "./faults";
 import { HttpError } from "./http";
+import { OaStore } from "./oa-state";
 
 export type Refusal = "state-only" | "none";
 
@@ -16,6 +18,18 @@ export type EmulatorSettings = {
   /** Allowed redirect_uri hosts, `host[:port]`, compared with URL.host exactly. */
   callbackDomains: string[];
   longPollMs: number;
+  /** The OA developer server's push URL (公众号后台 → 基本配置 → 服务器地址). */
+  oaPushUrl: string;
+  oaPushMode: OaPushMode;
+  oaPushToken: string;
+  oaEncodingAesKey: string;
+  /** How long a push waits for an answer before it is dropped and retried; WeChat's is 5 s. */
+  pushTimeoutMs: number;
+  /** What 拒绝 on the OA consent sheet does: nothing but "已拒绝" (community reports), or a state-only redirect. */
+  oaRefusal: Refusal;
+  oaCodeTtlSeconds: number;
+  /** Every OA web authorization happens on a "snapshot page" and yields virtual identities. */
+  snapshot: boolean;
 };
 
 export type QrStatus = "waiting" | "scanned" | "confirmed" | "cancelled" | "expired";
@@ -38,7 +52,17 @@ export type QrSession = {
   redirect?: string;
 };
 
-export type AuthCode = { code: string; appid: string; userId: string; issuedAt: number; used: boolean };
+export type AuthCode = {
+  code: string;
+  appid: string;
+  userId: string;
+  /** snsapi_login (website QR), snsapi_base or snsapi_userinfo (OA web auth). */
+  scope: string;
+  /** Issued on a snapshot page: the exchange answers `is_snapshotuser: 1` with virtual ids. */
+  snapshot?: boolean;
+  issuedAt: number;
+  used: boolean;
+};
 
 export type AccessTokenRecord = {
   token: string;
@@ -46,6 +70,7 @@ export type AccessTokenRecord = {
   userId: string;
   openid: string;
   scope: string;
+  snapshot?: boolean;
   expiresAt: number;
 };
 
@@ -53,7 +78,9 @@ export type RefreshTokenRecord = {
   token: string;
   appid: string;
   userId: string;
+  openid: string;
   scope: string;
+  snapshot?: boolean;
   expiresAt: number;
   accessToken: string;
 };
@@ -73,15 +100,6 @@ const MAX_CODES = 100_000;
 const MAX_TOKENS = 200_000;
 
 const CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-function setCapped<V>(map: Map<string, V>, key: string, value: V, max: number): void {
-  map.set(key, value);
-  while (map.size > max) {
-    const oldest = map.keys().next();
-    if (oldest.done) break;
-    map.delete(oldest.value);
-  }
-}
 
 function createCode(): string {
   let code = "";
@@ -109,6 +127,7 @@ export class EmulatorState {
   readonly accessTokens = new Map<string, AccessTokenRecord>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   readonly faults = new FaultQueue();
+  readonly oa = new OaStore();
   private clockOffsetMs = 0;
 
   constructor(
@@ -147,6 +166,7 @@ export class EmulatorState {
     this.accessTokens.clear();
     this.refreshTokens.clear();
     this.faults.clear();
+    this.oa.clear();
     this.events.emit("tick");
   }
 
@@ -200,7 +220,7 @@ export class EmulatorState {
   confirmQr(uuid: string, userId: string): QrSession {
     const session = this.requireActionable(uuid, userId);
     const code = createCode();
-    setCapped(this.codes, code, { code, appid: session.appid, userId, issuedAt: this.now(), used: false }, MAX_CODES);
+    this.storeCode({ code, appid: session.appid, userId, scope: "snsapi_login", issuedAt: this.now(), used: false });
     session.status = "confirmed";
     session.userId = userId;
     session.code = code;
@@ -229,22 +249,40 @@ export class EmulatorState {
     return session;
   }
 
+  /** Issues an OA web-auth code (connect/oauth2/authorize) for one user. */
+  issueOaCode(input: { appid: string; userId: string; scope: string; snapshot: boolean }): AuthCode {
+    const record: AuthCode = { ...input, code: createCode(), issuedAt: this.now(), used: false };
+    if (!input.snapshot) delete record.snapshot;
+    this.storeCode(record);
+    return record;
+  }
+
   /** Issues a fresh access/refresh token pair, as a successful code exchange does. */
-  issueTokens(app: WechatApp, userId: string, scope: string): { access: AccessTokenRecord; refresh: RefreshTokenRecord } {
+  issueTokens(
+    app: WechatApp,
+    userId: string,
+    scope: string,
+    options: { snapshot?: boolean } = {},
+  ): { access: AccessTokenRecord; refresh: RefreshTokenRecord } {
     const now = this.now();
+    const snapshot = options.snapshot === true ? { snapshot: true } : {};
+    const openid = options.snapshot ? snapshotOpenidFor(app.appid, userId) : openidFor(app.appid, userId);
     const access: AccessTokenRecord = {
       token: createToken(),
       appid: app.appid,
       userId,
-      openid: openidFor(app.appid, userId),
+      openid,
       scope,
+      ...snapshot,
       expiresAt: now + ACCESS_TOKEN_TTL_SECONDS * 1000,
     };
     const refresh: RefreshTokenRecord = {
       token: createToken(),
       appid: app.appid,
       userId,
+      openid,
       scope,
+      ...snapshot,
       expiresAt: now + REFRESH_TOKEN_TTL_SECONDS * 1000,
       accessToken: access.token,
     };
@@ -260,6 +298,10 @@ export class EmulatorState {
 
   createAccessTokenValue(): string {
     return createToken();
+  }
+
+  private storeCode(record: AuthCode): void {
+    setCapped(this.codes, record.code, record, MAX_CODES);
   }
 
   private requireActionable(uuid: string, userId?: string): QrSession {

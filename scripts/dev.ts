@@ -8,7 +8,11 @@ import { startEmulator } from "../emulator/server";
 const emulatorPort = Number(process.env.EMULATOR_PORT ?? 3100);
 const appPort = Number(process.env.PORT ?? 3000);
 
-const emulator = await startEmulator({ port: emulatorPort, callbackDomains: [`localhost:${appPort}`] });
+const emulator = await startEmulator({
+  port: emulatorPort,
+  callbackDomains: [`localhost:${appPort}`],
+  oaPushUrl: `http://localhost:${appPort}/api/wechat/events`,
+});
 console.log(`WeChat emulator on ${emulator.url} (phone page: ${emulator.url}/phone)`);
 
 const next: ChildProcess = spawn("npx", ["next", "dev", "--port", String(appPort)], {

@@ -33,8 +33,20 @@ export type PendingQr = {
   expiresAt: number;
 };
 
-/** /phone: pending QR logins, newest first, each linking to its phone page; refreshes itself. */
-export function renderPhoneListPage(pending: readonly PendingQr[], now: number): string {
+export type LiveOaQr = {
+  ticket: string;
+  appName: string;
+  actionName: string;
+  scene: string;
+  /** Undefined for permanent codes. */
+  expiresAt?: number;
+};
+
+/**
+ * /phone: pending QR logins and live parametric QR codes of the Official Account, newest first, each linking
+ * to its phone page; refreshes itself.
+ */
+export function renderPhoneListPage(pending: readonly PendingQr[], now: number, oaCodes: readonly LiveOaQr[] = []): string {
   const rows = pending
     .map((qr) => {
       const secondsLeft = Math.max(0, Math.round((qr.expiresAt - now) / 1000));
@@ -46,10 +58,22 @@ export function renderPhoneListPage(pending: readonly PendingQr[], now: number):
 </div>`;
     })
     .join("\n");
+  const oaRows = oaCodes
+    .map((qr) => {
+      const left = qr.expiresAt === undefined ? "permanent" : `${Math.max(0, Math.round((qr.expiresAt - now) / 1000))}s left`;
+      return `<div class="row">
+  <div><div class="who">${escapeHtml(qr.appName)}<span class="pill">${escapeHtml(qr.actionName)}</span></div>
+  <div class="meta">scene ${escapeHtml(qr.scene)} · ${left}</div></div>
+  <a class="go" href="/oa/scan?ticket=${encodeURIComponent(qr.ticket)}">扫码 / Scan</a>
+</div>`;
+    })
+    .join("\n");
+  const oaPanel = oaRows ? `<h1>公众号带参二维码 · Official Account QR codes</h1>\n<div class="panel">${oaRows}</div>` : "";
   const body = `<div class="wrap">
 <h1>待确认的扫码登录 · Pending QR logins</h1>
 <p class="sub">点击一项即可代替手机扫码。Click one to act as the phone. This list refreshes every 3 s.</p>
 <div class="panel">${rows || '<p class="empty">暂无 · Nothing pending. Open a login page first.</p>'}</div>
+${oaPanel}
 <p class="sub"><a href="/">← WeChat Emulator</a></p>
 </div>`;
   return renderDocument({
@@ -68,6 +92,8 @@ export function renderIndexPage(options: {
   phoneUrl: string;
   apps: readonly { appid: string; name: string; type: string }[];
   users: readonly { id: string; label: string }[];
+  /** One line describing where pushes go and how. */
+  oaPush: string;
 }): string {
   const apps = options.apps
     .map((app) => `<tr><td><code>${escapeHtml(app.appid)}</code></td><td>${escapeHtml(app.name)}</td><td>${escapeHtml(app.type)}</td></tr>`)
@@ -87,13 +113,20 @@ export function renderIndexPage(options: {
     ["GET/POST", "/_emulator/settings"],
     ["GET/POST", "/_emulator/clock {advanceSeconds}"],
     ["POST", "/_emulator/reset"],
+    ["GET", "/_emulator/stats"],
+    ["GET", "/_emulator/oa/qrcodes"],
+    ["GET/POST", "/_emulator/oa/followers {user, following}"],
+    ["POST", "/_emulator/oa/scan {ticket|url|scene, user, as}"],
+    ["POST", "/_emulator/oa/push {user, event|xml, badSignature?}"],
+    ["POST", "/_emulator/oa/replay-last"],
+    ["GET", "/_emulator/as?user=&redirect=&snapshot="],
   ]
     .map(([method, path]) => `<tr><td>${escapeHtml(method ?? "")}</td><td><code>${escapeHtml(path ?? "")}</code></td></tr>`)
     .join("");
   const body = `<div class="wrap">
 <h1><span class="emu-badge"></span> WeChat Emulator</h1>
 <p class="sub">A fake of open.weixin.qq.com and api.weixin.qq.com for local development and tests. Public URL <code>${escapeHtml(options.publicUrl)}</code>, phone URL <code>${escapeHtml(options.phoneUrl)}</code>.</p>
-<div class="panel"><h2>Act as the phone</h2><p><a href="/phone">/phone</a> lists pending QR logins; the QR codes encode <code>/connect/confirm?uuid=…</code>.</p></div>
+<div class="panel"><h2>Act as the phone</h2><p><a href="/phone">/phone</a> lists pending QR logins and the Official Account's QR codes; the QR codes encode <code>/connect/confirm?uuid=…</code> and <code>/oa/scan?ticket=…</code>.</p></div>
 <div class="panel"><h2>Apps (Open Platform account “demo”)</h2><table>${apps}</table></div>
 <div class="panel"><h2>Virtual users</h2><table>${users}</table></div>
 <div class="panel"><h2>Control API (JSON, CORS open)</h2><table>${control}</table>
@@ -103,7 +136,11 @@ export function renderIndexPage(options: {
 <tr><td>GET</td><td><code>/connect/zh_CN/htmledition/js/wxLogin.js</code></td></tr>
 <tr><td>GET/POST</td><td><code>/sns/oauth2/access_token</code></td></tr>
 <tr><td>GET</td><td><code>/sns/oauth2/refresh_token</code>, <code>/sns/auth</code>, <code>/sns/userinfo</code></td></tr>
+<tr><td>GET</td><td><code>/connect/oauth2/authorize</code> (Official Account, inside WeChat)</td></tr>
+<tr><td>GET</td><td><code>/cgi-bin/token</code>, <code>/cgi-bin/user/info</code>, <code>/cgi-bin/showqrcode</code></td></tr>
+<tr><td>POST</td><td><code>/cgi-bin/stable_token</code>, <code>/cgi-bin/qrcode/create</code></td></tr>
 </table></div>
+<div class="panel"><h2>Official Account pushes</h2><p>${escapeHtml(options.oaPush)}</p></div>
 </div>`;
   return renderDocument({ lang: "en", title: "WeChat Emulator", body, css: CSS });
 }

@@ -82,8 +82,10 @@ const SCRIPT = `
   } catch (e) {}
   select.addEventListener("change", remember);
 
+  // The wx_user cookie is who the emulator's in-WeChat pages (connect/oauth2/authorize) act as.
   function remember() {
     try { window.localStorage.setItem(STORAGE_KEY, select.value); } catch (e) {}
+    document.cookie = "wx_user=" + encodeURIComponent(select.value) + "; path=/; max-age=31536000; SameSite=Lax";
   }
 
   function show(status, text) {
