@@ -31,8 +31,8 @@ export class Emulator {
     return this.post<unknown>("faults", { times: 1, ...fault });
   }
   /** A phone scans our own QR (by the url it encodes) as a new or an existing follower. */
-  oaScan(url: string, user: string, as: "new" | "existing" = "new") {
-    return this.post<OaDelivery>("oa/scan", { url, user, as });
+  oaScan(url: string, user: string, as: "new" | "existing" = "new", options: { badSignature?: boolean } = {}) {
+    return this.post<OaDelivery>("oa/scan", { url, user, as, ...options });
   }
   oaReplayLast() {
     return this.post<OaDelivery>("oa/replay-last");

@@ -30,7 +30,8 @@ test.describe("inside WeChat's browser (Official Account web authorization)", ()
     await account.signOut();
 
     scopes.length = 0;
-    await page.goto("/login");
+    // The silent authorization navigates on by script, so don't wait for /login's own load.
+    await page.goto("/login", { waitUntil: "commit" });
     await account.expectSignedInAs("王芳");
     expect(scopes).toEqual(["snsapi_base"]);
     await phone.close();

@@ -137,7 +137,9 @@ export function handleOaAuthorize(ctx: EmulatorContext, req: IncomingMessage, re
   }
   const forcePopup = url.searchParams.get("forcePopup") === "true";
   if (check.scope === SCOPE_BASE || (state.oa.hasUserinfoGrant(check.app.appid, user.id) && !forcePopup)) {
-    redirect(res, issue({ snapshot: false }));
+    // The WeChat client drops `#wechat_redirect` when it follows the link. A 302 would make the browser
+    // carry the fragment on to redirect_uri (and every redirect after it), so navigate from a script.
+    sendHtml(res, 200, renderSilentRedirectPage(issue({ snapshot: false })));
     return;
   }
   const consent = state.oa.createConsent({
@@ -218,4 +220,11 @@ export function handleActAs(res: ServerResponse, url: URL, corsHeaders: Record<s
     ...corsHeaders,
   });
   res.end(body);
+}
+
+/** A page that moves on to `target` at once, as the WeChat client does after a silent authorization. */
+function renderSilentRedirectPage(target: string): string {
+  const json = JSON.stringify(target).replace(/</g, "\\u003c");
+  const href = target.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+  return `<!doctype html><meta charset="utf-8"><title>微信</title><script>location.replace(${json});</script><noscript><a href="${href}">继续</a></noscript>`;
 }

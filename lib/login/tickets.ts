@@ -25,7 +25,8 @@ import { getLoginBus, type TicketStatus } from "./bus";
 const CONFIRM_LINK_TTL_MS = 5 * 60_000;
 const OPEN_STATUSES: TicketStatus[] = ["waiting", "scanned"];
 
-export type TicketView = { id: string; status: TicketStatus; expiresAt: string; matchCode: string };
+/** `expiresIn` (seconds from now) lets the page count down on its own clock, however wrong it is. */
+export type TicketView = { id: string; status: TicketStatus; expiresAt: string; expiresIn: number; matchCode: string };
 
 export class TicketError extends Error {
   constructor(readonly code: "not_found" | "expired" | "wrong_browser" | "not_confirmed" | "already_redeemed" | "already_scanned" | "cancelled") {
@@ -40,7 +41,8 @@ export function effectiveStatus(ticket: Pick<LoginTicket, "status" | "expiresAt"
 }
 
 function toView(ticket: LoginTicket): TicketView {
-  return { id: ticket.id, status: effectiveStatus(ticket), expiresAt: ticket.expiresAt.toISOString(), matchCode: ticket.matchCode };
+  const expiresIn = Math.max(0, Math.round((ticket.expiresAt.getTime() - Date.now()) / 1000));
+  return { id: ticket.id, status: effectiveStatus(ticket), expiresAt: ticket.expiresAt.toISOString(), expiresIn, matchCode: ticket.matchCode };
 }
 
 async function publish(id: string, status: TicketStatus): Promise<void> {

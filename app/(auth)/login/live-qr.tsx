@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 
 type Status = "loading" | "waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "failed";
-type Ticket = { id: string; status: Status; expiresAt: string; matchCode: string; qrImage: string; qrUrl: string };
+type Ticket = { id: string; status: Status; expiresIn: number; matchCode: string; qrImage: string; qrUrl: string };
 
 export type LiveQrLabels = Record<"waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "refresh" | "loading" | "createFailed" | "validFor", string>;
 
@@ -20,6 +20,8 @@ const POLL_MAX_MS = 8000;
  */
 export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrLabels }) {
   const [ticket, setTicket] = useState<Ticket | undefined>();
+  // The deadline on this browser's clock: the server says "in N seconds", not "at T".
+  const [deadline, setDeadline] = useState(0);
   const [status, setStatus] = useState<Status>("loading");
   const [remaining, setRemaining] = useState(0);
   const [attempt, setAttempt] = useState(0);
@@ -42,6 +44,7 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
         if (!response.ok) throw new Error(String(response.status));
         const created = (await response.json()) as Ticket;
         if (cancelled) return;
+        setDeadline(Date.now() + created.expiresIn * 1000);
         setTicket(created);
         setStatus(created.status);
       })
@@ -112,14 +115,14 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
   useEffect(() => {
     if (!ticket || !isOpen) return;
     const tick = () => {
-      const left = Math.max(0, Math.ceil((new Date(ticket.expiresAt).getTime() - Date.now()) / 1000));
+      const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
       setRemaining(left);
       if (left === 0) setStatus("expired");
     };
     tick();
     const timer = setInterval(tick, 1000);
     return () => clearInterval(timer);
-  }, [ticket, isOpen]);
+  }, [ticket, isOpen, deadline]);
 
   const redeem = useCallback(async (id: string) => {
     if (redeeming.current) return;

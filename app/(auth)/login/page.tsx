@@ -25,8 +25,9 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
   const hasWebsiteApp = env.wechat.apps.length > 0;
   const browser = classifyBrowser((await headers()).get("user-agent"));
   const oaLoginHref = `/api/wechat/oa/login?${new URLSearchParams({ returnTo })}`;
-  // Inside WeChat on a phone there is nothing to scan: sign in through the Official Account.
-  if (browser === "wechat_mobile" && hasOfficialAccount) redirect(oaLoginHref);
+  // Inside WeChat on a phone there is nothing to scan: sign in through the Official Account,
+  // unless the user just signed out (then they choose).
+  if (browser === "wechat_mobile" && hasOfficialAccount && !first(params.signed_out)) redirect(oaLoginHref);
 
   const { locale, t } = await getTranslator();
   const requested = first(params.qr);
@@ -47,7 +48,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
           {t("wechat.openInWechat")}
         </p>
       )}
-      {browser === "wechat_desktop" && hasOfficialAccount && (
+      {(browser === "wechat_desktop" || browser === "wechat_mobile") && hasOfficialAccount && (
         <p>
           <a className="btn" href={oaLoginHref} data-testid="use-current-wechat">
             {t("wechat.useCurrentWechat")}
