@@ -70,8 +70,12 @@ describe("parsePushEvent", () => {
 });
 
 describe("pushDedupKey", () => {
-  it("keys events by FromUserName:CreateTime and messages by MsgId", () => {
-    expect(pushDedupKey(parsed({ ...BASE, MsgType: "event", Event: "SCAN", EventKey: "x", Ticket: "t" }))).toBe("oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A:1700000123");
+  it("keys events by FromUserName:CreateTime (plus event and key) and messages by MsgId", () => {
+    expect(pushDedupKey(parsed({ ...BASE, MsgType: "event", Event: "SCAN", EventKey: "x", Ticket: "t" }))).toBe("oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A:1700000123:SCAN:x");
+    // Two scans of different QR codes in one second are two events.
+    expect(pushDedupKey(parsed({ ...BASE, MsgType: "event", Event: "SCAN", EventKey: "y", Ticket: "t" }))).not.toBe(
+      pushDedupKey(parsed({ ...BASE, MsgType: "event", Event: "SCAN", EventKey: "x", Ticket: "t" })),
+    );
     expect(pushDedupKey(parsed({ ...BASE, MsgType: "text", Content: "hi", MsgId: "23456789012345678901" }))).toBe("msg:23456789012345678901");
     expect(pushDedupKey(parsed({ ...BASE, MsgType: "text", Content: "hi" }))).toBe("oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A:1700000123");
   });

@@ -145,11 +145,15 @@ export function parsePushEvent(fields: Readonly<Record<string, string>>): ParseP
 
 /**
  * The key to drop WeChat's retries by (it retries up to 3 times when no answer comes in 5 s):
- * `msg:<MsgId>` for messages that carry one, else `<FromUserName>:<CreateTime>`.
+ * `msg:<MsgId>` for messages that carry one, else `<FromUserName>:<CreateTime>` plus the event and
+ * its key, as WxJava does: two different scans by one person within one second are two events,
+ * while a retry repeats all of them.
  *
  * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (reply rules / retries / dedup)
  */
 export function pushDedupKey(event: PushEvent): string {
   if (event.type === "message" && event.msgId !== undefined) return `msg:${event.msgId}`;
-  return `${event.fromUser}:${event.createTime}`;
+  const base = `${event.fromUser}:${event.createTime}`;
+  const eventName = event.fields.Event;
+  return eventName === undefined ? base : `${base}:${eventName}:${event.fields.EventKey ?? ""}`;
 }
