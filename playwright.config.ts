@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
-import { APP_PORT, APP_URL, E2E_DATA_DIR, EMULATOR_PORT, EMULATOR_URL } from "./e2e/config";
+import { APP_PORT, APP_URL, E2E_DATA_DIR, EMULATOR_PORT, EMULATOR_URL, HAS_INSTANCES, INSTANCE_PORTS } from "./e2e/config";
 
 // Playwright cannot download its browsers on offline machines; Debian's chromium works.
 // Elsewhere leave PLAYWRIGHT_CHROMIUM_EXECUTABLE unset and run `npx playwright install chromium`.
@@ -43,7 +43,7 @@ export default defineConfig({
         EMULATOR_PORT: String(EMULATOR_PORT),
         EMULATOR_PUBLIC_URL: EMULATOR_URL,
         EMULATOR_PHONE_URL: EMULATOR_URL,
-        EMULATOR_CALLBACK_DOMAINS: `localhost:${APP_PORT}`,
+        EMULATOR_CALLBACK_DOMAINS: [APP_PORT, ...INSTANCE_PORTS].map((port) => `localhost:${port}`).join(","),
         EMULATOR_OA_PUSH_URL: `${APP_URL}/api/wechat/events`,
       },
       reuseExistingServer: !process.env.CI,
@@ -65,5 +65,22 @@ export default defineConfig({
       timeout: 240_000,
       stdout: "pipe",
     },
+    // Two more instances on one PostgreSQL, for the multi-instance spec (CI sets TEST_DATABASE_URL).
+    ...(HAS_INSTANCES
+      ? [
+          {
+            command: "npx tsx e2e/start-instances.ts",
+            url: `http://localhost:${INSTANCE_PORTS[1]}/api/health`,
+            env: {
+              AUTH_SECRET: "e2e-only-secret-0123456789abcdef0123456789",
+              ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1",
+              WECHAT_EMULATOR_URL: EMULATOR_URL,
+              WECHAT_HTTP_TIMEOUT_MS: "2000",
+            },
+            reuseExistingServer: !process.env.CI,
+            timeout: 300_000,
+          },
+        ]
+      : []),
   ],
 });

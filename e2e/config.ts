@@ -5,3 +5,6 @@ export const EMULATOR_PORT = Number(process.env.E2E_EMULATOR_PORT ?? 3310);
 export const APP_URL = `http://localhost:${APP_PORT}`;
 export const EMULATOR_URL = `http://localhost:${EMULATOR_PORT}`;
 export const E2E_DATA_DIR = ".data/e2e-pglite";
+/** The multi-instance spec's two servers on one PostgreSQL (only when TEST_DATABASE_URL is set). */
+export const INSTANCE_PORTS = [APP_PORT + 1, APP_PORT + 2] as const;
+export const HAS_INSTANCES = Boolean(process.env.TEST_DATABASE_URL);
