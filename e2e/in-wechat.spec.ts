@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import { describeLoginError } from "../lib/wechat/error-catalogue";
 import { Emulator } from "./emulator";
 import { AccountPage } from "./pages/account-page";
+import { LiveQrPage } from "./pages/live-qr-page";
 import { LoginPage } from "./pages/login-page";
 import { openWechatPhone } from "./pages/phone";
 
@@ -74,22 +75,43 @@ test.describe("inside WeChat's browser (Official Account web authorization)", ()
     await phone.close();
   });
 
-  test("one person: website QR login and in-WeChat login meet in one user on unionid", async ({ page, browser, request }) => {
+  test("one person: website QR, in-WeChat sign-in and follow-to-login all meet in one user on unionid", async ({ page, browser, request }) => {
     const emulator = new Emulator(request);
-    const login = new LoginPage(page);
-    await login.goto();
-    await emulator.confirm(login.qrUuid(), "lin");
-    await new AccountPage(page).expectSignedInAs("林晓");
+    await test.step("website QR login", async () => {
+      const login = new LoginPage(page);
+      await login.goto();
+      await emulator.confirm(login.qrUuid(), "lin");
+      await new AccountPage(page).expectSignedInAs("林晓");
+    });
     const userId = await page.getByTestId("user-id").textContent();
 
-    const phone = await openWechatPhone(browser, "lin");
-    const inWechat = await phone.newPage();
-    await inWechat.goto("/login");
-    if (await inWechat.locator("#oa-allow").isVisible()) await inWechat.locator("#oa-allow").click();
-    await new AccountPage(inWechat).expectSignedInAs("林晓");
-    await expect(inWechat.getByTestId("user-id")).toHaveText(userId!);
-    await expect(inWechat.locator(`[data-testid="identity-row"][data-appid="${OA_APPID}"]`)).toHaveCount(1);
-    await phone.close();
+    await test.step("inside WeChat, through the Official Account", async () => {
+      const phone = await openWechatPhone(browser, "lin");
+      const inWechat = await phone.newPage();
+      await inWechat.goto("/login");
+      if (await inWechat.locator("#oa-allow").isVisible()) await inWechat.locator("#oa-allow").click();
+      await new AccountPage(inWechat).expectSignedInAs("林晓");
+      await expect(inWechat.getByTestId("user-id")).toHaveText(userId!);
+      await phone.close();
+    });
+
+    await test.step("follow-to-login on another computer", async () => {
+      const desktop = await browser.newContext();
+      const other = await desktop.newPage();
+      const live = new LiveQrPage(other);
+      await live.goto();
+      const delivery = await emulator.oaScan(await live.qrUrl(), "lin", "existing");
+      await live.expectStatus("scanned");
+      const phone = await (await openWechatPhone(browser, "lin")).newPage();
+      await phone.goto(delivery.reply!.links[0]!);
+      await phone.getByTestId("confirm-choice").filter({ hasText: await live.matchCode() }).click();
+      await expect(other).toHaveURL(/\/account$/);
+      await expect(other.getByTestId("user-id")).toHaveText(userId!);
+      // One identity per (appid, openid): the website app's and the Official Account's.
+      await expect(other.locator('[data-testid="identity-row"][data-appid="wx8e0b5c61d2a3f470"]')).toHaveCount(1);
+      await expect(other.locator(`[data-testid="identity-row"][data-appid="${OA_APPID}"]`)).toHaveCount(1);
+      await desktop.close();
+    });
   });
 
   test("a phone browser outside WeChat is told to open the page in WeChat, and still gets a QR", async ({ browser }) => {

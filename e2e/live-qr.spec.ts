@@ -138,6 +138,38 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
     await expect(page.locator(`[data-testid="identity-row"][data-appid="${OA_APPID}"]`)).toHaveCount(1);
   });
 
+  test("where streams are cut, the page polls with backoff; it stops while hidden and resumes on return", async ({ page, browser, request }) => {
+    const emulator = new Emulator(request);
+    // A proxy that kills event streams.
+    await page.route("**/api/login-tickets/*/events", (route) => route.abort());
+    const polls: number[] = [];
+    page.on("request", (req) => {
+      if (req.method() === "GET" && /\/api\/login-tickets\/[^/]+$/.test(new URL(req.url()).pathname)) polls.push(Date.now());
+    });
+    const live = new LiveQrPage(page);
+    await live.goto();
+    await expect.poll(() => polls.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    const gaps = polls.slice(1).map((time, index) => time - polls[index]!);
+    expect(gaps[1]!).toBeGreaterThan(gaps[0]! * 1.5);
+
+    await page.evaluate(() => {
+      Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    const whileHidden = polls.length;
+    await page.waitForTimeout(3000);
+    expect(polls.length).toBe(whileHidden);
+
+    const delivery = await emulator.oaScan(await live.qrUrl(), "zhang", "existing");
+    await page.evaluate(() => {
+      Object.defineProperty(document, "visibilityState", { value: "visible", configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    await live.expectStatus("scanned");
+    await answerOnPhone(browser, delivery.reply!.links[0]!, "zhang", { pick: await live.matchCode() });
+    await expect(page).toHaveURL(/\/account$/);
+  });
+
   test("a forged push (bad signature) and a replayed push change nothing", async ({ page, request }) => {
     const emulator = new Emulator(request);
     const live = new LiveQrPage(page);

@@ -80,8 +80,8 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
       } catch {
         // Network hiccup: try again after the backoff.
       }
-      delay = Math.min(delay * 2, POLL_MAX_MS);
       if (!stopped) pollTimer = setTimeout(poll, delay);
+      delay = Math.min(delay * 2, POLL_MAX_MS);
     };
     const fallBackToPolling = () => {
       source?.close();
@@ -92,15 +92,18 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
     if (typeof EventSource === "undefined") {
       void poll();
     } else {
+      let heard = false;
       source = new EventSource(`/api/login-tickets/${ticket.id}/events`);
       silenceTimer = setTimeout(fallBackToPolling, STREAM_SILENCE_MS);
       source.addEventListener("status", (message) => {
+        heard = true;
         clearTimeout(silenceTimer);
         apply((JSON.parse((message as MessageEvent<string>).data) as { status: Status }).status);
       });
       source.onerror = () => {
-        // The server ends the stream on a final status; anything else while open means it was cut.
-        if (source?.readyState === EventSource.CLOSED) fallBackToPolling();
+        // A stream that never delivered is blocked somewhere: poll at once. One that worked
+        // reconnects by itself, unless the browser gave up on it.
+        if (!heard || source?.readyState === EventSource.CLOSED) fallBackToPolling();
       };
     }
     return () => {
