@@ -20,6 +20,8 @@ async function holdCallback(page: Page, confirm: () => Promise<QrSession>): Prom
   const held = page.waitForEvent("requestfailed", (req) => req.url().includes("/api/wechat/callback?"));
   const session = await confirm();
   await held;
+  // WeChat's iframe would try the navigation again; remove it so the test alone drives the page.
+  await page.evaluate(() => document.querySelector("#wx-qr-container")?.replaceChildren());
   await page.unroute(pattern);
   return session;
 }
