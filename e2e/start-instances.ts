@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import pg from "pg";
-import { migrateDatabase } from "../lib/db/migrate";
+import { migrateDatabase, pgSqlRunner } from "../lib/db/migrate";
 import { APP_URL, INSTANCE_PORTS } from "./config";
 
 const serverUrl = process.env.TEST_DATABASE_URL;
@@ -37,12 +37,7 @@ const url = new URL(serverUrl);
 url.pathname = `/${name}`;
 const client = new pg.Client({ connectionString: url.toString() });
 await client.connect();
-await migrateDatabase({
-  exec: (sql) => client.query(sql),
-  async query<Row>(sql: string, params?: unknown[]) {
-    return { rows: (await client.query(sql, params)).rows as Row[] };
-  },
-});
+await migrateDatabase(pgSqlRunner(client));
 await client.end();
 
 const servers: ChildProcess[] = INSTANCE_PORTS.map((port) =>

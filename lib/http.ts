@@ -34,3 +34,12 @@ export function isPrefetch(request: Request): boolean {
   const purpose = request.headers.get("sec-purpose") ?? request.headers.get("purpose") ?? "";
   return purpose.includes("prefetch") || request.headers.has("next-router-prefetch");
 }
+
+/**
+ * False for a browser request sent from another origin (the Origin header names it). Requests
+ * without Origin (same-origin GETs, server-to-server) pass: they carry no cross-site intent.
+ */
+export function isSameOriginRequest(request: Request): boolean {
+  const origin = request.headers.get("origin");
+  return !origin || origin === publicOrigin(request) || origin === new URL(request.url).origin;
+}

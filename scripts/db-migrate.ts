@@ -7,22 +7,14 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { getEnv } from "../lib/env";
-import { migrateDatabase } from "../lib/db/migrate";
+import { migrateDatabase, pgSqlRunner } from "../lib/db/migrate";
 
 const env = getEnv();
 if (env.databaseUrl) {
   const client = new pg.Client({ connectionString: env.databaseUrl });
   await client.connect();
   try {
-    const applied = await migrateDatabase(
-      {
-        exec: (sql) => client.query(sql),
-        async query<Row>(sql: string, params?: unknown[]) {
-          return { rows: (await client.query(sql, params)).rows as Row[] };
-        },
-      },
-      { useAdvisoryLock: true },
-    );
+    const applied = await migrateDatabase(pgSqlRunner(client), { useAdvisoryLock: true });
     console.log(applied.length ? `Applied: ${applied.join(", ")}` : "Database is up to date.");
   } finally {
     await client.end();

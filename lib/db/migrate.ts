@@ -18,6 +18,16 @@ export type SqlRunner = {
 
 export type Migration = { name: string; sql: string; checksum: string };
 
+/** A {@link SqlRunner} over one node-postgres client (a connection, so BEGIN/COMMIT hold). */
+export function pgSqlRunner(client: { query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }> }): SqlRunner {
+  return {
+    exec: (sql) => client.query(sql),
+    async query<Row>(sql: string, params?: unknown[]) {
+      return { rows: (await client.query(sql, params)).rows as Row[] };
+    },
+  };
+}
+
 export const MIGRATIONS_DIR = path.join(/*turbopackIgnore: true*/ process.cwd(), "prisma", "migrations");
 
 // Any constant works; it only has to be the same for every process migrating one server.

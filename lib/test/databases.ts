@@ -8,19 +8,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { closeDatabase } from "@/lib/db/client";
-import { migrateDatabase } from "@/lib/db/migrate";
+import { migrateDatabase, pgSqlRunner } from "@/lib/db/migrate";
 import { reloadEnv } from "@/lib/env";
 
 export type TestDatabase = { name: "pglite" | "postgresql"; setUp(): Promise<void>; tearDown(): Promise<void> };
-
-function pgRunner(client: pg.Client) {
-  return {
-    exec: (sql: string) => client.query(sql),
-    async query<Row>(sql: string, params?: unknown[]) {
-      return { rows: (await client.query(sql, params)).rows as Row[] };
-    },
-  };
-}
 
 export function testDatabases(): TestDatabase[] {
   const targets: TestDatabase[] = [];
@@ -53,7 +44,7 @@ export function testDatabases(): TestDatabase[] {
         url.pathname = `/${name}`;
         const client = new pg.Client({ connectionString: url.toString() });
         await client.connect();
-        await migrateDatabase(pgRunner(client), { useAdvisoryLock: true });
+        await migrateDatabase(pgSqlRunner(client), { useAdvisoryLock: true });
         await client.end();
         process.env.DATABASE_URL = url.toString();
         reloadEnv();

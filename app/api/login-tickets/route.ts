@@ -3,7 +3,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import QRCode from "qrcode";
 import { z } from "zod";
 import { safeReturnTo } from "@/lib/auth/return-to";
-import { clientIp, publicOrigin } from "@/lib/http";
+import { clientIp, isSameOriginRequest, publicOrigin } from "@/lib/http";
 import { ensureBinding, setBinding } from "@/lib/login/binding";
 import { createLoginTicket } from "@/lib/login/tickets";
 import { logger } from "@/lib/logger";
@@ -15,8 +15,7 @@ export const dynamic = "force-dynamic";
 const createSchema = z.object({ returnTo: z.string().max(2048).optional() }).strict();
 
 export async function POST(request: NextRequest) {
-  const origin = request.headers.get("origin");
-  if (origin && origin !== publicOrigin(request) && origin !== request.nextUrl.origin) {
+  if (!isSameOriginRequest(request)) {
     return NextResponse.json({ error: "cross-origin request refused" }, { status: 403 });
   }
   const body: unknown = await request.json().catch(() => undefined);

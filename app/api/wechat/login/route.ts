@@ -6,7 +6,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { bindingCookie, bindingCookieName } from "@/lib/auth/cookies";
-import { publicOrigin, readCookie } from "@/lib/http";
+import { isSameOriginRequest, publicOrigin, readCookie } from "@/lib/http";
 import { logger } from "@/lib/logger";
 import { BeginError, beginWebsiteLogin, type BeginResult } from "@/lib/wechat/website-login";
 
@@ -51,8 +51,7 @@ export async function GET(request: NextRequest) {
 }
 
 export async function POST(request: NextRequest) {
-  const origin = request.headers.get("origin");
-  if (origin && origin !== publicOrigin(request) && origin !== request.nextUrl.origin) {
+  if (!isSameOriginRequest(request)) {
     return NextResponse.json({ error: "cross-origin request refused" }, { status: 403 });
   }
   let body: unknown;

@@ -1,15 +1,14 @@
 /** Turns this browser's confirmed ticket into an Auth.js session cookie, once. */
 import { NextResponse, type NextRequest } from "next/server";
 import { sessionCookie } from "@/lib/auth/cookies";
-import { clientIp, publicOrigin } from "@/lib/http";
+import { clientIp, isSameOriginRequest, publicOrigin } from "@/lib/http";
 import { readBindingHash } from "@/lib/login/binding";
 import { redeemTicket, TicketError } from "@/lib/login/tickets";
 
 export const dynamic = "force-dynamic";
 
 export async function POST(request: NextRequest, { params }: { params: Promise<{ id: string }> }) {
-  const origin = request.headers.get("origin");
-  if (origin && origin !== publicOrigin(request) && origin !== request.nextUrl.origin) {
+  if (!isSameOriginRequest(request)) {
     return NextResponse.json({ error: "cross-origin request refused" }, { status: 403 });
   }
   const { id } = await params;
