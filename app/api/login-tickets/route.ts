@@ -3,7 +3,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import QRCode from "qrcode";
 import { z } from "zod";
 import { safeReturnTo } from "@/lib/auth/return-to";
-import { clientIp, isSameOriginRequest, publicOrigin } from "@/lib/http";
+import { clientIp, isSameOriginRequest } from "@/lib/http";
 import { ensureBinding, setBinding } from "@/lib/login/binding";
 import { createLoginTicket } from "@/lib/login/tickets";
 import { logger } from "@/lib/logger";

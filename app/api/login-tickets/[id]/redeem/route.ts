@@ -1,7 +1,7 @@
 /** Turns this browser's confirmed ticket into an Auth.js session cookie, once. */
 import { NextResponse, type NextRequest } from "next/server";
 import { sessionCookie } from "@/lib/auth/cookies";
-import { clientIp, isSameOriginRequest, publicOrigin } from "@/lib/http";
+import { clientIp, isSameOriginRequest } from "@/lib/http";
 import { readBindingHash } from "@/lib/login/binding";
 import { redeemTicket, TicketError } from "@/lib/login/tickets";
 
