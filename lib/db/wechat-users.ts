@@ -9,6 +9,7 @@ import "server-only";
 import { randomToken, sealSecret } from "@/lib/crypto";
 import { logger } from "@/lib/logger";
 import { db } from "./client";
+import { mergeUsers } from "./merge-users";
 import { Prisma } from "./generated/client";
 
 export type WechatSignIn = {
@@ -53,7 +54,7 @@ async function upsertIdentity(tx: Tx, input: WechatSignIn): Promise<{ userId: st
       const holder = await tx.user.findUnique({ where: { unionid: learnedUnionid }, select: { id: true } });
       if (holder && holder.id !== identity.userId) {
         // WeChat itself says this openid and the holder's identities are one person: one account.
-        await mergeUsers(tx, identity.userId, holder.id);
+        await mergeUsers(tx, identity.userId, holder.id, { action: "merge.unionid" });
         await tx.user.update({ where: { id: holder.id }, data: userProfile });
         return { userId: holder.id, createdUser: false };
       }
@@ -87,18 +88,6 @@ async function upsertIdentity(tx: Tx, input: WechatSignIn): Promise<{ userId: st
   return { userId: user.id, createdUser: true };
 }
 
-/**
- * Moves everything of `fromUserId` (WeChat identities, other sign-in methods, sessions) onto
- * `intoUserId` and deletes the emptied user, inside the caller's transaction.
- */
-async function mergeUsers(tx: Tx, fromUserId: string, intoUserId: string): Promise<void> {
-  await tx.wechatIdentity.updateMany({ where: { userId: fromUserId }, data: { userId: intoUserId } });
-  await tx.account.updateMany({ where: { userId: fromUserId }, data: { userId: intoUserId } });
-  await tx.session.updateMany({ where: { userId: fromUserId }, data: { userId: intoUserId } });
-  await tx.user.delete({ where: { id: fromUserId } });
-  logger.info("wechat.users.merged_on_unionid", { fromUserId, intoUserId });
-}
-
 /** Runs `work` in a transaction, once more if it lost a unique-constraint race to a twin. */
 async function inTransactionWithRetry<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
   const prisma = await db();
@@ -125,9 +114,7 @@ export async function signInWithWechat(
 ): Promise<SignInResult> {
   return inTransactionWithRetry(async (tx) => {
     const { userId, createdUser } = await upsertIdentity(tx, input);
-    const sessionToken = randomToken(32);
-    const expires = new Date(Date.now() + meta.maxAgeSeconds * 1000);
-    await tx.session.create({ data: { sessionToken, userId, expires, userAgent: meta.userAgent, ip: meta.ip, method: meta.method } });
+    const { sessionToken, expires } = await createSessionForUser(userId, meta, tx);
     await alsoInTransaction?.(tx, userId);
     return { userId, sessionToken, expires, createdUser };
   });
@@ -152,11 +139,13 @@ export async function findUserIdByIdentity(appId: string, openid: string): Promi
   return identity?.userId;
 }
 
-/** Opens an Auth.js database session for a user, in `tx` when given. */
+/** Opens an Auth.js database session for a user and records the sign-in, in `tx` when given. */
 export async function createSessionForUser(userId: string, meta: SessionMeta, tx?: Tx): Promise<{ sessionToken: string; expires: Date }> {
-  const client = tx ?? (await db());
+  if (!tx) return (await db()).$transaction((inner) => createSessionForUser(userId, meta, inner));
   const sessionToken = randomToken(32);
   const expires = new Date(Date.now() + meta.maxAgeSeconds * 1000);
-  await client.session.create({ data: { sessionToken, userId, expires, userAgent: meta.userAgent, ip: meta.ip, method: meta.method } });
+  const userAgent = meta.userAgent?.slice(0, 512) ?? null;
+  await tx.session.create({ data: { sessionToken, userId, expires, userAgent, ip: meta.ip, method: meta.method } });
+  await tx.signInEvent.create({ data: { userId, method: meta.method, ip: meta.ip, userAgent } });
   return { sessionToken, expires };
 }
