@@ -7,7 +7,6 @@
  */
 import "server-only";
 import { randomToken, sealSecret } from "@/lib/crypto";
-import { logger } from "@/lib/logger";
 import { db } from "./client";
 import { mergeUsers } from "./merge-users";
 import { Prisma } from "./generated/client";
