@@ -48,6 +48,11 @@ const rawEnvSchema = z.object({
   WECHAT_OA_AES_KEY: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{43}$/, "WECHAT_OA_AES_KEY is 43 letters or digits").optional()),
   WECHAT_LOGIN_QR: z.enum(["website", "official_account"]).optional(),
   WECHAT_TICKET_TTL_SECONDS: z.coerce.number().int().min(60).max(1800).default(300),
+  BIND_MODE: z.enum(["off", "optional", "required"]).default("off"),
+  BIND_CHANNELS: optionalString
+    .pipe(z.string().regex(/^(phone|email)(,(phone|email))?$/, "BIND_CHANNELS is phone, email or phone,email").optional())
+    .transform((value) => (value ?? "phone,email").split(",") as ("phone" | "email")[]),
+  BIND_EMAIL_LINK: flag,
   REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, "REDIS_URL must be a redis:// URL").optional()),
   WECHAT_OPEN_BASE_URL: optionalUrl,
   WECHAT_API_BASE_URL: optionalUrl,
@@ -99,6 +104,13 @@ export type Env = {
     ticketTtlSeconds: number;
   };
   redisUrl: string | undefined;
+  bind: {
+    /** off: no binding; optional: offered after the first sign-in and on /account; required: nothing else until bound. */
+    mode: "off" | "optional" | "required";
+    channels: ("phone" | "email")[];
+    /** Also put a one-click link in the email. */
+    emailLink: boolean;
+  };
   databaseUrl: string | undefined;
   pgliteDir: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -185,6 +197,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       ticketTtlSeconds: raw.WECHAT_TICKET_TTL_SECONDS,
     },
     redisUrl: raw.REDIS_URL,
+    bind: { mode: raw.BIND_MODE, channels: [...new Set(raw.BIND_CHANNELS)], emailLink: raw.BIND_EMAIL_LINK },
     databaseUrl: raw.DATABASE_URL,
     pgliteDir: raw.PGLITE_DIR,
     logLevel: raw.LOG_LEVEL,

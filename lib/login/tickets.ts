@@ -19,6 +19,7 @@ import { createSessionForUser, resolveWechatUser } from "@/lib/db/wechat-users";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { SESSION_MAX_AGE_SECONDS } from "@/lib/auth/cookies";
+import { landingAfterSignIn } from "@/lib/bind/codes";
 import { createTempQr, getFollower, requireOfficialAccount } from "@/lib/wechat/official-account";
 import { getLoginBus, type TicketStatus } from "./bus";
 
@@ -208,7 +209,7 @@ export async function redeemTicket(
     return createSessionForUser(userId, { ...meta, method: "wechat:follow", maxAgeSeconds: SESSION_MAX_AGE_SECONDS }, tx);
   });
   await publish(id, "redeemed");
-  return { ...session, returnTo: ticket.returnTo };
+  return { ...session, returnTo: await landingAfterSignIn(userId, ticket.returnTo) };
 }
 
 /** Marks a ticket expired and tells its watchers (called when a stream reaches the expiry). */

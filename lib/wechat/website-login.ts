@@ -12,6 +12,7 @@
  */
 import "server-only";
 import { SESSION_MAX_AGE_SECONDS } from "@/lib/auth/cookies";
+import { landingAfterSignIn } from "@/lib/bind/codes";
 import { safeReturnTo } from "@/lib/auth/return-to";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { claimLoginState, createLoginState, findLoginState, recordLoginOutcome, type LoginMode } from "@/lib/db/login-states";
@@ -218,7 +219,7 @@ export async function completeWebsiteLogin(input: CallbackInput): Promise<Callba
       },
     );
     logger.info("wechat.login.success", { appId: app.appId, userId: result.userId, createdUser: result.createdUser, mode: row.mode });
-    return { kind: "signed_in", returnTo: row.returnTo, session: { token: result.sessionToken, expires: result.expires } };
+    return { kind: "signed_in", returnTo: await landingAfterSignIn(result.userId, row.returnTo), session: { token: result.sessionToken, expires: result.expires } };
   } catch (error) {
     if (error instanceof WechatApiError) {
       // A used code with a signed-in browser is a re-delivered callback, not a failure.
