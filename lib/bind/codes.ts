@@ -201,8 +201,9 @@ export async function bindVerified(verificationId: string, userId: string, keep:
         if (!kept || !conflict.options.some((option) => option.identityId === kept)) return { ok: "choose", verificationId: row.id, conflicts };
         drop.push(...conflict.options.filter((option) => option.identityId !== kept).map((option) => option.identityId));
       }
-      await mergeUsers(tx, userId, owner.id, { action: `merge.bind_${field}`, dropIdentityIds: drop, ip });
+      // Consumed and handed to the survivor first: the merge deletes the loser's open codes.
       await tx.verificationCode.update({ where: { id: row.id }, data: { consumedAt: new Date(), userId: owner.id } });
+      await mergeUsers(tx, userId, owner.id, { action: `merge.bind_${field}`, dropIdentityIds: drop, ip });
       return { ok: true, outcome: "merged", userId: owner.id };
     });
   } catch (error) {

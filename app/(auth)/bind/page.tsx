@@ -1,0 +1,44 @@
+import { redirect } from "next/navigation";
+import { signOutAction } from "@/app/actions/auth";
+import { auth } from "@/lib/auth";
+import { safeReturnTo } from "@/lib/auth/return-to";
+import { getEnv } from "@/lib/env";
+import { getTranslator } from "@/lib/i18n/server";
+import { zhMessages, type MessageKey } from "@/lib/i18n/messages";
+import { BindForm } from "./bind-form";
+
+export const dynamic = "force-dynamic";
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+/** First-login binding ("首次使用微信登录，需绑定手机号或邮箱"), and adding one later from /account. */
+export default async function BindPage({ searchParams }: { searchParams: SearchParams }) {
+  const params = await searchParams;
+  const returnTo = safeReturnTo(Array.isArray(params.returnTo) ? params.returnTo[0] : params.returnTo);
+  const session = await auth();
+  if (!session?.user?.id) redirect(`/login?${new URLSearchParams({ returnTo: "/bind" })}`);
+  const { bind } = getEnv();
+  if (bind.mode === "off") redirect(returnTo);
+  const { t } = await getTranslator();
+  const keys = (Object.keys(zhMessages) as MessageKey[]).filter((key) => key.startsWith("bind."));
+  const messages = Object.fromEntries(keys.map((key) => [key, t(key)]));
+  return (
+    <div className="card" data-testid="bind-page" data-mode={bind.mode}>
+      <h1>{t("bind.heading")}</h1>
+      <p className="muted">{t(bind.mode === "required" ? "bind.requiredIntro" : "bind.optionalIntro")}</p>
+      <BindForm channels={bind.channels} returnTo={returnTo} emailLink={bind.emailLink} messages={messages} />
+      <div className="bind-footer">
+        {bind.mode === "optional" && (
+          <a href={returnTo} data-testid="bind-skip">
+            {t("bind.skip")}
+          </a>
+        )}
+        <form action={signOutAction}>
+          <button type="submit" className="link-button" data-testid="bind-sign-out">
+            {t("bind.signOut")}
+          </button>
+        </form>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+/** Sends a binding code to a phone (SMS) or an email address, within the limits. */
+import { NextResponse, type NextRequest } from "next/server";
+import { z } from "zod";
+import { auth } from "@/lib/auth";
+import { sendBindCode } from "@/lib/bind/codes";
+import { deliverBindCode } from "@/lib/bind/deliver";
+import { getLocaleOf } from "@/lib/i18n/request";
+import { clientIp, isSameOriginRequest, publicOrigin } from "@/lib/http";
+
+export const dynamic = "force-dynamic";
+
+const sendSchema = z.object({ channel: z.enum(["phone", "email"]), target: z.string().max(320) }).strict();
+
+export async function POST(request: NextRequest) {
+  if (!isSameOriginRequest(request)) return NextResponse.json({ error: "cross_origin" }, { status: 403 });
+  const session = await auth();
+  if (!session?.user?.id) return NextResponse.json({ error: "signed_out" }, { status: 401 });
+  const parsed = sendSchema.safeParse(await request.json().catch(() => undefined));
+  if (!parsed.success) return NextResponse.json({ error: "invalid_input" }, { status: 400 });
+  const locale = getLocaleOf(request);
+  const result = await sendBindCode({
+    userId: session.user.id,
+    channel: parsed.data.channel,
+    rawTarget: parsed.data.target,
+    ip: clientIp(request),
+    origin: publicOrigin(request),
+    deliver: (message) => deliverBindCode(message, locale),
+  });
+  return NextResponse.json(result, { status: result.ok ? 200 : result.error === "send_failed" ? 502 : 422, headers: { "cache-control": "no-store" } });
+}
