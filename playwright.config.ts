@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
-import { APP_PORT, APP_URL, E2E_DATA_DIR, EMULATOR_PORT, EMULATOR_URL, HAS_INSTANCES, INSTANCE_PORTS } from "./e2e/config";
+import { APP_PORT, APP_URL, BIND_OPTIONAL_PORT, BIND_REQUIRED_PORT, E2E_DATA_DIR, EMULATOR_PORT, EMULATOR_URL, HAS_INSTANCES, INSTANCE_PORTS } from "./e2e/config";
 
 // Playwright cannot download its browsers on offline machines; Debian's chromium works.
 // Elsewhere leave PLAYWRIGHT_CHROMIUM_EXECUTABLE unset and run `npx playwright install chromium`.
@@ -43,7 +43,7 @@ export default defineConfig({
         EMULATOR_PORT: String(EMULATOR_PORT),
         EMULATOR_PUBLIC_URL: EMULATOR_URL,
         EMULATOR_PHONE_URL: EMULATOR_URL,
-        EMULATOR_CALLBACK_DOMAINS: [APP_PORT, ...INSTANCE_PORTS].map((port) => `localhost:${port}`).join(","),
+        EMULATOR_CALLBACK_DOMAINS: [APP_PORT, ...INSTANCE_PORTS, BIND_REQUIRED_PORT, BIND_OPTIONAL_PORT].map((port) => `localhost:${port}`).join(","),
         EMULATOR_OA_PUSH_URL: `${APP_URL}/api/wechat/events`,
       },
       reuseExistingServer: !process.env.CI,
@@ -64,6 +64,19 @@ export default defineConfig({
       reuseExistingServer: !process.env.CI,
       timeout: 240_000,
       stdout: "pipe",
+    },
+    // Binding specs: BIND_MODE=required and optional, each on its own embedded database.
+    {
+      command: "npx tsx e2e/start-bind-instances.ts",
+      url: `http://localhost:${BIND_OPTIONAL_PORT}/api/health`,
+      env: {
+        AUTH_SECRET: "e2e-only-secret-0123456789abcdef0123456789",
+        ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1",
+        WECHAT_EMULATOR_URL: EMULATOR_URL,
+        WECHAT_HTTP_TIMEOUT_MS: "2000",
+      },
+      reuseExistingServer: !process.env.CI,
+      timeout: 300_000,
     },
     // Two more instances on one PostgreSQL, for the multi-instance spec (CI sets TEST_DATABASE_URL).
     ...(HAS_INSTANCES

@@ -8,3 +8,7 @@ export const E2E_DATA_DIR = ".data/e2e-pglite";
 /** The multi-instance spec's two servers on one PostgreSQL (only when TEST_DATABASE_URL is set). */
 export const INSTANCE_PORTS = [APP_PORT + 1, APP_PORT + 2] as const;
 export const HAS_INSTANCES = Boolean(process.env.TEST_DATABASE_URL);
+/** Instances for the binding specs (their own embedded databases), and the SMTP sink they mail. */
+export const BIND_REQUIRED_PORT = APP_PORT + 3;
+export const BIND_OPTIONAL_PORT = APP_PORT + 4;
+export const SMTP_SINK_PORT = APP_PORT + 25;

@@ -5,6 +5,7 @@
  * with its demo website apps, so the whole product works on a laptop with no WeChat account.
  */
 import { z } from "zod";
+import { readMessagingConfig, type MessagingConfig } from "./messaging/config";
 
 /** Demo credentials the emulator knows (see emulator/config.ts). Never valid on real WeChat. */
 export const DEMO_WECHAT_APPS = {
@@ -85,6 +86,11 @@ export type OfficialAccountConfig = {
 
 export type Env = {
   nodeEnv: "development" | "production" | "test";
+  /**
+   * Development helpers (the message outbox and its page): on outside production, and in a
+   * production build only under ALLOW_WECHAT_EMULATOR_IN_PRODUCTION (tests and benchmarks).
+   */
+  devTools: boolean;
   authSecret: string;
   authUrl: string | undefined;
   wechat: {
@@ -104,6 +110,8 @@ export type Env = {
     ticketTtlSeconds: number;
   };
   redisUrl: string | undefined;
+  /** SMS and email providers (lib/messaging). */
+  messaging: MessagingConfig;
   bind: {
     /** off: no binding; optional: offered after the first sign-in and on /account; required: nothing else until bound. */
     mode: "off" | "optional" | "required";
@@ -179,8 +187,22 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   }
   if (isProduction && !raw.AUTH_SECRET) throw new EnvError("AUTH_SECRET is required in production (openssl rand -base64 33)");
 
+  const messaging = readMessagingConfig(source);
+  const devTools = !isProduction || raw.ALLOW_WECHAT_EMULATOR_IN_PRODUCTION;
+  if (raw.BIND_MODE !== "off") {
+    // A site that asks for a phone or email must be able to send the code, and never from the dev outbox in production.
+    for (const channel of raw.BIND_CHANNELS) {
+      const provider = channel === "phone" ? messaging.sms?.provider : messaging.email?.provider;
+      const variable = channel === "phone" ? "SMS_PROVIDER" : "EMAIL_PROVIDER";
+      if (!provider) throw new EnvError(`${variable} is required when BIND_MODE=${raw.BIND_MODE} offers ${channel}`);
+      if (provider === "outbox" && !devTools) throw new EnvError(`${variable}=outbox is for development only`);
+    }
+  }
+
   return {
     nodeEnv: raw.NODE_ENV,
+    devTools,
+    messaging,
     authSecret: raw.AUTH_SECRET ?? DEV_AUTH_SECRET,
     authUrl: raw.AUTH_URL,
     wechat: {

@@ -15,8 +15,13 @@ export function publicOrigin(request: Request): string {
 
 /** The client IP as the nearest proxy reports it; only for display and logs, never for trust. */
 export function clientIp(request: Request): string | null {
-  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || request.headers.get("x-real-ip") || null;
+  return clientIpFromHeaders(request.headers);
+}
+
+/** {@link clientIp} for server actions, which see headers but no Request. */
+export function clientIpFromHeaders(headers: Headers): string | null {
+  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return forwarded || headers.get("x-real-ip") || null;
 }
 
 export function readCookie(request: Request, name: string): string | undefined {

@@ -1,27 +1,63 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
+import { revokeSessionAction, signOutEverywhereAction, unlinkIdentityAction } from "@/app/actions/account";
 import { signOutAction } from "@/app/actions/auth";
 import { auth } from "@/lib/auth";
 import { sessionCookieName } from "@/lib/auth/cookies";
-import { getAccountOverview, maskOpenid } from "@/lib/db/accounts";
+import { needsBinding } from "@/lib/bind/codes";
+import { getAccountOverview, listSignIns, maskOpenid, SIGN_IN_HISTORY_DAYS, SIGN_IN_HISTORY_LIMIT } from "@/lib/db/accounts";
 import { describeDevice } from "@/lib/device";
+import { getEnv } from "@/lib/env";
+import type { MessageKey } from "@/lib/i18n/messages";
 import { getTranslator } from "@/lib/i18n/server";
 import { findWechatAppById } from "@/lib/wechat/apps";
+import { BoundContacts } from "./bound-contacts";
+import { accountNoticeSchema, isNoticeOk } from "./notices";
 
 export const dynamic = "force-dynamic";
 
-export default async function AccountPage() {
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+const KNOWN_METHODS = ["wechat:website", "wechat:in-app", "wechat:follow"] as const;
+type KnownMethod = (typeof KNOWN_METHODS)[number];
+
+function isKnownMethod(method: string | null): method is KnownMethod {
+  return (KNOWN_METHODS as readonly (string | null)[]).includes(method);
+}
+
+function methodLabel(method: string | null): MessageKey {
+  return isKnownMethod(method) ? `account.method.${method}` : "account.method.other";
+}
+
+function appLabel(appId: string): MessageKey {
+  if (appId === getEnv().wechat.officialAccount?.appId) return "account.appOfficialAccount";
+  return findWechatAppById(appId)?.key === "web2" ? "account.appWeb2" : "account.appWeb";
+}
+
+export default async function AccountPage({ searchParams }: { searchParams: SearchParams }) {
   const session = await auth();
   if (!session?.user?.id) redirect("/login?returnTo=/account");
-  const { user, identities, sessions } = await getAccountOverview(session.user.id);
-  if (!user) redirect("/login");
-  const { locale, t } = await getTranslator();
   const currentToken = (await cookies()).get(sessionCookieName())?.value;
-  const format = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" });
+  const [{ user, identities, sessions, canUnlink }, signIns] = await Promise.all([
+    getAccountOverview(session.user.id, currentToken),
+    listSignIns(session.user.id, SIGN_IN_HISTORY_DAYS, SIGN_IN_HISTORY_LIMIT),
+  ]);
+  if (!user) redirect("/login");
+  const { bind } = getEnv();
+  // Required binding: nothing but /bind (and sign-out) until a phone or email is bound.
+  if (await needsBinding(user.id)) redirect(`/bind?${new URLSearchParams({ returnTo: "/account" })}`);
+  const { locale, t } = await getTranslator();
+  const notice = accountNoticeSchema.safeParse((await searchParams).notice);
+  const format = new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "short", timeZone: "Asia/Shanghai" });
 
   return (
     <div className="card wide">
       <h1>{t("account.heading")}</h1>
+      {notice.success && (
+        <p className={`notice ${isNoticeOk(notice.data) ? "ok" : "error"}`} role="status" data-testid="account-notice" data-notice={notice.data}>
+          {t(`account.notice.${notice.data}`)}
+        </p>
+      )}
       <div className="profile">
         {user.image ? <img src={user.image} alt="" data-testid="avatar" /> : <div className="profile-placeholder" />}
         <div>
@@ -35,65 +71,140 @@ export default async function AccountPage() {
             {t("account.unionid")}
           </div>
           <code data-testid="unionid">{user.unionid ?? t("account.noUnionid")}</code>
+          <BoundContacts phone={user.phone} email={user.email} channels={bind.mode === "off" ? [] : bind.channels} t={t} />
         </div>
       </div>
 
       <h2>{t("account.identities")}</h2>
-      <table data-testid="identities">
-        <thead>
-          <tr>
-            <th>{t("account.app")}</th>
-            <th>{t("account.openid")}</th>
-            <th>{t("account.firstSeen")}</th>
-            <th>{t("account.lastSeen")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {identities.map((identity) => (
-            <tr key={identity.id} data-testid="identity-row" data-appid={identity.appId}>
-              <td>
-                {t(findWechatAppById(identity.appId)?.key === "web2" ? "account.appWeb2" : "account.appWeb")} <code>{identity.appId}</code>
-              </td>
-              <td>
-                <code data-testid="openid">{maskOpenid(identity.openid)}</code>
-              </td>
-              <td>{format.format(identity.firstSeenAt)}</td>
-              <td>{format.format(identity.lastSeenAt)}</td>
+      <div className="table-scroll">
+        <table data-testid="identities">
+          <thead>
+            <tr>
+              <th>{t("account.app")}</th>
+              <th>{t("account.openid")}</th>
+              <th>{t("account.firstSeen")}</th>
+              <th>{t("account.lastSeen")}</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {identities.map((identity) => (
+              <tr key={identity.id} data-testid="identity-row" data-appid={identity.appId}>
+                <td>
+                  {t(appLabel(identity.appId))} <code>{identity.appId}</code>
+                </td>
+                <td>
+                  <code data-testid="openid" className="nowrap">{maskOpenid(identity.openid)}</code>
+                </td>
+                <td className="nowrap">{format.format(identity.firstSeenAt)}</td>
+                <td className="nowrap">{format.format(identity.lastSeenAt)}</td>
+                <td className="row-action">
+                  <form action={unlinkIdentityAction}>
+                    <input type="hidden" name="identityId" value={identity.id} />
+                    <button
+                      type="submit"
+                      className="btn secondary small"
+                      data-testid="unlink-identity"
+                      disabled={!canUnlink}
+                      aria-describedby={canUnlink ? undefined : "unlink-hint"}
+                    >
+                      {t("account.unlink")}
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {!canUnlink && (
+        <p className="muted table-note" id="unlink-hint" data-testid="unlink-hint">
+          {t("account.unlinkLastMethod")}
+        </p>
+      )}
 
       <h2>{t("account.sessions")}</h2>
-      <table data-testid="sessions">
-        <thead>
-          <tr>
-            <th>{t("account.sessionDevice")}</th>
-            <th>{t("account.sessionIp")}</th>
-            <th>{t("account.sessionCreated")}</th>
-            <th>{t("account.sessionExpires")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.map((row) => (
-            <tr key={row.id} data-testid="session-row">
-              <td>
-                {describeDevice(row.userAgent) ?? t("account.unknownDevice")}{" "}
-                {row.sessionToken === currentToken && <span className="tag">{t("account.thisDevice")}</span>}
-              </td>
-              <td>{row.ip ?? "—"}</td>
-              <td>{format.format(row.createdAt)}</td>
-              <td>{format.format(row.expires)}</td>
+      <div className="table-scroll">
+        <table data-testid="sessions">
+          <thead>
+            <tr>
+              <th>{t("account.sessionDevice")}</th>
+              <th>{t("account.sessionMethod")}</th>
+              <th>{t("account.sessionIp")}</th>
+              <th>{t("account.sessionCreated")}</th>
+              <th title={t("account.sessionLastActiveHint")}>{t("account.sessionLastActive")}</th>
+              <th>{t("account.sessionExpires")}</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {sessions.map((row) => (
+              <tr key={row.id} data-testid="session-row" data-current={row.isCurrent || undefined}>
+                <td>
+                  {describeDevice(row.userAgent) ?? t("account.unknownDevice")} {row.isCurrent && <span className="tag nowrap">{t("account.thisDevice")}</span>}
+                </td>
+                <td>{t(methodLabel(row.method))}</td>
+                <td>{row.ip ?? "—"}</td>
+                <td className="nowrap">{format.format(row.createdAt)}</td>
+                <td className="nowrap">{format.format(row.lastActiveAt)}</td>
+                <td className="nowrap">{format.format(row.expires)}</td>
+                <td className="row-action">
+                  <form action={revokeSessionAction}>
+                    <input type="hidden" name="sessionId" value={row.id} />
+                    <button type="submit" className="btn secondary small" data-testid="revoke-session">
+                      {t("account.revokeSession")}
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
 
-      <form action={signOutAction}>
-        <button type="submit" className="btn secondary" data-testid="sign-out">
-          {t("account.signOut")}
-        </button>
-      </form>
+      <div className="actions">
+        <form action={signOutAction}>
+          <button type="submit" className="btn secondary" data-testid="sign-out">
+            {t("account.signOut")}
+          </button>
+        </form>
+        <form action={signOutEverywhereAction}>
+          <button type="submit" className="btn secondary danger" data-testid="sign-out-everywhere">
+            {t("account.signOutEverywhere")}
+          </button>
+        </form>
+      </div>
+
+      <h2>{t("account.history")}</h2>
+      <p className="muted">{t("account.historyHint", { days: SIGN_IN_HISTORY_DAYS, limit: SIGN_IN_HISTORY_LIMIT })}</p>
+      {signIns.length === 0 ? (
+        <p className="muted" data-testid="signin-empty">
+          {t("account.historyEmpty", { days: SIGN_IN_HISTORY_DAYS })}
+        </p>
+      ) : (
+        <div className="table-scroll">
+          <table data-testid="signins">
+            <thead>
+              <tr>
+                <th>{t("account.historyTime")}</th>
+                <th>{t("account.sessionMethod")}</th>
+                <th>{t("account.sessionIp")}</th>
+                <th>{t("account.sessionDevice")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {signIns.map((row) => (
+                <tr key={row.id} data-testid="signin-row" data-method={row.method}>
+                  <td className="nowrap">{format.format(row.createdAt)}</td>
+                  <td>{t(methodLabel(row.method))}</td>
+                  <td>{row.ip ?? "—"}</td>
+                  <td>{describeDevice(row.userAgent) ?? t("account.unknownDevice")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </div>
   );
 }

@@ -1,0 +1,137 @@
+/**
+ * Sending codes by SMS and email: the configured provider behind one interface, with one log
+ * line per message (provider, masked recipient, time, and on failure the error's safe detail).
+ *
+ * The SDKs load on the first message, not with this module: together they cost about half a
+ * second of start-up, and a site uses one of them at most. Config parsing lives in ./config so
+ * lib/env.ts can import it without any of this.
+ */
+import "server-only";
+import { logger } from "@/lib/logger";
+import type { MessagingConfig } from "./config";
+import { MessagingError, maskRecipient } from "./errors";
+import { createOutboxEmailSender, createOutboxSmsSender } from "./outbox";
+import type { EmailSender, OutgoingEmail, OutgoingSms, SmsSender } from "./types";
+
+export type { EmailSender, MessageLocale, OutgoingEmail, OutgoingSms, SmsSender } from "./types";
+export { MessagingError, type MessagingErrorCode, type MessagingRejection } from "./errors";
+export {
+  messagingConfigSchema,
+  messagingEnvSchema,
+  readMessagingConfig,
+  MessagingConfigError,
+  type AliyunSmsConfig,
+  type EmailConfig,
+  type MessagingConfig,
+  type SmsConfig,
+  type SmtpConfig,
+  type TencentSmsConfig,
+} from "./config";
+export { renderCodeEmail, renderCodeSms, type CodeEmailInput, type CodeSmsInput, type RenderedEmail } from "./templates";
+export { latestOutboxMessage, listOutbox, type OutboxEntry } from "./outbox";
+
+/** The SMS sender for `config`. Throws `misconfigured` when there is none (production without SMS_PROVIDER). */
+export function createSmsSender(config: MessagingConfig): SmsSender {
+  const sms = config.sms;
+  if (!sms) throw new MessagingError("misconfigured", "no SMS provider: set SMS_PROVIDER");
+  switch (sms.provider) {
+    case "outbox":
+      return withLogging(createOutboxSmsSender());
+    case "tencent":
+      return withLogging(lazySmsSender("tencent", async () => (await import("./tencent-sms")).createTencentSmsSender(sms.tencent)));
+    case "aliyun":
+      return withLogging(lazySmsSender("aliyun", async () => (await import("./aliyun-sms")).createAliyunSmsSender(sms.aliyun)));
+  }
+}
+
+/** The email sender for `config`. Throws `misconfigured` when there is none (production without EMAIL_PROVIDER). */
+export function createEmailSender(config: MessagingConfig): EmailSender {
+  const email = config.email;
+  if (!email) throw new MessagingError("misconfigured", "no email provider: set EMAIL_PROVIDER");
+  switch (email.provider) {
+    case "outbox":
+      return withEmailLogging(createOutboxEmailSender());
+    case "smtp":
+      return withEmailLogging(lazyEmailSender("smtp", async () => (await import("./smtp")).createSmtpEmailSender(email.smtp)));
+  }
+}
+
+function lazySmsSender(kind: string, load: () => Promise<SmsSender>): SmsSender {
+  let loading: Promise<SmsSender> | undefined;
+  return {
+    kind,
+    async sendCode(message) {
+      loading ??= load().catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      });
+      await (await loading).sendCode(message);
+    },
+  };
+}
+
+function lazyEmailSender(kind: string, load: () => Promise<EmailSender>): EmailSender {
+  let loading: Promise<EmailSender> | undefined;
+  return {
+    kind,
+    async send(message) {
+      loading ??= load().catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      });
+      await (await loading).send(message);
+    },
+  };
+}
+
+function withLogging(sender: SmsSender): SmsSender {
+  return {
+    kind: sender.kind,
+    async sendCode(message: OutgoingSms) {
+      await logged("sms", sender.kind, message.to, () => sender.sendCode(message));
+    },
+  };
+}
+
+function withEmailLogging(sender: EmailSender): EmailSender {
+  return {
+    kind: sender.kind,
+    async send(message: OutgoingEmail) {
+      await logged("email", sender.kind, message.to, () => sender.send(message));
+    },
+  };
+}
+
+async function logged(channel: "sms" | "email", provider: string, to: string, send: () => Promise<void>): Promise<void> {
+  const startedAt = Date.now();
+  try {
+    await send();
+  } catch (error) {
+    const failure = asMessagingError(error);
+    const fields = {
+      channel,
+      provider,
+      to: maskRecipient(to),
+      ms: Date.now() - startedAt,
+      code: failure.code,
+      reason: failure.reason,
+      providerCode: failure.providerCode,
+      detail: failure.detail,
+    };
+    if (failure.code === "rejected") logger.warn("messaging.rejected", fields);
+    else logger.error("messaging.failed", fields);
+    throw failure;
+  }
+  logger.info("messaging.sent", { channel, provider, to: maskRecipient(to), ms: Date.now() - startedAt });
+}
+
+/**
+ * Anything else a sender throws is a bug or an outage (a database error from the outbox). Only its
+ * name and code are kept: messages of such errors (Prisma's quote the query) may hold the code.
+ */
+function asMessagingError(error: unknown): MessagingError {
+  if (error instanceof MessagingError) return error;
+  const name = error instanceof Error ? error.name : typeof error;
+  const code = typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? ` ${error.code}` : "";
+  return new MessagingError("unavailable", `unexpected ${name}${code}`);
+}
