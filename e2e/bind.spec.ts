@@ -91,6 +91,36 @@ test.describe("first-login binding", () => {
     await expect(page.getByTestId("bind-page")).toHaveAttribute("data-mode", "optional");
   });
 
+  test("changing the email re-verifies the new address", async ({ page, request }) => {
+    const emulator = new Emulator(request);
+    await signIn(page, emulator, OPTIONAL, "chen", { app: "web2" });
+    await expect(page).toHaveURL(/\/bind/);
+    await page.getByTestId("bind-tab-email").click();
+    await page.getByTestId("bind-target").fill("old.address@example.test");
+    await page.getByTestId("bind-send").click();
+    await page.getByTestId("bind-code").fill(await codeFromOutbox(page, OPTIONAL, "old.address@example.test"));
+    await page.getByTestId("bind-submit").click();
+    await expect(page.getByTestId("bound-email")).toContainText("o***@example.test");
+
+    await page.getByTestId("bind-link").last().click();
+    await page.getByTestId("bind-tab-email").click();
+    await page.getByTestId("bind-target").fill("new.address@example.test");
+    await page.getByTestId("bind-send").click();
+    // A wrong code changes nothing.
+    await page.getByTestId("bind-code").fill("999999");
+    await page.getByTestId("bind-submit").click();
+    await expect(page.getByTestId("bind-message")).toBeVisible();
+    await page.goto(`${OPTIONAL}/account`);
+    await expect(page.getByTestId("bound-email")).toContainText("o***@example.test");
+    await page.getByTestId("bind-link").last().click();
+    await page.getByTestId("bind-tab-email").click();
+    await page.getByTestId("bind-target").fill("new.address@example.test");
+    await page.getByTestId("bind-code").fill(await codeFromOutbox(page, OPTIONAL, "new.address@example.test"));
+    await page.getByTestId("bind-submit").click();
+    await expect(page).toHaveURL(`${OPTIONAL}/account`);
+    await expect(page.getByTestId("bound-email")).toContainText("n***@example.test");
+  });
+
   test("a proved phone that belongs to another account merges this WeChat identity into it", async ({ browser, request }) => {
     const emulator = new Emulator(request);
     const owner = await browser.newContext();
