@@ -28,6 +28,9 @@ await page.waitForTimeout(500);
 await page.screenshot({ path: `${OUT}/login-en.png` });
 await page.getByTestId("lang-switch").click();
 await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+// The language switch re-creates WeChat's iframe: read the QR of the new one.
+await page.waitForFunction(() => !document.querySelector("#wx-qr-container iframe")?.getAttribute("src")?.includes("lang=en"));
+await frame.locator("#wx-qr").waitFor();
 
 const uuid = await frame.locator("#wx-qr").getAttribute("data-uuid");
 const phone = await browser.newPage({ viewport: { width: 390, height: 760 }, isMobile: true, locale: "zh-CN" });
@@ -39,5 +42,28 @@ await phone.locator("#phone-confirm").click();
 await page.waitForURL(/\/account/);
 await page.waitForTimeout(300);
 await page.screenshot({ path: `${OUT}/account.png`, fullPage: true });
+
+// Our own QR (follow-to-login): waiting, then scanned with the match number, and the phone's confirm page.
+const live = await (await browser.newContext({ viewport: { width: 1100, height: 820 }, locale: "zh-CN" })).newPage();
+await live.goto(`${APP}/login?qr=official_account`);
+await live.getByTestId("live-qr-image").waitFor();
+const qrUrl = await live.getByTestId("live-qr-image").getAttribute("data-qr-url");
+const scan = await fetch(`${EMULATOR}/_emulator/oa/scan`, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ url: qrUrl, user: "zhang", as: "existing" }),
+});
+const delivery = (await scan.json()) as { reply?: { links: string[] } };
+await live.getByTestId("live-qr-match").waitFor();
+await live.screenshot({ path: `${OUT}/live-qr-scanned.png` });
+const confirm = await browser.newPage({
+  viewport: { width: 390, height: 760 },
+  isMobile: true,
+  locale: "zh-CN",
+  userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47",
+});
+await confirm.goto(delivery.reply!.links[0]!);
+await confirm.getByTestId("confirm-page").waitFor();
+await confirm.screenshot({ path: `${OUT}/confirm-phone.png` });
 await browser.close();
 console.log(`Screenshots written to ${OUT}/`);
