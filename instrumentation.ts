@@ -3,6 +3,8 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { db, databaseKind } = await import("@/lib/db/client");
   await db();
+  const { schedulePruning } = await import("@/lib/db/prune");
+  schedulePruning();
   const { logger } = await import("@/lib/logger");
   logger.info("server.ready", { database: databaseKind() });
 }

@@ -66,13 +66,6 @@ export async function findLoginState(id: string): Promise<WechatLoginState | nul
   return prisma.wechatLoginState.findUnique({ where: { id } });
 }
 
-/** Deletes states that expired more than a day ago; called opportunistically. */
-export async function deleteStaleLoginStates(): Promise<number> {
-  const prisma = await db();
-  const { count } = await prisma.wechatLoginState.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - 86_400_000) } } });
-  return count;
-}
-
 /** Marks a user's finished logins as closed, so their callbacks can no longer open sessions. */
 export async function closeLoginStatesOfUser(userId: string): Promise<void> {
   const prisma = await db();

@@ -68,10 +68,3 @@ export async function handlePush(fields: Record<string, string>, origin: string)
       return ACK;
   }
 }
-
-/** Forgets handled events older than a day: WeChat's retries all come within a minute. */
-export async function pruneHandledPushes(): Promise<number> {
-  const prisma = await db();
-  const { count } = await prisma.wechatPushEvent.deleteMany({ where: { receivedAt: { lt: new Date(Date.now() - 86_400_000) } } });
-  return count;
-}
