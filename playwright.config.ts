@@ -6,6 +6,14 @@ import { APP_PORT, APP_URL, BIND_OPTIONAL_PORT, BIND_REQUIRED_PORT, E2E_DATA_DIR
 // Elsewhere leave PLAYWRIGHT_CHROMIUM_EXECUTABLE unset and run `npx playwright install chromium`.
 const executablePath = process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 
+/** What every app server of the e2e run shares: a production build that talks to the emulator. */
+const APP_SERVER_ENV = {
+  AUTH_SECRET: "e2e-only-secret-0123456789abcdef0123456789",
+  ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1",
+  WECHAT_EMULATOR_URL: EMULATOR_URL,
+  WECHAT_HTTP_TIMEOUT_MS: "2000",
+};
+
 export default defineConfig({
   testDir: "e2e",
   testMatch: "**/*.spec.ts",
@@ -53,12 +61,9 @@ export default defineConfig({
       command: "npx tsx e2e/start-app.ts",
       url: `${APP_URL}/api/health`,
       env: {
+        ...APP_SERVER_ENV,
         PORT: String(APP_PORT),
         AUTH_URL: APP_URL,
-        AUTH_SECRET: "e2e-only-secret-0123456789abcdef0123456789",
-        ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1",
-        WECHAT_EMULATOR_URL: EMULATOR_URL,
-        WECHAT_HTTP_TIMEOUT_MS: "2000",
         PGLITE_DIR: E2E_DATA_DIR,
       },
       reuseExistingServer: !process.env.CI,
@@ -69,12 +74,7 @@ export default defineConfig({
     {
       command: "npx tsx e2e/start-bind-instances.ts",
       url: `http://localhost:${BIND_OPTIONAL_PORT}/api/health`,
-      env: {
-        AUTH_SECRET: "e2e-only-secret-0123456789abcdef0123456789",
-        ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1",
-        WECHAT_EMULATOR_URL: EMULATOR_URL,
-        WECHAT_HTTP_TIMEOUT_MS: "2000",
-      },
+      env: APP_SERVER_ENV,
       reuseExistingServer: !process.env.CI,
       timeout: 300_000,
     },
@@ -84,12 +84,7 @@ export default defineConfig({
           {
             command: "npx tsx e2e/start-instances.ts",
             url: `http://localhost:${INSTANCE_PORTS[1]}/api/health`,
-            env: {
-              AUTH_SECRET: "e2e-only-secret-0123456789abcdef0123456789",
-              ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1",
-              WECHAT_EMULATOR_URL: EMULATOR_URL,
-              WECHAT_HTTP_TIMEOUT_MS: "2000",
-            },
+            env: APP_SERVER_ENV,
             reuseExistingServer: !process.env.CI,
             timeout: 300_000,
           },

@@ -5,23 +5,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
-import { APP_URL, BIND_OPTIONAL_PORT, BIND_REQUIRED_PORT, SMTP_SINK_PORT } from "./config";
-
-async function waitFor(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`${url} did not come up`);
-}
+import { BIND_OPTIONAL_PORT, BIND_REQUIRED_PORT, SMTP_SINK_PORT } from "./config";
+import { waitForFirstInstance } from "./wait-for";
 
 // The build belongs to the first instance: wait until it serves.
-await waitFor(`${APP_URL}/api/health`, 300_000);
+await waitForFirstInstance();
 
 const instances = [
   {

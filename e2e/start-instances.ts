@@ -4,46 +4,22 @@
  * fresh database, created, migrated and handed to both.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import pg from "pg";
-import { migrateDatabase, pgSqlRunner } from "../lib/db/migrate";
-import { APP_URL, INSTANCE_PORTS } from "./config";
+import { createMigratedDatabase } from "../lib/test/create-database";
+import { INSTANCE_PORTS } from "./config";
+import { waitForFirstInstance } from "./wait-for";
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 if (!serverUrl) throw new Error("TEST_DATABASE_URL is required for the multi-instance e2e servers");
 
-async function waitFor(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 // The build belongs to the first instance: wait until it serves.
-await waitFor(`${APP_URL}/api/health`, 300_000);
+await waitForFirstInstance();
 
-const name = "wxlogin_e2e_instances";
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-await admin.query(`CREATE DATABASE "${name}"`);
-await admin.end();
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-const client = new pg.Client({ connectionString: url.toString() });
-await client.connect();
-await migrateDatabase(pgSqlRunner(client));
-await client.end();
+const databaseUrl = await createMigratedDatabase(serverUrl, "wxlogin_e2e_instances");
 
 const servers: ChildProcess[] = INSTANCE_PORTS.map((port) =>
   spawn("npx", ["next", "start", "--port", String(port)], {
     stdio: "inherit",
-    env: { ...process.env, NEXT_DIST_DIR: ".next-e2e", DATABASE_URL: url.toString(), AUTH_URL: `http://localhost:${port}`, PGLITE_DIR: "" },
+    env: { ...process.env, NEXT_DIST_DIR: ".next-e2e", DATABASE_URL: databaseUrl, AUTH_URL: `http://localhost:${port}`, PGLITE_DIR: "" },
   }),
 );
 const stop = () => servers.forEach((server) => server.kill("SIGTERM"));

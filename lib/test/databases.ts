@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { closeDatabase } from "@/lib/db/client";
-import { migrateDatabase, pgSqlRunner } from "@/lib/db/migrate";
+import { createMigratedDatabase } from "./create-database";
 import { reloadEnv } from "@/lib/env";
 
 export type TestDatabase = { name: "pglite" | "postgresql"; setUp(): Promise<void>; tearDown(): Promise<void> };
@@ -36,17 +36,7 @@ export function testDatabases(): TestDatabase[] {
     targets.push({
       name: "postgresql",
       async setUp() {
-        const admin = new pg.Client({ connectionString: serverUrl });
-        await admin.connect();
-        await admin.query(`CREATE DATABASE "${name}"`);
-        await admin.end();
-        const url = new URL(serverUrl);
-        url.pathname = `/${name}`;
-        const client = new pg.Client({ connectionString: url.toString() });
-        await client.connect();
-        await migrateDatabase(pgSqlRunner(client), { useAdvisoryLock: true });
-        await client.end();
-        process.env.DATABASE_URL = url.toString();
+        process.env.DATABASE_URL = await createMigratedDatabase(serverUrl, name);
         reloadEnv();
         await closeDatabase();
       },
