@@ -1,6 +1,8 @@
 /**
- * WeChat website-app login (Open Platform, `snsapi_login`), in both of WeChat's forms:
- * the full-page QR (`qrconnect` redirect) and the QR embedded in our page (`wxLogin.js`).
+ * WeChat's OAuth sign-ins: the website app (Open Platform, `snsapi_login`) in both of WeChat's
+ * forms, the full-page QR (`qrconnect` redirect) and the QR embedded in our page (`wxLogin.js`);
+ * and, on the same callback, the Official Account's web authorization inside WeChat's browser
+ * (`snsapi_base`, escalating to `snsapi_userinfo` for a user we don't know yet).
  *
  * Unlike the stock Auth.js provider, the `state` is minted here for both forms (the embedded
  * iframe needs it before any redirect), stored hashed, bound to the browser by an HttpOnly
