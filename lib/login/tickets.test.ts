@@ -105,6 +105,14 @@ describe.each(testDatabases())("follow-to-login on $name", (database) => {
     expect(counts["cgi-bin/token"]).toBe(0);
   });
 
+  it("fetches a fresh app token when the stored one was sealed under another secret", async () => {
+    await newTicket();
+    const prisma = await db();
+    await prisma.appAccessToken.updateMany({ data: { tokenEnc: "v1.bm90.c2VhbGVk.YnlfdXM" } });
+    (globalThis as { __wechatAppTokens?: Map<string, unknown> }).__wechatAppTokens?.clear();
+    await expect(newTicket()).resolves.toMatchObject({ ticket: { status: "waiting" } });
+  });
+
   it("answers WeChat's URL check only with a valid signature", async () => {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const query = new URLSearchParams({ signature: computeSignature(OA.token, timestamp, "42"), timestamp, nonce: "42", echostr: "8251426364892390123" });

@@ -14,6 +14,7 @@ import { z } from "zod";
 import { openSecret, sealSecret } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
 import { getEnv, type OfficialAccountConfig } from "@/lib/env";
+import { logger } from "@/lib/logger";
 import { callWechatApi, WechatApiError } from "./api-client";
 
 const REFRESH_MARGIN_MS = 5 * 60_000;
@@ -55,7 +56,12 @@ async function loadToken(account: OfficialAccountConfig): Promise<CachedToken> {
   const prisma = await db();
   const stored = await prisma.appAccessToken.findUnique({ where: { appId: account.appId } });
   if (stored && isFresh({ token: "", expiresAt: stored.expiresAt.getTime() })) {
-    return { token: openSecret(stored.tokenEnc), expiresAt: stored.expiresAt.getTime() };
+    try {
+      return { token: openSecret(stored.tokenEnc), expiresAt: stored.expiresAt.getTime() };
+    } catch {
+      // Sealed under another AUTH_SECRET (rotated, or another deployment): fetch a fresh one.
+      logger.warn("wechat.app_token.unreadable", { appId: account.appId });
+    }
   }
   const fetched = await callWechatApi("/cgi-bin/stable_token", {}, appTokenSchema, {
     json: { grant_type: "client_credential", appid: account.appId, secret: account.secret, force_refresh: false },
