@@ -46,23 +46,40 @@ export async function runLogged(command: string, args: string[], env: ChildEnv, 
   if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${code}\n${readTail(logFile)}`);
 }
 
-/** Stops a child and everything in its process group: SIGTERM, then SIGKILL after `graceMs`. */
+function isGroupAlive(groupId: number): boolean {
+  try {
+    process.kill(-groupId, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops a child and everything in its process group: SIGTERM, then SIGKILL after `graceMs`.
+ * Returns once the whole group is gone, not just the child: npx exits before the server it
+ * started has closed its database, and a server started next on the same PGlite dir would abort.
+ */
 async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = waitForExit(child);
+  if (child.pid === undefined) return;
+  const groupId = child.pid;
   const signalGroup = (signal: NodeJS.Signals): void => {
     try {
-      process.kill(-child.pid!, signal);
+      process.kill(-groupId, signal);
     } catch {
       // The group is already gone.
     }
   };
+  if (!isGroupAlive(groupId)) return;
+  const exited = waitForExit(child);
   signalGroup("SIGTERM");
-  const timer = sleep(graceMs).then(() => "timeout" as const);
-  if ((await Promise.race([exited, timer])) === "timeout") {
+  const deadline = Date.now() + graceMs;
+  while (isGroupAlive(groupId) && Date.now() < deadline) await sleep(100);
+  if (isGroupAlive(groupId)) {
     signalGroup("SIGKILL");
-    await exited;
+    while (isGroupAlive(groupId)) await sleep(100);
   }
+  await exited;
 }
 
 /** Stops every child this module started that is still running. */
@@ -78,7 +95,12 @@ export function readTail(logFile: string, lines = 40): string {
   }
 }
 
-export type RunningApp = { url: string; stop(): Promise<void> };
+export type RunningApp = {
+  url: string;
+  /** The pid spawned (npx); the server itself may be a descendant (see process-memory.ts). */
+  pid: number | undefined;
+  stop(): Promise<void>;
+};
 
 /**
  * `next start --port <port>` and waits for `/api/health` to answer 200, which on the embedded
@@ -87,7 +109,7 @@ export type RunningApp = { url: string; stop(): Promise<void> };
 export async function startApp(input: { port: number; env: ChildEnv; logFile: string; timeoutMs?: number }): Promise<RunningApp> {
   const url = `http://localhost:${input.port}`;
   const child = spawnLogged("npx", ["next", "start", "--port", String(input.port)], input.env, input.logFile);
-  const running: RunningApp = { url, stop: () => stopChild(child) };
+  const running: RunningApp = { url, pid: child.pid, stop: () => stopChild(child) };
   const deadline = Date.now() + (input.timeoutMs ?? 120_000);
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {

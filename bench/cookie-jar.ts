@@ -11,8 +11,13 @@ export class CookieJar {
 
   /** Remembers every `Set-Cookie` of a response to `url`; Max-Age ≤ 0 or a past Expires deletes. */
   store(url: string | URL, response: Response): void {
+    this.storeSetCookies(url, response.headers.getSetCookie());
+  }
+
+  /** The same for raw `Set-Cookie` values, as node:http hands them out. */
+  storeSetCookies(url: string | URL, setCookies: readonly string[]): void {
     const host = new URL(url).hostname;
-    for (const header of response.headers.getSetCookie()) {
+    for (const header of setCookies) {
       const [pair = "", ...attributes] = header.split(";");
       const separator = pair.indexOf("=");
       if (separator <= 0) continue;

@@ -4,17 +4,15 @@
  * Prints a markdown table; exits non-zero only when a path fails more than 5% of its logins.
  * Timings are for reading, never for CI pass/fail.
  */
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, platform, release, totalmem } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { startEmulator, type RunningEmulator } from "../emulator/server";
-import { findFreePort, runLogged, startApp, stopAllChildren, withNextRewritesUndone, type ChildEnv, type RunningApp } from "./app-server";
+import { findFreePort, startApp, stopAllChildren, type RunningApp } from "./app-server";
 import { BENCH_USERS, PROVIDERS, runLogin, type FlowTarget, type LoginResult, type Provider } from "./login-flows";
 import { parseBenchOptions, USAGE, type BenchOptions } from "./options";
+import { buildAppEnv, describeDatabase, describeMachine, formatLoad, prepareApp } from "./run-setup";
 import { addResults, createTally, failureRate, renderRatios, renderReasons, renderTable, type Tally } from "./stats";
 
-const DIST_DIR = ".next-bench";
 const PGLITE_DIR = ".data/bench-pglite";
 const BUILD_LOG = ".data/bench-build.log";
 const SERVER_LOG = ".data/bench-server.log";
@@ -46,63 +44,6 @@ function orderOfRounds(roundCount: number): Provider[] {
   const order: Provider[] = [];
   for (let pair = 0; pair < roundCount; pair++) order.push(...(pair % 2 === 0 ? PROVIDERS : [...PROVIDERS].reverse()));
   return order;
-}
-
-function describeMachine(): string[] {
-  const cpuList = cpus();
-  const nextVersion = (JSON.parse(readFileSync("node_modules/next/package.json", "utf8")) as { version: string }).version;
-  return [
-    `machine: ${cpuList.length} × ${cpuList[0]?.model.trim() ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${platform()} ${release()}`,
-    `runtime: node ${process.version}, next ${nextVersion} (production build), load average ${formatLoad()}`,
-  ];
-}
-
-function formatLoad(): string {
-  return loadavg()
-    .map((value) => value.toFixed(2))
-    .join(" ");
-}
-
-function describeDatabase(options: BenchOptions): string {
-  if (!options.databaseUrl) return `embedded PGlite in ${PGLITE_DIR} (fresh)`;
-  const url = new URL(options.databaseUrl);
-  return `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`;
-}
-
-/** The app's environment: ours only, so a developer's .env or shell cannot point the bench at real WeChat. */
-function buildAppEnv(options: BenchOptions, appPort: number, emulatorUrl: string): ChildEnv {
-  const env: ChildEnv = { ...process.env };
-  for (const name of ["NODE_ENV", "DATABASE_URL", "AUTH_WECHAT_ID", "AUTH_WECHAT_SECRET", "AUTH_WECHAT_ALT_ID", "AUTH_WECHAT_ALT_SECRET", "WECHAT_OPEN_BASE_URL", "WECHAT_API_BASE_URL", "WECHAT_WXLOGIN_JS_URL"]) {
-    delete env[name];
-  }
-  return {
-    ...env,
-    NEXT_DIST_DIR: DIST_DIR,
-    PGLITE_DIR,
-    AUTH_URL: `http://localhost:${appPort}`,
-    AUTH_SECRET: randomBytes(30).toString("base64url"),
-    ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1",
-    WECHAT_EMULATOR_URL: emulatorUrl,
-    WECHAT_STOCK_PROVIDER: "1",
-    LOG_LEVEL: "warn",
-    NEXT_TELEMETRY_DISABLED: "1",
-    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-  };
-}
-
-async function prepareApp(options: BenchOptions, env: ChildEnv): Promise<void> {
-  if (options.skipBuild && existsSync(`${DIST_DIR}/BUILD_ID`)) {
-    console.log(`build: reusing ${DIST_DIR} (--skip-build)`);
-  } else {
-    const begun = performance.now();
-    console.log(`build: next build → ${DIST_DIR} (log: ${BUILD_LOG})`);
-    await withNextRewritesUndone(DIST_DIR, () => runLogged("npx", ["next", "build"], env, BUILD_LOG));
-    console.log(`build: done in ${((performance.now() - begun) / 1000).toFixed(0)} s`);
-  }
-  if (options.databaseUrl) {
-    console.log("database: migrating (scripts/db-migrate.ts)");
-    await runLogged("npx", ["tsx", "scripts/db-migrate.ts"], env, BUILD_LOG);
-  }
 }
 
 function printPhase(label: string, provider: Provider, results: readonly LoginResult[], elapsedMs: number): void {
@@ -151,7 +92,7 @@ async function main(): Promise<number> {
     `parameters: concurrency ${options.concurrency}, ${options.logins} measured logins per provider in ${options.rounds} rounds (A/B/B/A), ` +
       `${options.warmup} warmup logins per provider, users ${BENCH_USERS.join("/")}`,
   );
-  console.log(`database: ${describeDatabase(options)}\n`);
+  console.log(`database: ${describeDatabase(options.databaseUrl, PGLITE_DIR)}\n`);
 
   mkdirSync(".data", { recursive: true });
   if (!options.databaseUrl) rmSync(PGLITE_DIR, { recursive: true, force: true });
@@ -175,8 +116,8 @@ async function main(): Promise<number> {
   try {
     const appPort = await findFreePort();
     emulator = await startEmulator({ port: 0, host: "127.0.0.1", callbackDomains: [`localhost:${appPort}`] });
-    const env = buildAppEnv(options, appPort, emulator.url);
-    await prepareApp(options, env);
+    const env = buildAppEnv({ appPort, emulatorUrl: emulator.url, pgliteDir: PGLITE_DIR, databaseUrl: options.databaseUrl, extra: { WECHAT_STOCK_PROVIDER: "1" } });
+    await prepareApp({ skipBuild: options.skipBuild, databaseUrl: options.databaseUrl, env, buildLog: BUILD_LOG });
     app = await startApp({ port: appPort, env, logFile: SERVER_LOG });
     console.log(`app: ${app.url} (log: ${SERVER_LOG}), emulator: ${emulator.url}\n`);
 

@@ -1,0 +1,124 @@
+/**
+ * `npm run bench:live`: how fast a waiting login page learns that the phone confirmed, and what
+ * each waiting page costs the server, for our Server-Sent Events against plain 1 s polling.
+ * Both phases run against one production build, one WeChat emulator and one database. Each phase
+ * creates its tickets, then restarts the server, so its memory readings start from a process
+ * that neither rendered a thousand QR images nor served the other phase.
+ * Prints a markdown table; exits 1 when more than 1% of the browsers of a phase were never told
+ * (2 when the run cannot start). Timings are for reading, never for CI pass/fail.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { startEmulator, type RunningEmulator } from "../emulator/server";
+import { findFreePort, startApp, stopAllChildren, type RunningApp } from "./app-server";
+import { parseLiveOptions, LIVE_USAGE } from "./live-options";
+import { createPhaseTickets, runPhase, type PhaseResult, type WatchMode } from "./live-phase";
+import { SCANNING_USERS } from "./live-phone";
+import { renderDetails, renderLiveTable, renderTargets } from "./live-report";
+import { findServerPid } from "./process-memory";
+import { buildAppEnv, describeDatabase, describeMachine, formatLoad, prepareApp } from "./run-setup";
+
+const PGLITE_DIR = ".data/bench-live-pglite";
+const BUILD_LOG = ".data/bench-live-build.log";
+const SERVER_LOG = ".data/bench-live-server.log";
+const MAX_UNNOTIFIED_RATE = 0.01;
+const WARMUP_BROWSERS = 20;
+/** Tickets must outlive the run: scans are capped at 5/s, so 1000 browsers take minutes. */
+const TICKET_TTL_SECONDS = 1800;
+const PHASES: readonly WatchMode[] = ["sse", "polling"];
+
+async function main(): Promise<number> {
+  const parsed = parseLiveOptions(process.argv.slice(2));
+  if (parsed === "help") {
+    console.log(LIVE_USAGE);
+    return 0;
+  }
+  const options = parsed;
+  const warmup = Math.min(WARMUP_BROWSERS, options.browsers);
+  console.log("# Live status benchmark: Server-Sent Events vs 1 s polling\n");
+  for (const line of describeMachine()) console.log(line);
+  const parameters =
+    `parameters: ${options.browsers} browsers per phase (+${warmup} warmup), confirms at ${options.rate}/s, ` +
+    `scans at ≤ ${Math.min(options.rate, SCANNING_USERS.length)}/s (users ${SCANNING_USERS.join("/")}, one scan per user per second), ` +
+    `polling every 1000 ms, ticket TTL ${TICKET_TTL_SECONDS} s`;
+  console.log(parameters);
+  const database = `database: ${describeDatabase(options.databaseUrl, PGLITE_DIR)}`;
+  console.log(`${database}\n`);
+
+  mkdirSync(".data", { recursive: true });
+  if (!options.databaseUrl) rmSync(PGLITE_DIR, { recursive: true, force: true });
+  writeFileSync(BUILD_LOG, "");
+  writeFileSync(SERVER_LOG, "");
+
+  let emulator: RunningEmulator | undefined;
+  let app: RunningApp | undefined;
+  const stopEverything = async (): Promise<void> => {
+    await app?.stop();
+    await emulator?.close();
+    await stopAllChildren();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping the app and the emulator`);
+      void stopEverything().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    });
+  }
+
+  try {
+    const appPort = await findFreePort();
+    emulator = await startEmulator({
+      port: 0,
+      host: "127.0.0.1",
+      callbackDomains: [`localhost:${appPort}`],
+      oaPushUrl: `http://localhost:${appPort}/api/wechat/events`,
+    });
+    const env = buildAppEnv({
+      appPort,
+      emulatorUrl: emulator.url,
+      pgliteDir: PGLITE_DIR,
+      databaseUrl: options.databaseUrl,
+      extra: { WECHAT_TICKET_TTL_SECONDS: String(TICKET_TTL_SECONDS) },
+    });
+    await prepareApp({ skipBuild: options.skipBuild, databaseUrl: options.databaseUrl, env, buildLog: BUILD_LOG });
+
+    const results: PhaseResult[] = [];
+    for (const mode of PHASES) {
+      const settings = { mode, browsers: options.browsers, warmup, rate: options.rate, redeem: options.redeem };
+      const target = { appUrl: `http://localhost:${appPort}`, emulatorUrl: emulator.url, timeoutMs: options.timeoutMs };
+      console.log("");
+      app = await startApp({ port: appPort, env, logFile: SERVER_LOG });
+      const tickets = await createPhaseTickets(settings, target);
+      await app.stop();
+      // A fresh server for the measurement: the tickets are in the database, the QR rendering garbage is gone.
+      app = await startApp({ port: appPort, env, logFile: SERVER_LOG });
+      if (app.pid === undefined) throw new Error("next start has no pid");
+      const serverPid = findServerPid(app.pid, appPort);
+      console.log(`app: ${app.url} restarted (server pid ${serverPid}, log: ${SERVER_LOG}), emulator: ${emulator.url}`);
+      results.push(await runPhase(settings, { ...target, serverPid }, tickets));
+      await app.stop();
+      app = undefined;
+    }
+
+    console.log(`\nload average after the run: ${formatLoad()}\n`);
+    console.log(renderLiveTable(results));
+    console.log("");
+    console.log(renderTargets(results.find((result) => result.mode === "sse")));
+    console.log("");
+    for (const result of results) console.log(renderDetails(result).join("\n"));
+
+    const unnotified = results.filter((result) => result.notNotified / result.browsers > MAX_UNNOTIFIED_RATE);
+    for (const result of unnotified) {
+      console.error(`\n${result.mode}: ${result.notNotified} of ${result.browsers} browsers were never notified (limit ${MAX_UNNOTIFIED_RATE * 100}%)`);
+    }
+    return unnotified.length ? 1 : 0;
+  } finally {
+    await stopEverything();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  },
+);
