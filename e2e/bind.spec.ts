@@ -15,8 +15,10 @@ async function signIn(page: Page, emulator: Emulator, base: string, user: string
   await expect(page).not.toHaveURL(/\/login/);
 }
 
-/** The newest code the dev outbox holds for `to`. */
-async function codeFromOutbox(page: Page, base: string, to: string): Promise<string> {
+/** The newest code the dev outbox holds for `to`, once the page says it was sent. */
+async function codeFromOutbox(page: Page, base: string, to: string, options: { justSent?: boolean } = {}): Promise<string> {
+  // The send is a request of its own: wait for its answer before reading the outbox.
+  if (options.justSent !== false) await expect(page.getByTestId("bind-message")).toContainText(/验证码已发送|Code sent/);
   const outbox = await page.context().newPage();
   await outbox.goto(`${base}/dev/outbox?${new URLSearchParams({ to })}`);
   const text = (await outbox.getByTestId("outbox-row").first().textContent()) ?? "";
@@ -106,16 +108,18 @@ test.describe("first-login binding", () => {
     await page.getByTestId("bind-tab-email").click();
     await page.getByTestId("bind-target").fill("new.address@example.test");
     await page.getByTestId("bind-send").click();
+    await expect(page.getByTestId("bind-message")).toContainText("验证码已发送");
     // A wrong code changes nothing.
     await page.getByTestId("bind-code").fill("999999");
     await page.getByTestId("bind-submit").click();
-    await expect(page.getByTestId("bind-message")).toBeVisible();
+    await expect(page.getByTestId("bind-message")).toContainText("验证码不正确");
     await page.goto(`${OPTIONAL}/account`);
     await expect(page.getByTestId("bound-email")).toContainText("o***@example.test");
     await page.getByTestId("bind-link").last().click();
     await page.getByTestId("bind-tab-email").click();
     await page.getByTestId("bind-target").fill("new.address@example.test");
-    await page.getByTestId("bind-code").fill(await codeFromOutbox(page, OPTIONAL, "new.address@example.test"));
+    // The code sent before the wrong try is still the live one.
+    await page.getByTestId("bind-code").fill(await codeFromOutbox(page, OPTIONAL, "new.address@example.test", { justSent: false }));
     await page.getByTestId("bind-submit").click();
     await expect(page).toHaveURL(`${OPTIONAL}/account`);
     await expect(page.getByTestId("bound-email")).toContainText("n***@example.test");
