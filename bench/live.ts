@@ -8,6 +8,7 @@
  * (2 when the run cannot start). Timings are for reading, never for CI pass/fail.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { startEmulator, type RunningEmulator } from "../emulator/server";
 import { findFreePort, startApp, stopAllChildren, type RunningApp } from "./app-server";
 import { parseLiveOptions, LIVE_USAGE } from "./live-options";
@@ -36,6 +37,9 @@ async function main(): Promise<number> {
   const warmup = Math.min(WARMUP_BROWSERS, options.browsers);
   console.log("# Live status benchmark: Server-Sent Events vs 1 s polling\n");
   for (const line of describeMachine()) console.log(line);
+  if ((loadavg()[0] ?? 0) > cpus().length / 2) {
+    console.log(`warning: the machine is already busy (load ${formatLoad()} on ${cpus().length} CPUs); the server shares it, and its latencies will show that`);
+  }
   const parameters =
     `parameters: ${options.browsers} browsers per phase (+${warmup} warmup), confirms at ${options.rate}/s, ` +
     `scans at ≤ ${Math.min(options.rate, SCANNING_USERS.length)}/s (users ${SCANNING_USERS.join("/")}, one scan per user per second), ` +
