@@ -7,6 +7,9 @@ const env = getEnv();
 const nextConfig: NextConfig = {
   ...(env.nextDistDir ? { distDir: env.nextDistDir } : {}),
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter"],
+  // Bundled, not required at run time: the Pages API route (pages/api/login-tickets/[id]/events.ts)
+  // imports server-only modules, and Node's own resolution of "server-only" picks the entry that throws.
+  transpilePackages: ["server-only"],
   outputFileTracingIncludes: { "/*": ["./prisma/migrations/**/*"] },
   poweredByHeader: false,
   devIndicators: false,

@@ -25,13 +25,26 @@ export function clientIpFromHeaders(headers: Headers): string | null {
 }
 
 export function readCookie(request: Request, name: string): string | undefined {
-  const header = request.headers.get("cookie");
+  return readCookieHeader(request.headers.get("cookie"), name);
+}
+
+/** Cookie `name` from a raw Cookie header (for handlers that get Node's request, not a Request). */
+export function readCookieHeader(header: string | null | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const index = part.indexOf("=");
-    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim());
+    if (index > 0 && part.slice(0, index).trim() === name) return decodeCookieValue(part.slice(index + 1).trim());
   }
   return undefined;
+}
+
+/** A malformed percent-escape (`%E0%A4%A`) reads as no cookie, never as a thrown URIError. */
+function decodeCookieValue(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** True for speculative loads (link prefetch, prerender) that must not spend one-time codes. */

@@ -6,7 +6,7 @@ import "server-only";
 import type { NextResponse } from "next/server";
 import { bindingCookie, bindingCookieName } from "@/lib/auth/cookies";
 import { randomToken, sha256 } from "@/lib/crypto";
-import { readCookie } from "@/lib/http";
+import { readCookie, readCookieHeader } from "@/lib/http";
 
 const BINDING_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -18,6 +18,12 @@ export function readBinding(request: Request): string | undefined {
 export function readBindingHash(request: Request): string | undefined {
   const value = readBinding(request);
   return value ? sha256(value) : undefined;
+}
+
+/** {@link readBindingHash} from a raw Cookie header. */
+export function bindingHashFromCookieHeader(header: string | undefined): string | undefined {
+  const value = readCookieHeader(header, bindingCookieName());
+  return value && BINDING_PATTERN.test(value) ? sha256(value) : undefined;
 }
 
 /** This browser's binding, minting one if it has none; call {@link setBinding} on the response. */
