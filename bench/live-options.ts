@@ -21,7 +21,7 @@ export type LiveOptions = z.infer<typeof liveOptionsSchema>;
 export const LIVE_USAGE = `Usage: npm run bench:live -- [flags]
 
   --browsers N        waiting browsers per phase, SSE and polling (default 1000)
-  --rate N            confirms per second, and scans per second as far as WeChat's dedup allows (default 50)
+  --rate N            scans per second, then confirms per second (default 50)
   --redeem N          confirmed tickets per phase redeemed afterwards as an end-to-end check (default 5)
   --database-url URL  run on PostgreSQL instead of a fresh embedded database (migrated first)
   --skip-build        reuse the last .next-bench build instead of running next build

@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { LiveBrowser, startPolling, type HttpAnswer, type PollGate } from "./live-browser";
-import { confirmOnPhone, RateGate, scanQr, SCANNING_USERS, scansPerSecond, sleepToNextSecond, type ConfirmOutcome } from "./live-phone";
+import { confirmOnPhone, RateGate, scanQr, SCANNING_USERS, type ConfirmOutcome } from "./live-phone";
 import { readSettledRss, sampleRss, type RssReading } from "./process-memory";
 
 export type WatchMode = "sse" | "polling";
@@ -49,7 +49,7 @@ const OPEN_CONCURRENCY = 100;
 const RAMP_STEPS = 10;
 /**
  * Scans run ahead of confirms in batches of at most this many seconds of scanning: a confirm
- * link lives 5 minutes from the scan, and scans go at no more than 5/s.
+ * link lives 5 minutes from the scan, and a batch is confirmed at the scan rate.
  */
 const SCAN_AHEAD_SECONDS = 180;
 const SESSION_COOKIE = "authjs.session-token";
@@ -200,42 +200,46 @@ function startPoller(item: Watched, context: WatchContext): void {
   };
 }
 
-type ScanJob = { item: Watched; user?: string; attempts: number };
+type ScanJob = { item: Watched; user: string; attempts: number };
+
+/** A failed scan is retried after this long: sooner, within the same second, it would be WeChat's duplicate. */
+const SCAN_RETRY_DELAY_MS = 1100;
 
 /**
- * Every phone scans its QR: each second, one scan per virtual user (see scansPerSecond), started
- * without waiting for the previous ones to answer, so a slow app does not slow the scans down.
- * A scan without a confirm link is retried by the same user (another user would find the QR
- * taken), up to three times.
+ * Every phone scans its QR, open-loop at `rate` scans per second (a slow app does not slow the
+ * scans down), the virtual users taking turns. The app drops repeats of one event by
+ * FromUserName + CreateTime + event + key, so one user scanning two QRs in a second is two
+ * events, as on WeChat. A scan without a confirm link is retried by the same user (another user
+ * would find the QR taken), a second later, up to three times.
  */
 async function scanAll(items: Watched[], target: PhaseTarget, agent: Agent, rate: number, failures: Map<string, number>): Promise<void> {
-  const users = SCANNING_USERS.slice(0, scansPerSecond(rate));
-  const pending: ScanJob[] = items.map((item) => ({ item, attempts: 0 }));
+  const gate = new RateGate(rate);
+  const pending: ScanJob[] = items.map((item, index) => ({ item, user: SCANNING_USERS[index % SCANNING_USERS.length]!, attempts: 0 }));
   const inFlight = new Set<Promise<void>>();
-  const scan = async (job: ScanJob, user: string): Promise<void> => {
-    const outcome = await scanQr({ emulatorUrl: target.emulatorUrl, agent, qrUrl: job.item.ticket.qrUrl, user, timeoutMs: target.timeoutMs }).catch(
+  const scan = async (job: ScanJob): Promise<void> => {
+    const outcome = await scanQr({ emulatorUrl: target.emulatorUrl, agent, qrUrl: job.item.ticket.qrUrl, user: job.user, timeoutMs: target.timeoutMs }).catch(
       (error: unknown) => ({ ok: false as const, reason: `scan: ${describeError(error)}` }),
     );
     if (outcome.ok) {
-      job.item.user = user;
+      job.item.user = job.user;
       job.item.confirmToken = outcome.confirmToken;
     } else if (job.attempts < 3) {
-      pending.unshift(job);
+      await sleep(SCAN_RETRY_DELAY_MS);
+      pending.push(job);
     } else {
       count(failures, outcome.reason);
     }
   };
   while (pending.length || inFlight.size) {
-    await sleepToNextSecond();
-    for (const user of users) {
-      const index = pending.findIndex((job) => job.user === undefined || job.user === user);
-      if (index === -1) continue;
-      const job = pending.splice(index, 1)[0]!;
-      job.user = user;
-      job.attempts++;
-      const running = scan(job, user).finally(() => inFlight.delete(running));
-      inFlight.add(running);
+    const job = pending.shift();
+    if (!job) {
+      await Promise.race(inFlight);
+      continue;
     }
+    await gate.takeSlot();
+    job.attempts++;
+    const running = scan(job).finally(() => inFlight.delete(running));
+    inFlight.add(running);
   }
 }
 
@@ -263,7 +267,7 @@ type Timings = { scanMs: number; confirmMs: number };
 async function scanAndConfirm(items: Watched[], target: PhaseTarget, rate: number, failures: Map<string, number>, timings: Timings): Promise<void> {
   const agent = new Agent({ keepAlive: true });
   try {
-    const batchSize = scansPerSecond(rate) * SCAN_AHEAD_SECONDS;
+    const batchSize = Math.max(1, Math.floor(rate * SCAN_AHEAD_SECONDS));
     for (let start = 0; start < items.length; start += batchSize) {
       const batch = items.slice(start, start + batchSize);
       await timed(timings, "scanMs", () => scanAll(batch, target, agent, rate, failures));

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { VIRTUAL_USERS } from "../emulator/config";
 import { sendRequest } from "./live-browser";
 
-/** Every virtual WeChat user scans: see {@link scansPerSecond} for why one is not enough. */
+/** The virtual WeChat users who scan, taking turns. */
 export const SCANNING_USERS: readonly string[] = VIRTUAL_USERS.map((user) => user.id);
 
 const deliverySchema = z.object({
@@ -78,24 +78,4 @@ export class RateGate {
     this.nextSlot = slot + 1000 / this.ratePerSecond;
     if (slot > now) await sleep(slot - now);
   }
-}
-
-/**
- * How many scans may start in one second. WeChat's events carry no MsgId, so the app (rightly)
- * handles each FromUserName + CreateTime once, and CreateTime is in seconds: a second scan by
- * the same person within the same second is acknowledged and dropped. So each virtual user scans
- * at most once a second, which caps scans at 5/s (five users) whatever the requested rate.
- */
-export function scansPerSecond(rate: number): number {
-  return Math.max(1, Math.min(SCANNING_USERS.length, Math.floor(rate)));
-}
-
-/**
- * Sleeps until 50 ms past the next whole second. Scans start there: the emulator (in this
- * process, on this clock, never advanced) stamps CreateTime within milliseconds of the request,
- * far from the next boundary, so a user's scans in consecutive ticks never share a second even
- * when the app is slow to answer the push.
- */
-export async function sleepToNextSecond(): Promise<void> {
-  await sleep(1000 - (Date.now() % 1000) + 50);
 }

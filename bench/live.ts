@@ -4,8 +4,8 @@
  * Both phases run against one production build, one WeChat emulator and one database. Each phase
  * creates its tickets, then restarts the server, so its memory readings start from a process
  * that neither rendered a thousand QR images nor served the other phase.
- * Prints a markdown table; exits 1 when more than 1% of the browsers of a phase were never told
- * (2 when the run cannot start). Timings are for reading, never for CI pass/fail.
+ * Prints a markdown table; exits 1 when more than 1% of the SSE browsers were never told (the
+ * baseline's misses are reported, not failed on), 2 when the run cannot start. Timings are for reading, never for CI pass/fail.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -23,7 +23,7 @@ const BUILD_LOG = ".data/bench-live-build.log";
 const SERVER_LOG = ".data/bench-live-server.log";
 const MAX_UNNOTIFIED_RATE = 0.01;
 const WARMUP_BROWSERS = 20;
-/** Tickets must outlive the run: scans are capped at 5/s, so 1000 browsers take minutes. */
+/** Tickets must outlive the run: at a low --rate, 1000 scans and confirms take minutes. */
 const TICKET_TTL_SECONDS = 1800;
 const PHASES: readonly WatchMode[] = ["sse", "polling"];
 
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
   }
   const parameters =
     `parameters: ${options.browsers} browsers per phase (+${warmup} warmup), confirms at ${options.rate}/s, ` +
-    `scans at ≤ ${Math.min(options.rate, SCANNING_USERS.length)}/s (users ${SCANNING_USERS.join("/")}, one scan per user per second), ` +
+    `scans at ${options.rate}/s (users ${SCANNING_USERS.join("/")} taking turns), ` +
     `polling every 1000 ms, ticket TTL ${TICKET_TTL_SECONDS} s`;
   console.log(parameters);
   const database = `database: ${describeDatabase(options.databaseUrl, PGLITE_DIR)}`;
@@ -109,11 +109,19 @@ async function main(): Promise<number> {
     console.log("");
     for (const result of results) console.log(renderDetails(result).join("\n"));
 
-    const unnotified = results.filter((result) => result.notNotified / result.browsers > MAX_UNNOTIFIED_RATE);
-    for (const result of unnotified) {
-      console.error(`\n${result.mode}: ${result.notNotified} of ${result.browsers} browsers were never notified (limit ${MAX_UNNOTIFIED_RATE * 100}%)`);
+    // Ours must tell (nearly) every browser. The baseline is reported as it fared: 1 s polling from
+    // a thousand browsers can overload this server until confirms fail, and that is the finding.
+    let failed = false;
+    for (const result of results.filter((each) => each.notNotified / each.browsers > MAX_UNNOTIFIED_RATE)) {
+      const line = `${result.mode}: ${result.notNotified} of ${result.browsers} browsers were never notified`;
+      if (result.mode === "sse") {
+        console.error(`\n${line} (limit ${MAX_UNNOTIFIED_RATE * 100}%)`);
+        failed = true;
+      } else {
+        console.log(`\n${line}: the baseline overloaded the server (see its failures above)`);
+      }
     }
-    return unnotified.length ? 1 : 0;
+    return failed ? 1 : 0;
   } finally {
     await stopEverything();
   }
