@@ -52,6 +52,25 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
     await expect(page.locator(`[data-testid="identity-row"][data-appid="${OA_APPID}"]`)).toHaveCount(1);
   });
 
+  test("when WeChat's user/info fails at the confirm, the phone is asked again and the second pick signs in", async ({ page, browser, request }) => {
+    const emulator = new Emulator(request);
+    const live = new LiveQrPage(page);
+    await live.goto();
+    const delivery = await emulator.oaScan(await live.qrUrl(), "chen", "existing");
+    await live.expectStatus("scanned");
+    const code = await live.matchCode();
+    await emulator.fault({ endpoint: "cgi-bin/user/info", errcode: -1 });
+    const phone = await (await openWechatPhone(browser, "chen")).newPage();
+    await phone.goto(delivery.reply!.links[0]!);
+    await phone.getByTestId("confirm-choice").filter({ hasText: code }).click();
+    await expect(phone.getByTestId("confirm-retry")).toContainText("请再选一次");
+    // Nothing changed: the computer still waits, and the same link asks again.
+    await live.expectStatus("scanned");
+    await phone.getByTestId("confirm-choice").filter({ hasText: code }).click();
+    await expect(phone.getByTestId("confirm-result")).toHaveAttribute("data-result", "confirmed");
+    await expect(page).toHaveURL(/\/account$/);
+  });
+
   test("cancel on the phone shows cancelled and offers a fresh QR", async ({ page, browser, request }) => {
     const emulator = new Emulator(request);
     const live = new LiveQrPage(page);

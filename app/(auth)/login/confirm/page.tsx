@@ -45,6 +45,11 @@ export default async function ConfirmPage({ searchParams }: { searchParams: Sear
   return (
     <div className="card" data-testid="confirm-page">
       <h1>{t("confirm.heading")}</h1>
+      {params.retry !== undefined && (
+        <p className="notice error" role="alert" data-testid="confirm-retry">
+          {t("confirm.retry")}
+        </p>
+      )}
       <p>{t("confirm.asking")}</p>
       <div className="details">
         <div>

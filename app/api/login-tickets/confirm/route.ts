@@ -20,21 +20,26 @@ const answerSchema = z.object({
 export async function POST(request: NextRequest) {
   const form = await request.formData().catch(() => undefined);
   const parsed = answerSchema.safeParse({ t: form?.get("t"), code: form?.get("code") ?? undefined, intent: form?.get("intent") });
-  let result: "confirmed" | "cancelled" | "mismatch" | "invalid" = "invalid";
+  let target = "/login/confirm?result=invalid";
   if (parsed.success) {
     const { t, code, intent } = parsed.data;
     try {
       if (intent === "cancel" || !code) {
         await cancelTicket(t);
-        result = "cancelled";
+        target = "/login/confirm?result=cancelled";
       } else {
-        result = (await confirmTicket(t, code)) === "confirmed" ? "confirmed" : "mismatch";
+        target = `/login/confirm?result=${(await confirmTicket(t, code)) === "confirmed" ? "confirmed" : "mismatch"}`;
       }
     } catch (error) {
-      if (!(error instanceof TicketError)) logger.error("login.confirm.failed", { error: error instanceof Error ? error.message : String(error) });
+      if (!(error instanceof TicketError)) {
+        // Our side failed (WeChat's user/info, a busy database), not the link: nothing was
+        // changed, so the person gets the same question again with a note to retry.
+        logger.error("login.confirm.failed", { error: error instanceof Error ? error.message : String(error) });
+        target = `/login/confirm?t=${t}&retry=1`;
+      }
     }
   }
-  const response = NextResponse.redirect(new URL(`/login/confirm?result=${result}`, publicOrigin(request)), 303);
+  const response = NextResponse.redirect(new URL(target, publicOrigin(request)), 303);
   response.headers.set("cache-control", "no-store");
   return response;
 }
