@@ -50,6 +50,37 @@ test.describe("one person, one account", () => {
     for (const text of await page.getByTestId("openid").allTextContents()) expect(text).toMatch(/^o[\w-]{3}…[\w-]{4}$/);
   });
 
+  test("an identity first seen without unionid joins the person's account once its app starts giving one", async ({ page, request }) => {
+    const emulator = new Emulator(request);
+    const WEB2_APPID = "wx8e0b5c61d2a3f471";
+    // 张伟's account, keyed on his unionid (made now, or by an earlier test).
+    const main = await signIn(page, emulator, "zhang");
+    const unionid = (await page.getByTestId("unionid").textContent()) ?? "";
+    expect(unionid).toMatch(/^o[\w-]{27}$/);
+    await new AccountPage(page).signOut();
+
+    try {
+      // The site's second website app is not yet bound to its Open Platform account: no unionid.
+      await emulator.settings({ unboundApps: [WEB2_APPID] });
+      const alone = await signIn(page, emulator, "zhang", { app: "web2" });
+      expect(alone).not.toBe(main);
+      await expect(page.getByTestId("unionid")).toContainText("无");
+      await expect(page.getByTestId("identity-row")).toHaveCount(1);
+      await new AccountPage(page).signOut();
+
+      // The site binds the app; the next sign-in brings the unionid, and the two accounts become one.
+      await emulator.settings({ unboundApps: [] });
+      const joined = await signIn(page, emulator, "zhang", { app: "web2" });
+      expect(joined).toBe(main);
+      await expect(page.getByTestId("unionid")).toHaveText(unionid);
+      await expect(page.locator(`[data-testid="identity-row"][data-appid="${WEB2_APPID}"]`)).toHaveCount(1);
+      await expect(page.locator('[data-testid="identity-row"][data-appid="wx8e0b5c61d2a3f470"]')).toHaveCount(1);
+    } finally {
+      // Never leave the app unbound for the tests after this one.
+      await emulator.settings({ unboundApps: [] });
+    }
+  });
+
   test("return targets are same-origin only", async ({ page, request }) => {
     const emulator = new Emulator(request);
     const login = new LoginPage(page);

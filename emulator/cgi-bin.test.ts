@@ -346,6 +346,12 @@ describe("/cgi-bin/user/info", () => {
     expect(wang.body).toEqual({ subscribe: 0, openid: openidFor(OA_APP.appid, "wang") });
   });
 
+  it("gives no unionid while the Official Account is not bound to the Open Platform account", async () => {
+    await callControl(base, "settings", { unboundApps: [OA_APP.appid] });
+    const token = await fetchAppToken(base);
+    expect((await userInfo(token, openidFor(OA_APP.appid, "lin"))).body).toEqual({ subscribe: 0, openid: openidFor(OA_APP.appid, "lin") });
+  });
+
   it("answers the follower shape without nickname or avatar", async () => {
     const token = await fetchAppToken(base);
     const followed = await callControl<{ user: string; subscribeScene: string }[]>(base, "oa/followers", { user: "zhang", following: true });

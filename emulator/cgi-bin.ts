@@ -230,7 +230,8 @@ function getUserInfo(ctx: EmulatorContext, query: URLSearchParams): CgiBody {
   const user = VIRTUAL_USERS.find((candidate) => openidFor(app.appid, candidate.id) === openid);
   if (!user) return cgiError(40003);
 
-  const unionid = user.hasUnionid ? { unionid: unionidFor(app.openAccountId, user.id) } : {};
+  const givesUnionid = user.hasUnionid && !ctx.state.settings.unboundApps.includes(app.appid);
+  const unionid = givesUnionid ? { unionid: unionidFor(app.openAccountId, user.id) } : {};
   const follower = ctx.state.oa.getFollower(app.appid, user.id);
   if (!follower) return { subscribe: 0, openid, ...unionid };
   return {

@@ -41,6 +41,7 @@ const settingsPatchSchema = z
     oaRefusal: z.enum(["state-only", "none"]),
     oaCodeTtlSeconds: z.number().positive().max(31_536_000),
     snapshot: z.boolean(),
+    unboundApps: z.array(z.string().regex(/^wx[0-9a-f]{16}$/, "an appid (wx + 16 hex digits)")).max(20),
   })
   .partial()
   .strict();

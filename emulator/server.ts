@@ -61,6 +61,8 @@ export type StartEmulatorOptions = {
   oaRefusal?: Refusal;
   /** Start in snapshot mode (OA web auth yields virtual identities). Default false. */
   snapshot?: boolean;
+  /** Appids that give no unionid, as apps not bound to the Open Platform account. Default none. */
+  unboundApps?: string[];
   /** Receives one line per request (method, path without query, status, ms). Off by default. */
   log?: (line: string) => void;
 };
@@ -104,6 +106,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     oaRefusal: options.oaRefusal ?? "none",
     oaCodeTtlSeconds: options.oaCodeTtlSeconds ?? DEFAULT_OA_CODE_TTL_SECONDS,
     snapshot: options.snapshot ?? false,
+    unboundApps: [...(options.unboundApps ?? [])],
   });
   const log = options.log;
   // Filled in once the port is known; handlers only run after listen() resolves.

@@ -159,6 +159,27 @@ describe("/sns/oauth2/access_token", () => {
     }
   });
 
+  it("gives no unionid from an app not bound to the Open Platform account, and one again once it is bound", async () => {
+    await callControl(base, "settings", { unboundApps: [WEB2_APP.appid] });
+    const unbound = await obtainTokens(base, { user: "li", appid: WEB2_APP.appid, secret: WEB2_APP.secret });
+    expect("unionid" in unbound).toBe(false);
+    const profile = await callSns<Record<string, unknown>>(base, "userinfo", { access_token: unbound.access_token, openid: unbound.openid });
+    expect(profile.body.openid).toBe(unbound.openid);
+    expect("unionid" in profile.body).toBe(false);
+    // Other apps of the account are unaffected.
+    expect((await obtainTokens(base, { user: "li" })).unionid).toBe(unionidFor(DEMO_OPEN_ACCOUNT_ID, "li"));
+
+    await callControl(base, "settings", { unboundApps: [] });
+    const bound = await obtainTokens(base, { user: "li", appid: WEB2_APP.appid, secret: WEB2_APP.secret });
+    expect(bound.openid).toBe(unbound.openid);
+    expect(bound.unionid).toBe(unionidFor(DEMO_OPEN_ACCOUNT_ID, "li"));
+  });
+
+  it("refuses an unboundApps entry that is not an appid", async () => {
+    const answer = await callControl(base, "settings", { unboundApps: ["not-an-appid"] });
+    expect(answer.status).toBe(400);
+  });
+
   it("gives one unionid across WEB and WEB2 but a different openid per app", async () => {
     const web = await obtainTokens(base, { user: "li" });
     const web2 = await obtainTokens(base, { user: "li", appid: WEB2_APP.appid, secret: WEB2_APP.secret });

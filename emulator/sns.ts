@@ -138,7 +138,7 @@ function exchangeCode(ctx: SnsContext, params: SnsParams): SnsBody {
     openid: access.openid,
     scope: access.scope,
     ...(snapshot ? { is_snapshotuser: 1 } : {}),
-    ...(record.scope === SCOPE_BASE ? {} : unionidField(app, record.userId, snapshot)),
+    ...(record.scope === SCOPE_BASE ? {} : unionidField(ctx, app, record.userId, snapshot)),
   };
 }
 
@@ -228,16 +228,17 @@ function getUserinfo(ctx: SnsContext, params: SnsParams): SnsBody {
     country: "",
     headimgurl: getHeadimgurl(ctx.publicUrl, check.user),
     privilege: [],
-    ...(app ? unionidField(app, check.user.id) : {}),
+    ...(app ? unionidField(ctx, app, check.user.id) : {}),
   };
 }
 
 /**
- * unionid is absent (not null, not empty) for users whose account has none. OA web auth hands it out only
- * with snsapi_userinfo (callers skip snsapi_base); a snapshot identity gets a virtual one.
+ * unionid is absent (not null, not empty) for users whose account has none, and from apps not bound to
+ * the Open Platform account (`unboundApps`). OA web auth hands it out only with snsapi_userinfo (callers
+ * skip snsapi_base); a snapshot identity gets a virtual one.
  */
-function unionidField(app: WechatApp, userId: string, snapshot = false): { unionid?: string } {
+function unionidField(ctx: SnsContext, app: WechatApp, userId: string, snapshot = false): { unionid?: string } {
   const user = findUser(userId);
-  if (!user?.hasUnionid) return {};
+  if (!user?.hasUnionid || ctx.state.settings.unboundApps.includes(app.appid)) return {};
   return { unionid: snapshot ? snapshotUnionidFor(app.openAccountId, userId) : unionidFor(app.openAccountId, userId) };
 }

@@ -30,6 +30,11 @@ export type EmulatorSettings = {
   oaCodeTtlSeconds: number;
   /** Every OA web authorization happens on a "snapshot page" and yields virtual identities. */
   snapshot: boolean;
+  /**
+   * Appids not (yet) bound to the Open Platform account (开放平台 → 绑定公众号/网站应用): they hand out
+   * no unionid to anyone. Taking an appid off the list is binding it: unionids appear from then on.
+   */
+  unboundApps: string[];
 };
 
 export type QrStatus = "waiting" | "scanned" | "confirmed" | "cancelled" | "expired";
