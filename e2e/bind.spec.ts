@@ -152,4 +152,44 @@ test.describe("first-login binding", () => {
     await owner.close();
     await other.close();
   });
+  test("when both accounts have an identity of the same app, the user chooses which one stays", async ({ browser, request }) => {
+    const emulator = new Emulator(request);
+    const owner = await browser.newContext();
+    const ownerPage = await owner.newPage();
+    await signIn(ownerPage, emulator, OPTIONAL, "lin");
+    await ownerPage.getByTestId("bind-target").fill("13900139002");
+    await ownerPage.getByTestId("bind-send").click();
+    await ownerPage.getByTestId("bind-code").fill(await codeFromOutbox(ownerPage, OPTIONAL, "+8613900139002"));
+    await ownerPage.getByTestId("bind-submit").click();
+    await expect(ownerPage).toHaveURL(`${OPTIONAL}/account`);
+    const ownerId = await ownerPage.getByTestId("user-id").textContent();
+
+    // Chen Jie signs in through the same website app and proves the same number.
+    const other = await browser.newContext();
+    const page = await other.newPage();
+    await signIn(page, emulator, OPTIONAL, "chen");
+    await expect(page).toHaveURL(/\/bind/);
+    await page.getByTestId("bind-target").fill("13900139002");
+    await page.getByTestId("bind-send").click();
+    await page.getByTestId("bind-code").fill(await codeFromOutbox(page, OPTIONAL, "+8613900139002"));
+    await page.getByTestId("bind-submit").click();
+
+    // One account can hold one identity per app: the page asks which of the two stays.
+    const conflict = page.locator('[data-testid="bind-conflict"][data-appid="wx8e0b5c61d2a3f470"]');
+    await expect(conflict).toBeVisible();
+    await expect(page.getByTestId("bind-choose-submit")).toBeDisabled();
+    const kept = (await conflict.locator("label", { has: page.getByTestId("bind-keep-existing") }).locator("code").textContent()) ?? "";
+    const dropped = (await conflict.locator("label", { has: page.getByTestId("bind-keep-current") }).locator("code").textContent()) ?? "";
+    expect(kept).not.toBe(dropped);
+    await page.getByTestId("bind-keep-existing").check();
+    await page.getByTestId("bind-choose-submit").click();
+
+    await expect(page).toHaveURL(`${OPTIONAL}/account`);
+    await expect(page.getByTestId("user-id")).toHaveText(ownerId!);
+    const rows = page.locator('[data-testid="identity-row"][data-appid="wx8e0b5c61d2a3f470"]');
+    await expect(rows).toHaveCount(1);
+    await expect(rows.getByTestId("openid")).toHaveText(kept);
+    await owner.close();
+    await other.close();
+  });
 });
