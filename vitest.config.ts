@@ -11,7 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", "e2e/**", ".next/**", ".next-e2e/**", "tools/**"],
+    // Every Next build dir (.next, .next-e2e, .next-bench, …) holds copies of packages with their own tests.
+    exclude: ["node_modules/**", "e2e/**", ".next*/**", "tools/**", ".data/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     fileParallelism: false,

@@ -169,6 +169,7 @@ describe("settings, clock and validation", () => {
       oaRefusal: "none",
       oaCodeTtlSeconds: 300,
       snapshot: false,
+      unboundApps: [],
     });
     const patched = await callControl(base, "settings", { qrTtlSeconds: 60, callbackDomains: ["example.com"] });
     expect(patched.body).toMatchObject({ qrTtlSeconds: 60, codeTtlSeconds: 600, callbackDomains: ["example.com"] });
