@@ -3,18 +3,19 @@
  * nothing is sent for a ticket that is not this browser's. On PGlite (in-process bus) and, when
  * configured, PostgreSQL (LISTEN/NOTIFY).
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openidFor } from "@/emulator/config";
-import { startEmulator, type RunningEmulator } from "@/emulator/server";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
-import { DEMO_OFFICIAL_ACCOUNT, reloadEnv } from "@/lib/env";
+import { DEMO_OFFICIAL_ACCOUNT } from "@/lib/env";
 import { testDatabases } from "@/lib/test/databases";
+import { useTestEmulator } from "@/lib/test/emulator";
 import { closeLoginBus } from "./bus";
 import { openWatchCount, watchTicket, type WatchSink } from "./ticket-watch";
 import { confirmTicket, createLoginTicket, recordScan, TicketError } from "./tickets";
 
-let emulator: RunningEmulator;
+// createLoginTicket and confirmTicket call the Official Account API.
+useTestEmulator({ callbackDomain: "localhost:3998" });
 
 /** A response body as the browser would read it. */
 class RecordingSink implements WatchSink {
@@ -47,19 +48,6 @@ async function newTicket() {
   const { scene } = await (await db()).loginTicket.findUniqueOrThrow({ where: { id: ticket.id } });
   return { ticket, bindingHash: sha256(binding), scene };
 }
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, host: "127.0.0.1", callbackDomains: ["localhost:3998"] });
-  vi.stubEnv("WECHAT_EMULATOR_URL", emulator.url);
-  reloadEnv();
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  reloadEnv();
-  await closeLoginBus();
-  await emulator.close();
-});
 
 describe.each(testDatabases())("watching a login ticket on $name", (database) => {
   beforeAll(() => database.setUp());

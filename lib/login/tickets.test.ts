@@ -5,24 +5,23 @@
  */
 import { randomBytes } from "node:crypto";
 import { NextRequest } from "next/server";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openidFor, unionidFor } from "@/emulator/config";
-import { startEmulator, type RunningEmulator } from "@/emulator/server";
 import { GET, POST } from "@/app/api/wechat/events/route";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
-import { DEMO_OFFICIAL_ACCOUNT, reloadEnv } from "@/lib/env";
+import { DEMO_OFFICIAL_ACCOUNT } from "@/lib/env";
 import { testDatabases } from "@/lib/test/databases";
+import { useTestEmulator } from "@/lib/test/emulator";
 import { WechatMessageCrypto } from "@/lib/wechat/push/crypto";
 import { parseWechatXml } from "@/lib/wechat/push/xml";
 import { computeMsgSignature, computeSignature } from "@/lib/wechat/push/signature";
-import { closeLoginBus } from "./bus";
 import { confirmTicket, createLoginTicket, getTicketForBrowser, redeemTicket, TicketError } from "./tickets";
 
 const ORIGIN = "http://localhost:3998";
 const OA = DEMO_OFFICIAL_ACCOUNT;
 const crypto = new WechatMessageCrypto({ token: OA.token, encodingAesKey: OA.encodingAesKey, appId: OA.appId });
-let emulator: RunningEmulator;
+const emulator = useTestEmulator({ callbackDomain: "localhost:3998" });
 
 async function stats(): Promise<Record<string, number>> {
   return (await (await fetch(`${emulator.url}/_emulator/stats`)).json()) as Record<string, number>;
@@ -72,19 +71,6 @@ async function newTicket() {
   const { scene } = await prisma.loginTicket.findUniqueOrThrow({ where: { id: ticket.id } });
   return { ticket, binding, scene };
 }
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, host: "127.0.0.1", callbackDomains: ["localhost:3998"] });
-  vi.stubEnv("WECHAT_EMULATOR_URL", emulator.url);
-  reloadEnv();
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  reloadEnv();
-  await closeLoginBus();
-  await emulator.close();
-});
 
 describe.each(testDatabases())("follow-to-login on $name", (database) => {
   beforeAll(() => database.setUp());

@@ -2,17 +2,16 @@
  * The website login flow against the emulator over real HTTP, on the embedded database and,
  * with TEST_DATABASE_URL, on PostgreSQL.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openidFor, unionidFor, WEB_APP, WEB2_APP } from "@/emulator/config";
-import { startEmulator, type RunningEmulator } from "@/emulator/server";
 import { randomToken } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
-import { reloadEnv } from "@/lib/env";
 import { testDatabases } from "@/lib/test/databases";
+import { useTestEmulator } from "@/lib/test/emulator";
 import { beginWebsiteLogin, completeWebsiteLogin, type CallbackInput } from "./website-login";
 
 const ORIGIN = "http://localhost:3999";
-let emulator: RunningEmulator;
+const emulator = useTestEmulator({ callbackDomain: "localhost:3999", env: { WECHAT_HTTP_TIMEOUT_MS: "1000" } });
 
 async function control<T>(path: string, body: unknown = {}): Promise<T> {
   const response = await fetch(`${emulator.url}/_emulator/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -34,19 +33,6 @@ async function scanAndConfirm(user: string, options: { appKey?: "web" | "web2"; 
   const input: CallbackInput = { code: session.code, state: begin.state, binding, currentUserId: undefined, userAgent: "vitest", ip: "127.0.0.1" };
   return { begin, input };
 }
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, host: "127.0.0.1", callbackDomains: ["localhost:3999"] });
-  vi.stubEnv("WECHAT_EMULATOR_URL", emulator.url);
-  vi.stubEnv("WECHAT_HTTP_TIMEOUT_MS", "1000");
-  reloadEnv();
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  reloadEnv();
-  await emulator.close();
-});
 
 describe.each(testDatabases())("website login on $name", (database) => {
   beforeAll(() => database.setUp());
