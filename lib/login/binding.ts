@@ -6,24 +6,28 @@ import "server-only";
 import type { NextResponse } from "next/server";
 import { bindingCookie, bindingCookieName } from "@/lib/auth/cookies";
 import { randomToken, sha256 } from "@/lib/crypto";
-import { readCookie, readCookieHeader } from "@/lib/http";
+import { readCookieHeader } from "@/lib/http";
 
 const BINDING_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-export function readBinding(request: Request): string | undefined {
-  const value = readCookie(request, bindingCookieName());
+/** The binding value in a raw Cookie header, when it has the shape we mint. */
+function bindingFromCookieHeader(header: string | null | undefined): string | undefined {
+  const value = readCookieHeader(header, bindingCookieName());
   return value && BINDING_PATTERN.test(value) ? value : undefined;
 }
 
-export function readBindingHash(request: Request): string | undefined {
-  const value = readBinding(request);
-  return value ? sha256(value) : undefined;
+export function readBinding(request: Request): string | undefined {
+  return bindingFromCookieHeader(request.headers.get("cookie"));
 }
 
-/** {@link readBindingHash} from a raw Cookie header. */
-export function bindingHashFromCookieHeader(header: string | undefined): string | undefined {
-  const value = readCookieHeader(header, bindingCookieName());
-  return value && BINDING_PATTERN.test(value) ? sha256(value) : undefined;
+export function readBindingHash(request: Request): string | undefined {
+  return bindingHashFromCookieHeader(request.headers.get("cookie"));
+}
+
+/** {@link readBindingHash} from a raw Cookie header (Node's request in the Pages API route). */
+export function bindingHashFromCookieHeader(header: string | null | undefined): string | undefined {
+  const value = bindingFromCookieHeader(header);
+  return value ? sha256(value) : undefined;
 }
 
 /** This browser's binding, minting one if it has none; call {@link setBinding} on the response. */
