@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import QRCode from "qrcode";
-import { DEFAULT_QR_EXPIRE_SECONDS, MAX_QR_EXPIRE_SECONDS, openidFor, unionidFor, VIRTUAL_USERS } from "./config";
+import { DEFAULT_QR_EXPIRE_SECONDS, givesUnionid, MAX_QR_EXPIRE_SECONDS, openidFor, unionidFor, VIRTUAL_USERS } from "./config";
 import type { WechatApp } from "./config";
 import type { EmulatorContext } from "./context";
 import { getErrmsg } from "./errcodes";
@@ -230,8 +230,7 @@ function getUserInfo(ctx: EmulatorContext, query: URLSearchParams): CgiBody {
   const user = VIRTUAL_USERS.find((candidate) => openidFor(app.appid, candidate.id) === openid);
   if (!user) return cgiError(40003);
 
-  const givesUnionid = user.hasUnionid && !ctx.state.settings.unboundApps.includes(app.appid);
-  const unionid = givesUnionid ? { unionid: unionidFor(app.openAccountId, user.id) } : {};
+  const unionid = givesUnionid(app, user, ctx.state.settings.unboundApps) ? { unionid: unionidFor(app.openAccountId, user.id) } : {};
   const follower = ctx.state.oa.getFollower(app.appid, user.id);
   if (!follower) return { subscribe: 0, openid, ...unionid };
   return {

@@ -120,6 +120,11 @@ export function openidFor(appid: string, userId: string): string {
  * The unionid a virtual user has in every app of one Open Platform account. Whether the user has one at
  * all is `VirtualUser.hasUnionid`; callers must not hand it out for users without.
  */
+/** Whether `app` hands out `user`'s unionid: the user has one, and the app is not in `unboundApps`. */
+export function givesUnionid(app: WechatApp, user: VirtualUser, unboundApps: readonly string[]): boolean {
+  return user.hasUnionid && !unboundApps.includes(app.appid);
+}
+
 export function unionidFor(openAccountId: string, userId: string): string {
   return hashId(`unionid:${openAccountId}:${userId}`);
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ACCESS_TOKEN_TTL_SECONDS, findUser, getHeadimgurl, snapshotUnionidFor, unionidFor } from "./config";
+import { ACCESS_TOKEN_TTL_SECONDS, findUser, getHeadimgurl, givesUnionid, snapshotUnionidFor, unionidFor } from "./config";
 import type { VirtualUser, WechatApp } from "./config";
 import { getErrmsg } from "./errcodes";
 import { applyFault } from "./faults";
@@ -239,6 +239,6 @@ function getUserinfo(ctx: SnsContext, params: SnsParams): SnsBody {
  */
 function unionidField(ctx: SnsContext, app: WechatApp, userId: string, snapshot = false): { unionid?: string } {
   const user = findUser(userId);
-  if (!user?.hasUnionid || ctx.state.settings.unboundApps.includes(app.appid)) return {};
+  if (!user || !givesUnionid(app, user, ctx.state.settings.unboundApps)) return {};
   return { unionid: snapshot ? snapshotUnionidFor(app.openAccountId, userId) : unionidFor(app.openAccountId, userId) };
 }
