@@ -4,6 +4,7 @@
  * With no WeChat credentials configured, the app runs against the bundled WeChat emulator
  * with its demo website apps, so the whole product works on a laptop with no WeChat account.
  */
+import { BlockList, isIP } from "node:net";
 import { z } from "zod";
 import { readMessagingConfig, type MessagingConfig } from "./messaging/config";
 
@@ -19,6 +20,7 @@ export const DEMO_OFFICIAL_ACCOUNT = {
   secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1d0",
   token: "demoPushToken2026",
   encodingAesKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+  originalId: "gh_0a1b2c3d4e5f",
 } as const;
 
 const REAL_OPEN_BASE_URL = "https://open.weixin.qq.com";
@@ -47,6 +49,7 @@ const rawEnvSchema = z.object({
   WECHAT_OA_SECRET: optionalString,
   WECHAT_OA_TOKEN: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{3,32}$/, "WECHAT_OA_TOKEN is 3-32 letters or digits").optional()),
   WECHAT_OA_AES_KEY: optionalString.pipe(z.string().regex(/^[A-Za-z0-9]{43}$/, "WECHAT_OA_AES_KEY is 43 letters or digits").optional()),
+  WECHAT_OA_ORIGINAL_ID: optionalString.pipe(z.string().regex(/^gh_[0-9a-f]{12}$/, "WECHAT_OA_ORIGINAL_ID looks like gh_ + 12 hex digits").optional()),
   WECHAT_LOGIN_QR: z.enum(["website", "official_account"]).optional(),
   WECHAT_TICKET_TTL_SECONDS: z.coerce.number().int().min(60).max(1800).default(300),
   BIND_MODE: z.enum(["off", "optional", "required"]).default("off"),
@@ -63,6 +66,15 @@ const rawEnvSchema = z.object({
   WECHAT_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
   WECHAT_STOCK_PROVIDER: flag,
   ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: flag,
+  TRUSTED_PROXIES: optionalString,
+  SMS_COUNTRY_CODES: optionalString
+    .pipe(z.string().regex(/^\+?\d{1,3}(,\+?\d{1,3})*$/, "SMS_COUNTRY_CODES is a list of country calling codes, e.g. 86,852").optional())
+    .transform((value) => (value ?? "86").split(",").map((code) => code.replace(/^\+/, ""))),
+  LIMIT_SMS_DAILY_BUDGET: z.coerce.number().int().min(0).default(1000),
+  LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(120),
+  LIMIT_LOGIN_PER_BROWSER: z.coerce.number().int().min(1).default(30),
+  LIMIT_STREAMS_PER_IP: z.coerce.number().int().min(1).default(100),
+  LIMIT_STREAMS_PER_BROWSER: z.coerce.number().int().min(1).default(4),
   DATABASE_URL: optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgresql:// URL").optional()),
   PGLITE_DIR: optionalString,
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -82,7 +94,16 @@ export type OfficialAccountConfig = {
   /** Token and EncodingAESKey of the message push (服务器配置). */
   token: string;
   encodingAesKey: string | undefined;
+  /** The account's original id (原始ID, `gh_…`): pushes must carry it as ToUserName. */
+  originalId: string | undefined;
 };
+
+/**
+ * Which hops of X-Forwarded-For are ours. `hops: 0` (the default) trusts no header and takes the
+ * socket's address; `hops: n` trusts the n proxies nearest to us; `cidrs` trusts every proxy in
+ * those ranges and takes the nearest address outside them.
+ */
+export type TrustedProxies = { kind: "hops"; hops: number } | { kind: "cidrs"; list: BlockList; text: string };
 
 export type Env = {
   nodeEnv: "development" | "production" | "test";
@@ -93,6 +114,16 @@ export type Env = {
   devTools: boolean;
   authSecret: string;
   authUrl: string | undefined;
+  trustedProxies: TrustedProxies;
+  limits: {
+    /** Country calling codes whose mobile numbers may receive a code (default 86). */
+    smsCountryCodes: string[];
+    smsDailyBudget: number;
+    loginPerIp: number;
+    loginPerBrowser: number;
+    streamsPerIp: number;
+    streamsPerBrowser: number;
+  };
   wechat: {
     apps: WechatAppConfig[];
     openBaseUrl: string;
@@ -130,9 +161,43 @@ export class EnvError extends Error {
   override name = "EnvError";
 }
 
-function isLoopback(url: string): boolean {
-  const { hostname } = new URL(url);
-  return hostname === "localhost" || hostname === "[::1]" || hostname.startsWith("127.");
+/**
+ * Whether a URL points at this machine, in any spelling: `localhost` with or without the root
+ * dot and its subdomains, 127/8, 0.0.0.0, `::`, `::1` and IPv4-mapped forms of those.
+ */
+export function isLoopback(url: string): boolean {
+  const hostname = new URL(url).hostname.toLowerCase().replace(/\.+$/, "").replace(/^\[|\]$/g, "");
+  if (hostname === "localhost" || hostname.endsWith(".localhost")) return true;
+  const local = new BlockList();
+  local.addSubnet("127.0.0.0", 8, "ipv4");
+  local.addAddress("0.0.0.0", "ipv4");
+  local.addAddress("::", "ipv6");
+  local.addAddress("::1", "ipv6");
+  local.addSubnet("::ffff:127.0.0.0", 104, "ipv6");
+  local.addAddress("::ffff:0.0.0.0", "ipv6");
+  const family = isIP(hostname);
+  if (family === 4) return local.check(hostname, "ipv4");
+  if (family === 6) return local.check(hostname, "ipv6");
+  return false;
+}
+
+function parseTrustedProxies(value: string | undefined): TrustedProxies {
+  if (value === undefined || /^\d+$/.test(value)) {
+    const hops = Number(value ?? "0");
+    if (hops > 10) throw new EnvError("TRUSTED_PROXIES: at most 10 hops");
+    return { kind: "hops", hops };
+  }
+  const list = new BlockList();
+  for (const entry of value.split(",").map((part) => part.trim())) {
+    const [address = "", prefix] = entry.split("/");
+    const family = isIP(address);
+    const bits = prefix === undefined ? (family === 4 ? 32 : 128) : Number(prefix);
+    if (!family || !Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) {
+      throw new EnvError(`TRUSTED_PROXIES: "${entry}" is neither a hop count nor an IP address or CIDR range`);
+    }
+    list.addSubnet(address, bits, family === 4 ? "ipv4" : "ipv6");
+  }
+  return { kind: "cidrs", list, text: value };
 }
 
 /** Parses and checks an environment. Exported for tests; the app uses {@link getEnv}. */
@@ -166,7 +231,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (raw.AUTH_WECHAT_ALT_ID) apps.splice(1, 1, { key: "web2", appId: raw.AUTH_WECHAT_ALT_ID, secret: raw.AUTH_WECHAT_ALT_SECRET! });
 
   const officialAccount: OfficialAccountConfig | undefined = raw.WECHAT_OA_ID
-    ? { appId: raw.WECHAT_OA_ID, secret: raw.WECHAT_OA_SECRET!, token: raw.WECHAT_OA_TOKEN!, encodingAesKey: raw.WECHAT_OA_AES_KEY }
+    ? { appId: raw.WECHAT_OA_ID, secret: raw.WECHAT_OA_SECRET!, token: raw.WECHAT_OA_TOKEN!, encodingAesKey: raw.WECHAT_OA_AES_KEY, originalId: raw.WECHAT_OA_ORIGINAL_ID }
     : hasRealCredentials
       ? undefined
       : { ...DEMO_OFFICIAL_ACCOUNT };
@@ -185,6 +250,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
         "(and leave WECHAT_OPEN_BASE_URL / WECHAT_API_BASE_URL unset). Tests and benchmarks of a production build set ALLOW_WECHAT_EMULATOR_IN_PRODUCTION=1.",
     );
   }
+  // Without a configured public URL the only source of our origin is the request's own headers,
+  // which a client chooses: redirect_uri, emailed links and confirm links would follow them.
+  if (isProduction && !raw.AUTH_URL) throw new EnvError("AUTH_URL is required in production (https://your.site)");
   if (isProduction && !raw.AUTH_SECRET) throw new EnvError("AUTH_SECRET is required in production (openssl rand -base64 33)");
 
   const messaging = readMessagingConfig(source);
@@ -205,6 +273,15 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     messaging,
     authSecret: raw.AUTH_SECRET ?? DEV_AUTH_SECRET,
     authUrl: raw.AUTH_URL,
+    trustedProxies: parseTrustedProxies(raw.TRUSTED_PROXIES),
+    limits: {
+      smsCountryCodes: [...new Set(raw.SMS_COUNTRY_CODES)],
+      smsDailyBudget: raw.LIMIT_SMS_DAILY_BUDGET,
+      loginPerIp: raw.LIMIT_LOGIN_PER_IP,
+      loginPerBrowser: raw.LIMIT_LOGIN_PER_BROWSER,
+      streamsPerIp: raw.LIMIT_STREAMS_PER_IP,
+      streamsPerBrowser: raw.LIMIT_STREAMS_PER_BROWSER,
+    },
     wechat: {
       apps,
       openBaseUrl,

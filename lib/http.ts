@@ -1,27 +1,63 @@
 /** Small request helpers for route handlers. */
 import "server-only";
-import { getEnv } from "@/lib/env";
+import { isIP } from "node:net";
+import { getEnv, type TrustedProxies } from "@/lib/env";
+import { PEER_HEADER } from "@/lib/peer-address";
 
-/** Our public origin: AUTH_URL when set (behind proxies), else the request's own origin. */
+/**
+ * Our public origin: AUTH_URL (required in production), else the request's own URL. Forwarded
+ * host headers are never read: a client could point redirect_uri and emailed links anywhere.
+ */
 export function publicOrigin(request: Request): string {
   const configured = getEnv().authUrl;
   if (configured) return new URL(configured).origin;
-  const url = new URL(request.url);
-  const forwardedHost = request.headers.get("x-forwarded-host");
-  const forwardedProto = request.headers.get("x-forwarded-proto");
-  if (forwardedHost) return `${forwardedProto === "https" ? "https" : url.protocol.replace(":", "")}://${forwardedHost}`;
-  return url.origin;
+  return new URL(request.url).origin;
 }
 
-/** The client IP as the nearest proxy reports it; only for display and logs, never for trust. */
+/**
+ * The client's address, as far as it can be trusted: the socket's peer, or with TRUSTED_PROXIES
+ * the address our own proxies saw. Every IP the product stores, shows or limits on comes from here.
+ */
 export function clientIp(request: Request): string | null {
   return clientIpFromHeaders(request.headers);
 }
 
 /** {@link clientIp} for server actions, which see headers but no Request. */
 export function clientIpFromHeaders(headers: Headers): string | null {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || headers.get("x-real-ip") || null;
+  return resolveClientIp(headers.get(PEER_HEADER), headers.get("x-forwarded-for"), getEnv().trustedProxies);
+}
+
+/**
+ * Walks the chain client → proxies → socket peer from our end. Each trusted hop may name the
+ * hop before it; the first address we cannot vouch for is the client. Entries are validated as
+ * IPs: a malformed one ends the walk at the last trusted hop.
+ */
+export function resolveClientIp(peer: string | null, forwardedFor: string | null, trusted: TrustedProxies): string | null {
+  const chain = [...(forwardedFor ?? "").split(",").map((entry) => normalizeIp(entry.trim())), normalizeIp(peer?.trim() ?? "")];
+  let index = chain.length - 1;
+  if (trusted.kind === "hops") {
+    for (let hop = 0; hop < trusted.hops && index > 0 && chain[index - 1]; hop++) index--;
+    return chain[index] ?? null;
+  }
+  while (index > 0) {
+    const address = chain[index];
+    if (!address || !isTrusted(address, trusted.list)) break;
+    if (!chain[index - 1]) break;
+    index--;
+  }
+  return chain[index] ?? null;
+}
+
+function isTrusted(address: string, list: Extract<TrustedProxies, { kind: "cidrs" }>["list"]): boolean {
+  return list.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
+}
+
+/** A valid IP without port, brackets or the `::ffff:` prefix of a mapped IPv4; else undefined. */
+function normalizeIp(value: string): string | undefined {
+  let address = value.replace(/^\[([^\]]+)\](:\d+)?$/, "$1");
+  if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(address)) address = address.replace(/:\d+$/, "");
+  if (/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) address = address.slice(7);
+  return isIP(address) ? address.toLowerCase() : undefined;
 }
 
 export function readCookie(request: Request, name: string): string | undefined {

@@ -1,0 +1,65 @@
+/**
+ * Every abuse limit of the product, kept in the database so that it holds across instances:
+ * SMS budgets per account, per address, per target and for the whole site, login attempts per
+ * browser and per address, open live-status streams. A limit is "at most `max` uses of `bucket`
+ * by `key` that are still alive"; a use stays alive for `ttlSeconds` (a sliding window) or until
+ * it is released (a lease, such as an open stream).
+ */
+import "server-only";
+import { db } from "./client";
+import type { Prisma } from "./generated/client";
+
+type Tx = Prisma.TransactionClient;
+
+export type Limit = {
+  /** What is limited, e.g. `sms.ip`; also the name shown in logs and metrics. */
+  bucket: string;
+  /** Who is limited: a user id, a trusted IP, a browser hash, `global`. */
+  key: string;
+  max: number;
+  ttlSeconds: number;
+};
+
+export type LimitResult = { ok: true; ids: string[] } | { ok: false; bucket: string; retryAfterSeconds: number };
+
+/**
+ * Takes one use of every limit in `limits`, or none of them. Each (bucket, key) is serialized
+ * with a transaction-scoped advisory lock, taken in a fixed order so that two callers never
+ * deadlock, so parallel requests cannot both slip under a limit.
+ */
+export async function takeLimits(limits: Limit[], tx?: Tx): Promise<LimitResult> {
+  if (limits.length === 0) return { ok: true, ids: [] };
+  if (!tx) return (await db()).$transaction((inner) => takeLimits(limits, inner));
+  const sorted = [...limits].sort((a, b) => `${a.bucket}:${a.key}`.localeCompare(`${b.bucket}:${b.key}`));
+  const now = new Date();
+  for (const limit of sorted) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`limit:${limit.bucket}:${limit.key}`}))`;
+  for (const limit of sorted) {
+    const alive = await tx.limitHit.count({ where: { bucket: limit.bucket, key: limit.key, expiresAt: { gt: now } } });
+    if (alive < limit.max) continue;
+    // The earliest moment a use frees up: when the oldest one still counted expires.
+    const oldest = await tx.limitHit.findFirst({
+      where: { bucket: limit.bucket, key: limit.key, expiresAt: { gt: now } },
+      orderBy: { expiresAt: "asc" },
+      skip: alive - limit.max,
+      select: { expiresAt: true },
+    });
+    const retryAfterSeconds = Math.max(1, Math.ceil(((oldest?.expiresAt.getTime() ?? now.getTime() + limit.ttlSeconds * 1000) - now.getTime()) / 1000));
+    return { ok: false, bucket: limit.bucket, retryAfterSeconds };
+  }
+  const ids: string[] = [];
+  for (const limit of sorted) {
+    const hit = await tx.limitHit.create({
+      data: { bucket: limit.bucket, key: limit.key, expiresAt: new Date(now.getTime() + limit.ttlSeconds * 1000) },
+      select: { id: true },
+    });
+    ids.push(hit.id);
+  }
+  return { ok: true, ids };
+}
+
+/** Gives uses back: a stream that closed, or a send that never went out. */
+export async function releaseLimits(ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const prisma = await db();
+  await prisma.limitHit.deleteMany({ where: { id: { in: ids } } });
+}
