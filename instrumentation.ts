@@ -11,5 +11,13 @@ export async function register() {
   const { schedulePruning } = await import("@/lib/db/prune");
   schedulePruning();
   const { logger } = await import("@/lib/logger");
+  const { getEnv } = await import("@/lib/env");
+  const env = getEnv();
+  if (env.nodeEnv === "production" && env.wechat.usesEmulator) {
+    // Allowed only by ALLOW_WECHAT_EMULATOR_IN_PRODUCTION, for tests and benchmarks of a build.
+    const banner = "THIS SERVER SIGNS PEOPLE IN THROUGH THE WECHAT EMULATOR, NOT WECHAT. Never expose it: anyone can sign in as anyone.";
+    console.warn(`\n${"!".repeat(banner.length)}\n${banner}\n${"!".repeat(banner.length)}\n`);
+    logger.warn("server.emulator_in_production", { emulator: env.wechat.apiBaseUrl });
+  }
   logger.info("server.ready", { database: databaseKind() });
 }

@@ -1,5 +1,6 @@
 import type { NextConfig } from "next";
 import { getEnv } from "./lib/env";
+import { securityHeaderRules } from "./lib/security-headers";
 
 // Validates the environment when the server starts or builds: a misconfiguration stops here.
 const env = getEnv();
@@ -14,15 +15,7 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   devIndicators: false,
   async headers() {
-    return [
-      {
-        source: "/:path*",
-        headers: [
-          { key: "X-Content-Type-Options", value: "nosniff" },
-          { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-        ],
-      },
-    ];
+    return securityHeaderRules(env);
   },
 };
 
