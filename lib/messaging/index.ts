@@ -40,7 +40,7 @@ export function createSmsSender(config: MessagingConfig): SmsSender {
     case "tencent":
       return withLogging(lazySmsSender("tencent", async () => (await import("./tencent-sms")).createTencentSmsSender(sms.tencent)));
     case "aliyun":
-      return withLogging(lazySmsSender("aliyun", async () => (await import("./aliyun-sms")).createAliyunSmsSender(sms.aliyun)));
+      return withLogging(lazySmsSender("aliyun", async () => (await import("./aliyun-sms")).createAliyunSmsSender(sms.aliyun, sms.aliyun.testEndpoint ? { httpEndpoint: sms.aliyun.testEndpoint } : {})));
   }
 }
 
