@@ -84,7 +84,7 @@ describe.each(testDatabases())("development outbox on $name", (database) => {
 
   it("refuses to work in production", async () => {
     const created = createOutboxSmsSender();
-    await withEnv({ NODE_ENV: "production", AUTH_SECRET: "a".repeat(40), AUTH_WECHAT_ID: "wx0123456789abcdef", AUTH_WECHAT_SECRET: "b".repeat(32), ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: undefined }, async () => {
+    await withEnv({ NODE_ENV: "production", AUTH_SECRET: "a".repeat(40), AUTH_URL: "https://login.example.com", AUTH_WECHAT_ID: "wx0123456789abcdef", AUTH_WECHAT_SECRET: "b".repeat(32), ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: undefined }, async () => {
       expect(() => createOutboxSmsSender()).toThrow(MessagingError);
       expect(() => createOutboxEmailSender()).toThrow(/disabled in production/);
       expect(() => createSmsSender({ sms: { provider: "outbox" }, email: undefined })).toThrow(MessagingError);
@@ -98,7 +98,7 @@ describe.each(testDatabases())("development outbox on $name", (database) => {
   });
 
   it("works in a production build that tests or benchmarks run against the emulator", async () => {
-    await withEnv({ NODE_ENV: "production", AUTH_SECRET: "a".repeat(40), ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1" }, async () => {
+    await withEnv({ NODE_ENV: "production", AUTH_SECRET: "a".repeat(40), AUTH_URL: "https://login.example.com", ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1" }, async () => {
       await createOutboxSmsSender().sendCode({ to: "+8613800138000", code: "123456", ttlMinutes: 5, locale: "zh-CN" });
       expect((await latestOutboxMessage("+8613800138000"))?.body).toContain("123456");
     });
