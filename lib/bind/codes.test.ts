@@ -166,6 +166,15 @@ describe.each(testDatabases())("binding on $name", (database) => {
     expect(notices).toEqual([{ channel: "phone", target: "+8613200132000" }]);
   });
 
+  it("lets a number get its next code at once after a proof, but not while a code is in flight", async () => {
+    const first = await makeUser(WEB, "oAfterProof00000000000000001");
+    const second = await makeUser(WEB2, "oAfterProof00000000000000002");
+    await send(first, "13200132111");
+    expect(await send(second, "13200132111")).toMatchObject({ ok: false, error: "resend_wait" });
+    expect(await verify(first, "13200132111")).toMatchObject({ ok: true });
+    expect((await send(second, "13200132111")).ok).toBe(true);
+  });
+
   it("locks a code after 5 wrong tries: the right code no longer works", async () => {
     const user = await makeUser(WEB, "oBrute000000000000000000000001");
     await send(user, "13900139000");

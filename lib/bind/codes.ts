@@ -34,6 +34,7 @@ export const TARGET_DAILY_CAP = 10;
 export const ACCOUNT_DAILY_CAP = 10;
 export const IP_DAILY_CAP = 30;
 const DAY_SECONDS = 86_400;
+const RESEND_BUCKET = "bind.resend";
 
 export type Deliver = (message: { channel: BindChannel; target: string; code: string; link: string | undefined; ttlMinutes: number }) => Promise<void>;
 /** Tells a phone or address that another account proved it and took it over. Must not throw. */
@@ -49,7 +50,7 @@ export type SendResult =
   | { ok: false; error: LimitError; retryIn: number };
 
 const LIMIT_ERRORS: Record<string, LimitError> = {
-  "bind.resend": "resend_wait",
+  [RESEND_BUCKET]: "resend_wait",
   "bind.target": "target_daily_limit",
   "bind.account": "account_daily_limit",
   "bind.ip": "ip_daily_limit",
@@ -91,7 +92,7 @@ export async function sendBindCode(input: {
 
   const limits: Limit[] = [
     // Per target across every account: two accounts cannot fire one number's codes in a second.
-    { bucket: "bind.resend", key: target, max: 1, ttlSeconds: RESEND_WAIT_SECONDS },
+    { bucket: RESEND_BUCKET, key: target, max: 1, ttlSeconds: RESEND_WAIT_SECONDS },
     { bucket: "bind.target", key: target, max: TARGET_DAILY_CAP, ttlSeconds: DAY_SECONDS },
     { bucket: "bind.account", key: input.userId, max: ACCOUNT_DAILY_CAP, ttlSeconds: DAY_SECONDS },
     // Requests whose address is unknown share one bucket rather than escaping the cap.
@@ -229,6 +230,9 @@ async function bindProved(row: VerificationCode, prover: Prover): Promise<Verify
         await tx.auditLog.create({ data: { userId: movedFrom, action: CONTACT_MOVED_AWAY, ip: null, detail: { channel, target: maskTarget(channel, row.target) } } });
       }
       await tx.user.update({ where: { id: prover.userId }, data: { [field]: row.target, [verifiedField]: now } });
+      // The resend wait keeps a number from getting codes while one is still in flight; this one
+      // has just been used by whoever holds the number, so the next code may go at once.
+      await tx.limitHit.deleteMany({ where: { bucket: RESEND_BUCKET, key: row.target } });
       await tx.auditLog.create({ data: { userId: prover.userId, action: `bind.${field}`, ip: prover.ip, detail: { channel, movedFromAnotherAccount: Boolean(movedFrom) } } });
       return { ok: true, outcome: movedFrom ? "moved" : "bound", userId: prover.userId, movedFrom } as const;
     });
