@@ -28,6 +28,11 @@ async function codeFromOutbox(page: Page, base: string, to: string, options: { j
   return code!;
 }
 
+/** Waits until the bind form is hydrated: a click before that would be lost. */
+async function bindFormReady(page: Page): Promise<void> {
+  await expect(page.getByTestId("bind-form")).toHaveAttribute("data-ready", "true");
+}
+
 test.describe("first-login binding", () => {
   let sink: SmtpSink;
   test.beforeAll(async () => {
@@ -127,10 +132,11 @@ test.describe("first-login binding", () => {
 
   test("an emailed link binds only in the browser that asked, and only by a POST: a prefetch or another browser takes nothing over", async ({ browser, request }) => {
     const emulator = new Emulator(request);
-    // The victim (李雷) has an email bound to his account.
+    // The victim (李娜) has an email bound to his account.
     const victim = await browser.newContext();
     const victimPage = await victim.newPage();
     await signIn(victimPage, emulator, OPTIONAL, "li");
+    await bindFormReady(victimPage);
     await victimPage.getByTestId("bind-tab-email").click();
     await victimPage.getByTestId("bind-target").fill("victim@example.test");
     await victimPage.getByTestId("bind-send").click();
@@ -145,6 +151,7 @@ test.describe("first-login binding", () => {
     const attackerPage = await attacker.newPage();
     await signIn(attackerPage, emulator, OPTIONAL, "wang", { app: "web2" });
     await attackerPage.goto(`${OPTIONAL}/bind?returnTo=/account`);
+    await bindFormReady(attackerPage);
     await attackerPage.getByTestId("bind-tab-email").click();
     await attackerPage.getByTestId("bind-target").fill("victim@example.test");
     await attackerPage.getByTestId("bind-send").click();
@@ -177,6 +184,7 @@ test.describe("first-login binding", () => {
     const emulator = new Emulator(request);
     await signIn(page, emulator, OPTIONAL, "zhang", { app: "web2" });
     await page.goto(`${OPTIONAL}/bind?returnTo=/account`);
+    await bindFormReady(page);
     await page.getByTestId("bind-tab-email").click();
     await page.getByTestId("bind-target").fill("zhang.link@example.test");
     await page.getByTestId("bind-send").click();
@@ -200,6 +208,7 @@ test.describe("first-login binding", () => {
     const owner = await browser.newContext();
     const ownerPage = await owner.newPage();
     await signIn(ownerPage, emulator, OPTIONAL, "lin");
+    await bindFormReady(ownerPage);
     await ownerPage.getByTestId("bind-target").fill("13900139002");
     await ownerPage.getByTestId("bind-send").click();
     await ownerPage.getByTestId("bind-code").fill(await codeFromOutbox(ownerPage, OPTIONAL, "+8613900139002"));
@@ -213,6 +222,7 @@ test.describe("first-login binding", () => {
     const page = await other.newPage();
     await signIn(page, emulator, OPTIONAL, "chen");
     await expect(page).toHaveURL(/\/bind/);
+    await bindFormReady(page);
     await page.getByTestId("bind-target").fill("13900139002");
     await page.getByTestId("bind-send").click();
     await page.getByTestId("bind-code").fill(await codeFromOutbox(page, OPTIONAL, "+8613900139002"));

@@ -16,6 +16,9 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
   const [resendAt, setResendAt] = useState(0);
   const [now, setNow] = useState(() => Date.now());
   const [busy, setBusy] = useState(false);
+  // Tells tests (and nothing else) that the form now reacts to input.
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
 
   useEffect(() => {
     if (resendAt <= now) return;
@@ -76,7 +79,7 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
   }
 
   return (
-    <div className="bind-form">
+    <div className="bind-form" data-testid="bind-form" data-ready={ready || undefined}>
       {channels.length > 1 && (
         <div className="tabs" role="tablist">
           {channels.map((value) => (

@@ -6,7 +6,8 @@ import { inspectBindLink, sessionProofHash, type LinkView } from "@/lib/bind/cod
 import type { MessageKey } from "@/lib/i18n/messages";
 import { getTranslator } from "@/lib/i18n/server";
 
-export const metadata: Metadata = { referrer: "no-referrer" };
+// Never to other sites (the URL holds the token); same-origin keeps the Origin header on the button's POST.
+export const metadata: Metadata = { referrer: "same-origin" };
 export const dynamic = "force-dynamic";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
