@@ -253,6 +253,39 @@ test.describe("first-login binding", () => {
     await other.close();
     await again.close();
   });
+
+  test("the form says when to retry a refused send: another account's code to the same number, a country not served", async ({ browser, request }) => {
+    const emulator = new Emulator(request);
+    const first = await browser.newContext();
+    const firstPage = await first.newPage();
+    await signIn(firstPage, emulator, OPTIONAL, "zhang");
+    await firstPage.goto(`${OPTIONAL}/bind?returnTo=/account`);
+    await bindFormReady(firstPage);
+    await firstPage.getByTestId("bind-target").fill("13900139003");
+    await firstPage.getByTestId("bind-send").click();
+    await expect(firstPage.getByTestId("bind-message")).toContainText("验证码已发送");
+
+    const second = await browser.newContext();
+    const page = await second.newPage();
+    await signIn(page, emulator, OPTIONAL, "wang");
+    await page.goto(`${OPTIONAL}/bind?returnTo=/account`);
+    await bindFormReady(page);
+    await page.getByTestId("bind-target").fill("+86 139 0013 9003");
+    const [refused] = await Promise.all([page.waitForResponse("**/api/bind/send"), page.getByTestId("bind-send").click()]);
+    expect(refused.status()).toBe(429);
+    expect(Number(refused.headers()["retry-after"])).toBeGreaterThan(0);
+    await expect(page.getByTestId("bind-message")).toContainText(/发送太频繁，请在 \d+ 秒后重新发送/);
+    await expect(page.getByTestId("bind-send")).toBeDisabled();
+
+    // The countdown of the refused send holds the button: a fresh page has none.
+    await page.reload();
+    await bindFormReady(page);
+    await page.getByTestId("bind-target").fill("+1 650 253 0000");
+    await page.getByTestId("bind-send").click();
+    await expect(page.getByTestId("bind-message")).toContainText("暂不支持该国家或地区（+1）的手机号");
+    await first.close();
+    await second.close();
+  });
 });
 
 /** The verification link of the newest mail to `to` in the dev outbox. */
