@@ -63,7 +63,7 @@ function hashCode(target: string, code: string): string {
 
 /** What a code row keeps of the browser that asked: sha256 of its Auth.js session token. */
 export function sessionProofHash(sessionToken: string | undefined): string | undefined {
-  return sessionToken ? sha256(`bind-session:${sessionToken}`) : undefined;
+  return sessionToken ? sha256(sessionToken) : undefined;
 }
 
 function userField(channel: BindChannel): "phone" | "email" {
