@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { startSmtpSink, type SmtpSink } from "../lib/messaging/smtp-sink";
 import { BIND_OPTIONAL_PORT, BIND_REQUIRED_PORT, SMTP_SINK_PORT } from "./config";
 import { Emulator } from "./emulator";
@@ -26,6 +26,11 @@ async function codeFromOutbox(page: Page, base: string, to: string, options: { j
   const code = /\b(\d{6})\b/.exec(text)?.[1];
   expect(code, `no code in the outbox for ${to}`).toBeDefined();
   return code!;
+}
+
+/** Waits until the bind form is hydrated: a click before that would be lost. */
+async function bindFormReady(page: Page): Promise<void> {
+  await expect(page.getByTestId("bind-form")).toHaveAttribute("data-ready", "true");
 }
 
 test.describe("first-login binding", () => {
@@ -125,71 +130,169 @@ test.describe("first-login binding", () => {
     await expect(page.getByTestId("bound-email")).toContainText("n***@example.test");
   });
 
-  test("a proved phone that belongs to another account merges this WeChat identity into it", async ({ browser, request }) => {
+  test("an emailed link binds only in the browser that asked, and only by a POST: a prefetch or another browser takes nothing over", async ({ browser, request }) => {
     const emulator = new Emulator(request);
-    const owner = await browser.newContext();
-    const ownerPage = await owner.newPage();
-    await signIn(ownerPage, emulator, OPTIONAL, "li");
-    await ownerPage.getByTestId("bind-target").fill("13900139001");
-    await ownerPage.getByTestId("bind-send").click();
-    await ownerPage.getByTestId("bind-code").fill(await codeFromOutbox(ownerPage, OPTIONAL, "+8613900139001"));
-    await ownerPage.getByTestId("bind-submit").click();
-    await expect(ownerPage).toHaveURL(`${OPTIONAL}/account`);
-    const ownerId = await ownerPage.getByTestId("user-id").textContent();
+    // The victim (李娜) has an email bound to his account.
+    const victim = await browser.newContext();
+    const victimPage = await victim.newPage();
+    await signIn(victimPage, emulator, OPTIONAL, "li");
+    await bindFormReady(victimPage);
+    await victimPage.getByTestId("bind-tab-email").click();
+    await victimPage.getByTestId("bind-target").fill("victim@example.test");
+    await victimPage.getByTestId("bind-send").click();
+    await victimPage.getByTestId("bind-code").fill(await codeFromOutbox(victimPage, OPTIONAL, "victim@example.test"));
+    await victimPage.getByTestId("bind-submit").click();
+    await expect(victimPage).toHaveURL(`${OPTIONAL}/account`);
+    const victimId = await victimPage.getByTestId("user-id").textContent();
+    const victimIdentities = await victimPage.getByTestId("identity-row").count();
 
-    // Another WeChat account (王芳, second website app) proves the same number: it joins li's account.
-    const other = await browser.newContext();
-    const page = await other.newPage();
-    await signIn(page, emulator, OPTIONAL, "wang", { app: "web2" });
-    await expect(page).toHaveURL(/\/bind/);
-    await page.getByTestId("bind-target").fill("+86 139 0013 9001");
-    await page.getByTestId("bind-send").click();
-    await page.getByTestId("bind-code").fill(await codeFromOutbox(page, OPTIONAL, "+8613900139001"));
-    await page.getByTestId("bind-submit").click();
-    await expect(page).toHaveURL(`${OPTIONAL}/account`);
-    await expect(page.getByTestId("user-id")).toHaveText(ownerId!);
-    await expect(page.locator('[data-testid="identity-row"][data-appid="wx8e0b5c61d2a3f471"]')).toHaveCount(1);
-    await owner.close();
-    await other.close();
+    // The attacker signs in with any WeChat and has a link sent to the victim's address.
+    const attacker = await browser.newContext();
+    const attackerPage = await attacker.newPage();
+    await signIn(attackerPage, emulator, OPTIONAL, "wang", { app: "web2" });
+    await attackerPage.goto(`${OPTIONAL}/bind?returnTo=/account`);
+    await bindFormReady(attackerPage);
+    await attackerPage.getByTestId("bind-tab-email").click();
+    await attackerPage.getByTestId("bind-target").fill("victim@example.test");
+    await attackerPage.getByTestId("bind-send").click();
+    await expect(attackerPage.getByTestId("bind-message")).toContainText("验证码已发送");
+    const link = await linkFromOutbox(request, OPTIONAL, "victim@example.test");
+
+    // A mail scanner or a link preview fetches it, without any cookie.
+    const prefetch = await request.get(link);
+    expect(prefetch.status()).toBe(200);
+    // The victim opens it in his own browser and clicks whatever is there.
+    const opened = await victim.newPage();
+    await opened.goto(link);
+    await expect(opened.getByTestId("bind-link-result")).toHaveAttribute("data-result", "other_browser");
+    await expect(opened.getByTestId("bind-link-confirm")).toHaveCount(0);
+    await opened.close();
+
+    // Nothing moved: the victim's account, identities and email are his, the attacker is still himself.
+    await victimPage.goto(`${OPTIONAL}/account`);
+    await expect(victimPage.getByTestId("user-id")).toHaveText(victimId!);
+    await expect(victimPage.getByTestId("identity-row")).toHaveCount(victimIdentities);
+    await expect(victimPage.getByTestId("bound-email")).toContainText("v***@example.test");
+    await attackerPage.goto(`${OPTIONAL}/account`);
+    await expect(attackerPage.getByTestId("user-id")).not.toHaveText(victimId!);
+    await expect(attackerPage.getByTestId("bound-email")).toHaveText("—");
+    await victim.close();
+    await attacker.close();
   });
-  test("when both accounts have an identity of the same app, the user chooses which one stays", async ({ browser, request }) => {
+
+  test("in the browser that asked, the emailed link shows one button, and only its POST binds", async ({ page, request }) => {
+    const emulator = new Emulator(request);
+    await signIn(page, emulator, OPTIONAL, "zhang", { app: "web2" });
+    await page.goto(`${OPTIONAL}/bind?returnTo=/account`);
+    await bindFormReady(page);
+    await page.getByTestId("bind-tab-email").click();
+    await page.getByTestId("bind-target").fill("zhang.link@example.test");
+    await page.getByTestId("bind-send").click();
+    await expect(page.getByTestId("bind-message")).toContainText("验证码已发送");
+    const link = await linkFromOutbox(request, OPTIONAL, "zhang.link@example.test");
+    await page.goto(link);
+    await expect(page.getByTestId("bind-link-result")).toHaveAttribute("data-result", "confirm");
+    // Opening the page bound nothing yet.
+    const check = await page.context().newPage();
+    await check.goto(`${OPTIONAL}/account`);
+    await expect(check.getByTestId("bound-email")).toHaveText("—");
+    await check.close();
+    await page.getByTestId("bind-link-confirm").click();
+    await expect(page.getByTestId("bind-link-result")).toHaveAttribute("data-result", "bound");
+    await page.goto(`${OPTIONAL}/account`);
+    await expect(page.getByTestId("bound-email")).toContainText("z***@example.test");
+  });
+
+  test("a recycled number: the newcomer who proves it gets it; the owner keeps his WeChat and account, sees the move, and is told", async ({ browser, request }) => {
     const emulator = new Emulator(request);
     const owner = await browser.newContext();
     const ownerPage = await owner.newPage();
     await signIn(ownerPage, emulator, OPTIONAL, "lin");
+    await bindFormReady(ownerPage);
     await ownerPage.getByTestId("bind-target").fill("13900139002");
     await ownerPage.getByTestId("bind-send").click();
     await ownerPage.getByTestId("bind-code").fill(await codeFromOutbox(ownerPage, OPTIONAL, "+8613900139002"));
     await ownerPage.getByTestId("bind-submit").click();
     await expect(ownerPage).toHaveURL(`${OPTIONAL}/account`);
     const ownerId = await ownerPage.getByTestId("user-id").textContent();
+    const ownerOpenid = await ownerPage.getByTestId("openid").first().textContent();
 
-    // Chen Jie signs in through the same website app and proves the same number.
+    // The number's new holder (陈杰, same website app) signs in and proves it.
     const other = await browser.newContext();
     const page = await other.newPage();
     await signIn(page, emulator, OPTIONAL, "chen");
     await expect(page).toHaveURL(/\/bind/);
+    await bindFormReady(page);
     await page.getByTestId("bind-target").fill("13900139002");
     await page.getByTestId("bind-send").click();
     await page.getByTestId("bind-code").fill(await codeFromOutbox(page, OPTIONAL, "+8613900139002"));
     await page.getByTestId("bind-submit").click();
-
-    // One account can hold one identity per app: the page asks which of the two stays.
-    const conflict = page.locator('[data-testid="bind-conflict"][data-appid="wx8e0b5c61d2a3f470"]');
-    await expect(conflict).toBeVisible();
-    await expect(page.getByTestId("bind-choose-submit")).toBeDisabled();
-    const kept = (await conflict.locator("label", { has: page.getByTestId("bind-keep-existing") }).locator("code").textContent()) ?? "";
-    const dropped = (await conflict.locator("label", { has: page.getByTestId("bind-keep-current") }).locator("code").textContent()) ?? "";
-    expect(kept).not.toBe(dropped);
-    await page.getByTestId("bind-keep-existing").check();
-    await page.getByTestId("bind-choose-submit").click();
-
     await expect(page).toHaveURL(`${OPTIONAL}/account`);
-    await expect(page.getByTestId("user-id")).toHaveText(ownerId!);
-    const rows = page.locator('[data-testid="identity-row"][data-appid="wx8e0b5c61d2a3f470"]');
-    await expect(rows).toHaveCount(1);
-    await expect(rows.getByTestId("openid")).toHaveText(kept);
+    await expect(page.getByTestId("user-id")).not.toHaveText(ownerId!);
+    await expect(page.getByTestId("bound-phone")).toContainText("139****9002");
+    await expect(page.getByTestId("identity-row")).toHaveCount(1);
+
+    // The owner is still signed in to his own account, with his WeChat identity; the phone left it.
+    await ownerPage.goto(`${OPTIONAL}/account`);
+    await expect(ownerPage.getByTestId("user-id")).toHaveText(ownerId!);
+    await expect(ownerPage.getByTestId("openid")).toHaveText([ownerOpenid!]);
+    await expect(ownerPage.getByTestId("bound-phone")).toHaveText("—");
+    await expect(ownerPage.locator('[data-testid="history-event"][data-action="contact.moved_away"]')).toContainText("139****9002");
+    // ...and signing in again with WeChat lands in that same account.
+    const again = await browser.newContext();
+    const againPage = await again.newPage();
+    await signIn(againPage, emulator, OPTIONAL, "lin");
+    await againPage.goto(`${OPTIONAL}/account`);
+    await expect(againPage.getByTestId("user-id")).toHaveText(ownerId!);
+
+    // A notice went to the number.
+    const outbox = await againPage.context().newPage();
+    await outbox.goto(`${OPTIONAL}/dev/outbox?${new URLSearchParams({ to: "+8613900139002" })}`);
+    await expect(outbox.getByTestId("outbox-row").first()).toContainText(/另一个微信账号/);
     await owner.close();
     await other.close();
+    await again.close();
+  });
+
+  test("the form says when to retry a refused send: another account's code to the same number, a country not served", async ({ browser, request }) => {
+    const emulator = new Emulator(request);
+    const first = await browser.newContext();
+    const firstPage = await first.newPage();
+    await signIn(firstPage, emulator, OPTIONAL, "zhang");
+    await firstPage.goto(`${OPTIONAL}/bind?returnTo=/account`);
+    await bindFormReady(firstPage);
+    await firstPage.getByTestId("bind-target").fill("13900139003");
+    await firstPage.getByTestId("bind-send").click();
+    await expect(firstPage.getByTestId("bind-message")).toContainText("验证码已发送");
+
+    const second = await browser.newContext();
+    const page = await second.newPage();
+    await signIn(page, emulator, OPTIONAL, "wang");
+    await page.goto(`${OPTIONAL}/bind?returnTo=/account`);
+    await bindFormReady(page);
+    await page.getByTestId("bind-target").fill("+86 139 0013 9003");
+    const [refused] = await Promise.all([page.waitForResponse("**/api/bind/send"), page.getByTestId("bind-send").click()]);
+    expect(refused.status()).toBe(429);
+    expect(Number(refused.headers()["retry-after"])).toBeGreaterThan(0);
+    await expect(page.getByTestId("bind-message")).toContainText(/发送太频繁，请在 \d+ 秒后重新发送/);
+    await expect(page.getByTestId("bind-send")).toBeDisabled();
+
+    // The countdown of the refused send holds the button: a fresh page has none.
+    await page.reload();
+    await bindFormReady(page);
+    await page.getByTestId("bind-target").fill("+1 650 253 0000");
+    await page.getByTestId("bind-send").click();
+    await expect(page.getByTestId("bind-message")).toContainText("暂不支持该国家或地区（+1）的手机号");
+    await first.close();
+    await second.close();
   });
 });
+
+/** The verification link of the newest mail to `to` in the dev outbox. */
+async function linkFromOutbox(request: APIRequestContext, base: string, to: string): Promise<string> {
+  const response = await request.get(`${base}/dev/outbox?${new URLSearchParams({ to })}`);
+  const html = await response.text();
+  const match = /(http:\/\/localhost:\d+\/bind\/verify\?token=[A-Za-z0-9_-]{43})/.exec(html);
+  expect(match, `no link in the outbox for ${to}`).not.toBeNull();
+  return match![1]!;
+}

@@ -25,7 +25,7 @@ const instances = [
       SMS_PROVIDER: "outbox",
     },
   },
-  { port: BIND_OPTIONAL_PORT, env: { BIND_MODE: "optional", EMAIL_PROVIDER: "outbox", SMS_PROVIDER: "outbox" } },
+  { port: BIND_OPTIONAL_PORT, env: { BIND_MODE: "optional", BIND_EMAIL_LINK: "1", EMAIL_PROVIDER: "outbox", SMS_PROVIDER: "outbox" } },
 ];
 
 const servers: ChildProcess[] = instances.map(({ port, env }) => {

@@ -27,6 +27,14 @@ describe("normalizePhone", () => {
   });
 });
 
+describe("normalizePhone with a country allow-list", () => {
+  it("accepts mainland numbers and refuses other countries, naming the calling code", () => {
+    expect(normalizePhone("13800138000", ["86"])).toEqual({ ok: true, target: "+8613800138000" });
+    expect(normalizePhone("+1 650 253 0000", ["86"])).toEqual({ ok: false, error: "country_unsupported", country: "1" });
+    expect(normalizePhone("+44 7911 123456", ["86", "44"])).toEqual({ ok: true, target: "+447911123456" });
+  });
+});
+
 describe("normalizeEmail", () => {
   it("lowercases and trims", () => {
     expect(normalizeEmail("  Lin.Xiao@Example.COM ")).toEqual({ ok: true, target: "lin.xiao@example.com" });

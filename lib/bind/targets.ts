@@ -1,14 +1,19 @@
 /**
- * What a user may bind: a phone number (mainland China by default, or any E.164 number) or an
- * email address, normalized so one number or address has one spelling in the database.
- * Phone numbers are checked by libphonenumber-js, a maintained copy of Google's metadata.
+ * What a user may bind: a mobile number of a country the site sends SMS to (SMS_COUNTRY_CODES,
+ * mainland China by default) or an email address, normalized so one number or address has one
+ * spelling in the database. Phone numbers are checked by libphonenumber-js, a maintained copy of
+ * Google's metadata. The country allow-list keeps SMS pumping to premium foreign ranges out.
  */
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
 
 export type BindChannel = "phone" | "email";
 
-export type TargetResult = { ok: true; target: string } | { ok: false; error: "invalid_phone" | "invalid_email" | "too_long" };
+export type TargetResult =
+  | { ok: true; target: string }
+  | { ok: false; error: "invalid_phone" | "invalid_email" | "too_long" }
+  /** A valid mobile number of a country the site does not send to; `country` is its calling code. */
+  | { ok: false; error: "country_unsupported"; country: string };
 
 const MAX_INPUT = 254;
 
@@ -17,7 +22,7 @@ const MAX_INPUT = 254;
  * `+16502530000`. Numbers without a `+` are read as mainland numbers. Only numbers that can
  * receive SMS (mobile, or fixed-or-mobile where a country cannot tell) are accepted.
  */
-export function normalizePhone(input: string): TargetResult {
+export function normalizePhone(input: string, allowedCountryCodes?: readonly string[]): TargetResult {
   if (input.length > 32) return { ok: false, error: "too_long" };
   const trimmed = input.trim();
   if (!/^\+?[\d\s()-]{5,}$/.test(trimmed)) return { ok: false, error: "invalid_phone" };
@@ -25,6 +30,7 @@ export function normalizePhone(input: string): TargetResult {
   if (!parsed?.isValid()) return { ok: false, error: "invalid_phone" };
   const type = parsed.getType();
   if (type !== "MOBILE" && type !== "FIXED_LINE_OR_MOBILE") return { ok: false, error: "invalid_phone" };
+  if (allowedCountryCodes && !allowedCountryCodes.includes(parsed.countryCallingCode)) return { ok: false, error: "country_unsupported", country: parsed.countryCallingCode };
   return { ok: true, target: parsed.number };
 }
 
@@ -37,8 +43,9 @@ export function normalizeEmail(input: string): TargetResult {
   return { ok: true, target: trimmed };
 }
 
-export function normalizeTarget(channel: BindChannel, input: string): TargetResult {
-  return channel === "phone" ? normalizePhone(input) : normalizeEmail(input);
+/** `smsCountryCodes`: the calling codes phone numbers may have (getEnv().limits.smsCountryCodes). */
+export function normalizeTarget(channel: BindChannel, input: string, smsCountryCodes: readonly string[]): TargetResult {
+  return channel === "phone" ? normalizePhone(input, smsCountryCodes) : normalizeEmail(input);
 }
 
 /** `+8613800138000` → `+86 138****8000`; `lin@example.com` → `l***@example.com`. */

@@ -11,9 +11,9 @@ import { logger } from "@/lib/logger";
 import type { MessagingConfig } from "./config";
 import { MessagingError, maskRecipient } from "./errors";
 import { createOutboxEmailSender, createOutboxSmsSender } from "./outbox";
-import type { EmailSender, OutgoingEmail, OutgoingSms, SmsSender } from "./types";
+import type { EmailSender, OutgoingEmail, OutgoingNoticeSms, OutgoingSms, SmsSender } from "./types";
 
-export type { EmailSender, MessageLocale, OutgoingEmail, OutgoingSms, SmsSender } from "./types";
+export type { EmailSender, MessageLocale, OutgoingEmail, OutgoingNoticeSms, OutgoingSms, SmsSender } from "./types";
 export { MessagingError, type MessagingErrorCode, type MessagingRejection } from "./errors";
 export {
   messagingConfigSchema,
@@ -27,7 +27,7 @@ export {
   type SmtpConfig,
   type TencentSmsConfig,
 } from "./config";
-export { renderCodeEmail, renderCodeSms, type CodeEmailInput, type CodeSmsInput, type RenderedEmail } from "./templates";
+export { renderCodeEmail, renderCodeSms, renderContactMovedEmail, renderContactMovedSms, type CodeEmailInput, type CodeSmsInput, type ContactMovedInput, type RenderedEmail } from "./templates";
 export { latestOutboxMessage, listOutbox, type OutboxEntry } from "./outbox";
 
 /** The SMS sender for `config`. Throws `misconfigured` when there is none (production without SMS_PROVIDER). */
@@ -90,6 +90,11 @@ function withLogging(sender: SmsSender): SmsSender {
     async sendCode(message: OutgoingSms) {
       await logged("sms", sender.kind, message.to, () => sender.sendCode(message));
     },
+    ...(sender.sendNotice && {
+      sendNotice: async (message: OutgoingNoticeSms) => {
+        await logged("sms", sender.kind, message.to, () => sender.sendNotice!(message));
+      },
+    }),
   };
 }
 

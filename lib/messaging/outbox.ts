@@ -11,7 +11,7 @@ import { db } from "@/lib/db/client";
 import { getEnv } from "@/lib/env";
 import { MessagingError } from "./errors";
 import { renderCodeSms } from "./templates";
-import type { EmailSender, OutgoingEmail, OutgoingSms, SmsSender } from "./types";
+import type { EmailSender, OutgoingEmail, OutgoingNoticeSms, OutgoingSms, SmsSender } from "./types";
 
 export type OutboxEntry = {
   id: string;
@@ -43,6 +43,11 @@ export function createOutboxSmsSender(): SmsSender {
       assertNotProduction();
       const prisma = await db();
       await prisma.outboxMessage.create({ data: { channel: "sms", to: normalizeTo(message.to), body: renderCodeSms(message) } });
+    },
+    async sendNotice(message: OutgoingNoticeSms) {
+      assertNotProduction();
+      const prisma = await db();
+      await prisma.outboxMessage.create({ data: { channel: "sms", to: normalizeTo(message.to), body: message.text } });
     },
   };
 }

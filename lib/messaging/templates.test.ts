@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderCodeEmail, renderCodeSms } from "./templates";
+import { renderCodeEmail, renderCodeSms, renderContactMovedEmail, renderContactMovedSms } from "./templates";
 
 describe("code message texts", () => {
   it("renders the SMS in both languages", () => {
@@ -41,5 +41,19 @@ describe("code message texts", () => {
   it("refuses a link that is not http(s)", () => {
     expect(() => renderCodeEmail({ code: "1", ttlMinutes: 5, link: "javascript:alert(1)", locale: "en" })).toThrow(TypeError);
     expect(() => renderCodeEmail({ code: "1", ttlMinutes: 5, link: "not a url", locale: "en" })).toThrow(TypeError);
+  });
+});
+
+describe("the notice that a contact moved to another WeChat account", () => {
+  const at = new Date("2026-12-01T12:30:00Z");
+
+  it("names the contact, the time (Beijing) and what to do, in both languages", () => {
+    const sms = renderContactMovedSms({ channel: "phone", at, locale: "zh-CN" });
+    expect(sms).toMatch(/^【微信扫码登录】你的手机号已于 .*20:30.*被另一个微信账号验证/);
+    expect(sms).toContain("如果这不是你本人的操作");
+    const mail = renderContactMovedEmail({ channel: "email", at, locale: "en" });
+    expect(mail.subject).toContain("your email address moved to another WeChat account");
+    expect(mail.text).toMatch(/verified by another WeChat account on .*8:30.*If that wasn't you/);
+    expect(mail.html).toContain("If that wasn&#39;t you");
   });
 });

@@ -87,6 +87,49 @@ export function renderCodeEmail({ code, ttlMinutes, link, locale }: CodeEmailInp
   return { subject: words.subject, text, html };
 }
 
+export type ContactMovedInput = { channel: "phone" | "email"; at: Date; locale: MessageLocale };
+
+function movedWords({ channel, at, locale }: ContactMovedInput) {
+  const time = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" }).format(at);
+  if (locale === "zh-CN") {
+    const what = channel === "phone" ? "手机号" : "邮箱";
+    return {
+      subject: `【${PRODUCT_NAME["zh-CN"]}】你的${what}已转移到另一个微信账号`,
+      body: `你的${what}已于 ${time}（北京时间）被另一个微信账号验证，并已转移到该账号。你原来的账号和微信身份保持不变。如果这不是你本人的操作，请用你的微信登录，在账号页面查看记录并重新绑定，或联系网站客服。`,
+    };
+  }
+  const what = channel === "phone" ? "phone number" : "email address";
+  return {
+    subject: `${PRODUCT_NAME.en}: your ${what} moved to another WeChat account`,
+    body: `Your ${what} was verified by another WeChat account on ${time} (China Standard Time) and moved to it. Your own account and WeChat identity are unchanged. If that wasn't you, sign in with your WeChat, check the history on your account page and bind it again, or contact the site.`,
+  };
+}
+
+/** The notice to a phone that another WeChat account just proved and took over. */
+export function renderContactMovedSms(input: ContactMovedInput): string {
+  const { body } = movedWords(input);
+  return input.locale === "zh-CN" ? `【${PRODUCT_NAME["zh-CN"]}】${body}` : `[${PRODUCT_NAME.en}] ${body}`;
+}
+
+/** The notice to an email address that another WeChat account just proved and took over. */
+export function renderContactMovedEmail(input: ContactMovedInput): RenderedEmail {
+  const { subject, body } = movedWords(input);
+  const product = PRODUCT_NAME[input.locale];
+  const text = [body, "", `— ${product}`, ""].join("\n");
+  const e = escapeHtml;
+  const html = [
+    "<!doctype html>",
+    `<html lang="${e(input.locale)}"><head><meta charset="utf-8"><title>${e(subject)}</title></head>`,
+    '<body style="margin:0;padding:24px;background:#f5f5f5;font-family:-apple-system,BlinkMacSystemFont,\'PingFang SC\',\'Microsoft YaHei\',sans-serif;color:#1f2328">',
+    '<div style="max-width:480px;margin:0 auto;padding:24px;background:#ffffff;border-radius:8px">',
+    `<p style="margin:0 0 16px">${e(body)}</p>`,
+    `<p style="margin:16px 0 0;font-size:12px;color:#59636e">— ${e(product)}</p>`,
+    "</div></body></html>",
+    "",
+  ].join("\n");
+  return { subject, text, html };
+}
+
 function minutes(count: number): string {
   return count === 1 ? "1 minute" : `${count} minutes`;
 }

@@ -15,6 +15,13 @@ export type OutgoingSms = {
 
 export type OutgoingEmail = { to: string; subject: string; text: string; html?: string };
 
-export type SmsSender = { kind: string; sendCode(message: OutgoingSms): Promise<void> };
+/** A free-text notice by SMS (no code). Providers need an approved template for it. */
+export type OutgoingNoticeSms = { to: string; text: string };
+
+/**
+ * `sendNotice` is optional: Tencent and Aliyun only send approved templates, and this product has
+ * none registered for notices yet, so only the outbox carries them (callers skip and log otherwise).
+ */
+export type SmsSender = { kind: string; sendCode(message: OutgoingSms): Promise<void>; sendNotice?(message: OutgoingNoticeSms): Promise<void> };
 
 export type EmailSender = { kind: string; send(message: OutgoingEmail): Promise<void> };

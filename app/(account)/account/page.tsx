@@ -5,6 +5,7 @@ import { signOutAction } from "@/app/actions/auth";
 import { auth } from "@/lib/auth";
 import { sessionCookieName } from "@/lib/auth/cookies";
 import { needsBinding } from "@/lib/bind/codes";
+import { listAccountEvents } from "@/lib/db/account-events";
 import { getAccountOverview, listSignIns, maskOpenid, SIGN_IN_HISTORY_DAYS, SIGN_IN_HISTORY_LIMIT } from "@/lib/db/accounts";
 import { describeDevice } from "@/lib/device";
 import { getEnv } from "@/lib/env";
@@ -38,9 +39,10 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
   const session = await auth();
   if (!session?.user?.id) redirect("/login?returnTo=/account");
   const currentToken = (await cookies()).get(sessionCookieName())?.value;
-  const [{ user, identities, sessions, canUnlink }, signIns] = await Promise.all([
+  const [{ user, identities, sessions, canUnlink }, signIns, events] = await Promise.all([
     getAccountOverview(session.user.id, currentToken),
     listSignIns(session.user.id, SIGN_IN_HISTORY_DAYS, SIGN_IN_HISTORY_LIMIT),
+    listAccountEvents(session.user.id, SIGN_IN_HISTORY_DAYS, SIGN_IN_HISTORY_LIMIT),
   ]);
   if (!user) redirect("/login");
   const { bind } = getEnv();
@@ -177,7 +179,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
 
       <h2>{t("account.history")}</h2>
       <p className="muted">{t("account.historyHint", { days: SIGN_IN_HISTORY_DAYS, limit: SIGN_IN_HISTORY_LIMIT })}</p>
-      {signIns.length === 0 ? (
+      {signIns.length === 0 && events.length === 0 ? (
         <p className="muted" data-testid="signin-empty">
           {t("account.historyEmpty", { days: SIGN_IN_HISTORY_DAYS })}
         </p>
@@ -193,6 +195,13 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
               </tr>
             </thead>
             <tbody>
+              {/* What others did to this account (a phone or email moved away) sits in the same history. */}
+              {events.map((event) => (
+                <tr key={event.id} data-testid="history-event" data-action={event.action}>
+                  <td className="nowrap">{format.format(event.createdAt)}</td>
+                  <td colSpan={3}>{t(event.channel === "email" ? "account.event.contact.moved_away.email" : "account.event.contact.moved_away.phone", { target: event.target ?? "—" })}</td>
+                </tr>
+              ))}
               {signIns.map((row) => (
                 <tr key={row.id} data-testid="signin-row" data-method={row.method}>
                   <td className="nowrap">{format.format(row.createdAt)}</td>

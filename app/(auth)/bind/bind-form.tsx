@@ -3,10 +3,10 @@
 import { useEffect, useState } from "react";
 
 type Channel = "phone" | "email";
-type Conflict = { appId: string; options: { identityId: string; openid: string; account: "current" | "existing" }[] };
-type ApiResult = { ok: true; outcome?: string } | { ok: false; error: string; retryIn?: number; triesLeft?: number } | { ok: "choose"; verificationId: string; conflicts: Conflict[] };
+type ApiError = { ok: false; error: string; retryIn?: number; triesLeft?: number; country?: string };
+type ApiResult = { ok: true; outcome?: string } | ApiError;
 
-/** Phone/email binding: send a code (with the resend countdown), confirm it, choose on conflicts. */
+/** Phone/email binding: send a code (with the resend countdown and any limit's wait), confirm it. */
 export function BindForm(props: { channels: Channel[]; returnTo: string; emailLink: boolean; messages: Record<string, string> }) {
   const { channels, returnTo, emailLink, messages: m } = props;
   const [channel, setChannel] = useState<Channel>(channels[0] ?? "phone");
@@ -15,9 +15,10 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
   const [notice, setNotice] = useState<{ kind: "info" | "error"; text: string } | undefined>();
   const [resendAt, setResendAt] = useState(0);
   const [now, setNow] = useState(() => Date.now());
-  const [choice, setChoice] = useState<{ verificationId: string; conflicts: Conflict[] } | undefined>();
-  const [keep, setKeep] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
+  // Tells tests (and nothing else) that the form now reacts to input.
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
 
   useEffect(() => {
     if (resendAt <= now) return;
@@ -26,8 +27,16 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
   }, [resendAt, now]);
 
   const waitLeft = Math.max(0, Math.ceil((resendAt - now) / 1000));
-  const errorText = (result: { error: string; retryIn?: number; triesLeft?: number }) =>
-    (m[`bind.err.${result.error}`] ?? m["bind.err.server"]!).replace("{seconds}", String(result.retryIn ?? "")).replace("{tries}", String(result.triesLeft ?? ""));
+  // "in 45 s", "in 12 min", "in 23 h": a daily cap's wait in seconds would be unreadable.
+  const waitText = (seconds: number) => {
+    const [key, n] = seconds < 120 ? ["bind.wait.seconds", seconds] : seconds < 7200 ? ["bind.wait.minutes", Math.ceil(seconds / 60)] : ["bind.wait.hours", Math.ceil(seconds / 3600)];
+    return m[key]!.replace("{n}", String(n));
+  };
+  const errorText = (result: ApiError) =>
+    (m[`bind.err.${result.error}`] ?? m["bind.err.server"]!)
+      .replace("{wait}", waitText(result.retryIn ?? 0))
+      .replace("{tries}", String(result.triesLeft ?? ""))
+      .replace("{country}", result.country ?? "");
 
   async function call(path: string, body: unknown): Promise<ApiResult> {
     const response = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -43,11 +52,6 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
       window.location.assign(returnTo);
       return;
     }
-    if (result.ok === "choose") {
-      setChoice({ verificationId: result.verificationId, conflicts: result.conflicts });
-      setNotice(undefined);
-      return;
-    }
     setNotice({ kind: "error", text: errorText(result) });
   }
 
@@ -61,7 +65,7 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
       setNotice({ kind: "info", text: channel === "email" && emailLink ? m["bind.sentEmailLink"]! : m["bind.sent"]! });
       return;
     }
-    if (result.ok === false && result.error === "resend_wait" && result.retryIn) {
+    if (result.error === "resend_wait" && result.retryIn) {
       setResendAt(Date.now() + result.retryIn * 1000);
       setNow(Date.now());
     }
@@ -74,48 +78,8 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
     setBusy(false);
   }
 
-  async function choose() {
-    if (!choice) return;
-    setBusy(true);
-    finish(await call("/api/bind/choose", { verificationId: choice.verificationId, keep }));
-    setBusy(false);
-  }
-
-  if (choice) {
-    return (
-      <div className="bind-choose" data-testid="bind-choose">
-        <h2>{m["bind.chooseHeading"]}</h2>
-        <p className="muted">{m["bind.chooseIntro"]}</p>
-        {choice.conflicts.map((conflict) => (
-          <fieldset key={conflict.appId} data-testid="bind-conflict" data-appid={conflict.appId}>
-            <legend>
-              <code>{conflict.appId}</code>
-            </legend>
-            {conflict.options.map((option) => (
-              <label key={option.identityId} className="choice-row">
-                <input
-                  type="radio"
-                  name={`keep-${conflict.appId}`}
-                  value={option.identityId}
-                  data-testid={`bind-keep-${option.account}`}
-                  checked={keep[conflict.appId] === option.identityId}
-                  onChange={() => setKeep((current) => ({ ...current, [conflict.appId]: option.identityId }))}
-                />{" "}
-                {option.account === "current" ? m["bind.chooseCurrent"] : m["bind.chooseExisting"]} <code>{option.openid}</code>
-              </label>
-            ))}
-          </fieldset>
-        ))}
-        {notice && <p className={notice.kind === "error" ? "warning" : "muted"} data-testid="bind-message">{notice.text}</p>}
-        <button type="button" className="btn" disabled={busy || choice.conflicts.some((conflict) => !keep[conflict.appId])} onClick={choose} data-testid="bind-choose-submit">
-          {m["bind.chooseSubmit"]}
-        </button>
-      </div>
-    );
-  }
-
   return (
-    <div className="bind-form">
+    <div className="bind-form" data-testid="bind-form" data-ready={ready || undefined}>
       {channels.length > 1 && (
         <div className="tabs" role="tablist">
           {channels.map((value) => (

@@ -2,6 +2,7 @@ import { redirect } from "next/navigation";
 import { signOutAction } from "@/app/actions/auth";
 import { auth } from "@/lib/auth";
 import { safeReturnTo } from "@/lib/auth/return-to";
+import { listAccountEvents } from "@/lib/db/account-events";
 import { getEnv } from "@/lib/env";
 import { getTranslator } from "@/lib/i18n/server";
 import { zhMessages, type MessageKey } from "@/lib/i18n/messages";
@@ -20,12 +21,19 @@ export default async function BindPage({ searchParams }: { searchParams: SearchP
   const { bind } = getEnv();
   if (bind.mode === "off") redirect(returnTo);
   const { t } = await getTranslator();
+  // In required mode an account whose contact moved away lands here, not on /account: say why.
+  const [moved] = await listAccountEvents(session.user.id, 90, 1);
   const keys = (Object.keys(zhMessages) as MessageKey[]).filter((key) => key.startsWith("bind."));
   const messages = Object.fromEntries(keys.map((key) => [key, t(key)]));
   return (
     <div className="card" data-testid="bind-page" data-mode={bind.mode}>
       <h1>{t("bind.heading")}</h1>
       <p className="muted">{t(bind.mode === "required" ? "bind.requiredIntro" : "bind.optionalIntro")}</p>
+      {moved && (
+        <p className="warning" data-testid="bind-moved-away">
+          {t(moved.channel === "email" ? "account.event.contact.moved_away.email" : "account.event.contact.moved_away.phone", { target: moved.target ?? "—" })}
+        </p>
+      )}
       <BindForm channels={bind.channels} returnTo={returnTo} emailLink={bind.emailLink} messages={messages} />
       <div className="bind-footer">
         {bind.mode === "optional" && (

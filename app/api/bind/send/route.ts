@@ -2,10 +2,11 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { auth } from "@/lib/auth";
-import { sendBindCode } from "@/lib/bind/codes";
+import { sessionCookieName } from "@/lib/auth/cookies";
+import { sendBindCode, sessionProofHash } from "@/lib/bind/codes";
 import { deliverBindCode } from "@/lib/bind/deliver";
 import { getLocaleOf } from "@/lib/i18n/request";
-import { clientIp, isSameOriginRequest, publicOrigin } from "@/lib/http";
+import { clientIp, isSameOriginRequest, publicOrigin, readCookie } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -20,11 +21,15 @@ export async function POST(request: NextRequest) {
   const locale = getLocaleOf(request);
   const result = await sendBindCode({
     userId: session.user.id,
+    sessionHash: sessionProofHash(readCookie(request, sessionCookieName())),
     channel: parsed.data.channel,
     rawTarget: parsed.data.target,
     ip: clientIp(request),
     origin: publicOrigin(request),
     deliver: (message) => deliverBindCode(message, locale),
   });
-  return NextResponse.json(result, { status: result.ok ? 200 : result.error === "send_failed" ? 502 : 422, headers: { "cache-control": "no-store" } });
+  const headers: Record<string, string> = { "cache-control": "no-store" };
+  if (result.ok) return NextResponse.json(result, { headers });
+  if ("retryIn" in result) return NextResponse.json(result, { status: 429, headers: { ...headers, "retry-after": String(result.retryIn) } });
+  return NextResponse.json(result, { status: result.error === "send_failed" ? 502 : result.error === "no_session" ? 401 : 422, headers });
 }

@@ -1,9 +1,12 @@
-/** Checks a binding code; binds, merges after proof, or asks which identity to keep. */
+/** Checks a binding code typed in the browser that asked for it, then binds. */
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { auth } from "@/lib/auth";
-import { verifyBindCode } from "@/lib/bind/codes";
-import { clientIp, isSameOriginRequest } from "@/lib/http";
+import { sessionCookieName } from "@/lib/auth/cookies";
+import { sessionProofHash, verifyBindCode } from "@/lib/bind/codes";
+import { notifyContactMoved } from "@/lib/bind/deliver";
+import { getLocaleOf } from "@/lib/i18n/request";
+import { clientIp, isSameOriginRequest, readCookie } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -15,6 +18,14 @@ export async function POST(request: NextRequest) {
   if (!session?.user?.id) return NextResponse.json({ error: "signed_out" }, { status: 401 });
   const parsed = verifySchema.safeParse(await request.json().catch(() => undefined));
   if (!parsed.success) return NextResponse.json({ ok: false, error: "invalid_input" }, { status: 400 });
-  const result = await verifyBindCode({ userId: session.user.id, channel: parsed.data.channel, rawTarget: parsed.data.target, code: parsed.data.code.trim(), ip: clientIp(request) });
-  return NextResponse.json(result, { status: result.ok === false ? 422 : 200, headers: { "cache-control": "no-store" } });
+  const result = await verifyBindCode({
+    userId: session.user.id,
+    sessionHash: sessionProofHash(readCookie(request, sessionCookieName())),
+    channel: parsed.data.channel,
+    rawTarget: parsed.data.target,
+    code: parsed.data.code.trim(),
+    ip: clientIp(request),
+    notify: notifyContactMoved(getLocaleOf(request)),
+  });
+  return NextResponse.json(result, { status: result.ok ? 200 : 422, headers: { "cache-control": "no-store" } });
 }
