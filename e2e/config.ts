@@ -12,3 +12,7 @@ export const HAS_INSTANCES = Boolean(process.env.TEST_DATABASE_URL);
 export const BIND_REQUIRED_PORT = APP_PORT + 3;
 export const BIND_OPTIONAL_PORT = APP_PORT + 4;
 export const SMTP_SINK_PORT = APP_PORT + 25;
+/** The Aliyun SMS stand-in (e2e/sms-gateway.ts) the binding instances text through. */
+export const SMS_GATEWAY_PORT = APP_PORT + 26;
+export const SMS_TEMPLATE_CODE = "SMS_100000001";
+export const SMS_NOTICE_TEMPLATE_CODE = "SMS_100000002";

@@ -25,7 +25,8 @@ export async function startSmsGateway(port: number): Promise<SmsGateway> {
     request.on("end", () => {
       const params = parametersOf(new URL(request.url ?? "/", "http://gateway"), Buffer.concat(chunks).toString("utf8"));
       const numbers = params.get("PhoneNumbers");
-      response.writeHead(200, { "content-type": "application/json;charset=utf-8" });
+      // No keep-alive: a client reusing a socket the server is just closing gets "socket hang up".
+      response.writeHead(200, { "content-type": "application/json;charset=utf-8", connection: "close" });
       if (!numbers) {
         response.end(JSON.stringify({ Code: "isv.MOBILE_NUMBER_ILLEGAL", Message: "PhoneNumbers missing", RequestId: "0" }));
         return;

@@ -107,10 +107,7 @@ export type TrustedProxies = { kind: "hops"; hops: number } | { kind: "cidrs"; l
 
 export type Env = {
   nodeEnv: "development" | "production" | "test";
-  /**
-   * Development helpers (the message outbox and its page): on outside production, and in a
-   * production build only under ALLOW_WECHAT_EMULATOR_IN_PRODUCTION (tests and benchmarks).
-   */
+  /** Development helpers (the message outbox and its page): never in production. */
   devTools: boolean;
   authSecret: string;
   authUrl: string | undefined;
@@ -256,7 +253,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (isProduction && !raw.AUTH_SECRET) throw new EnvError("AUTH_SECRET is required in production (openssl rand -base64 33)");
 
   const messaging = readMessagingConfig(source);
-  const devTools = !isProduction || raw.ALLOW_WECHAT_EMULATOR_IN_PRODUCTION;
+  // Never in production, not even a production build on the emulator: /dev/outbox would show
+  // every code to anyone who finds the page.
+  const devTools = !isProduction;
   if (raw.BIND_MODE !== "off") {
     // A site that asks for a phone or email must be able to send the code, and never from the dev outbox in production.
     for (const channel of raw.BIND_CHANNELS) {

@@ -2,7 +2,7 @@
 import "server-only";
 import { getEnv } from "@/lib/env";
 import type { Locale } from "@/lib/i18n/messages";
-import { createEmailSender, createSmsSender, renderCodeEmail, renderContactMovedEmail, renderContactMovedSms } from "@/lib/messaging";
+import { contactMovedTime, createEmailSender, createSmsSender, renderCodeEmail, renderContactMovedEmail, renderContactMovedSms } from "@/lib/messaging";
 import { logger } from "@/lib/logger";
 import type { Deliver, NotifyMoved } from "./codes";
 
@@ -33,7 +33,7 @@ export function notifyContactMoved(locale: Locale): NotifyMoved {
           logger.warn("bind.notice.unsupported", { provider: sender.kind });
           return;
         }
-        await sender.sendNotice({ to: target, text: renderContactMovedSms({ channel, at, locale }) });
+        await sender.sendNotice({ to: target, text: renderContactMovedSms({ channel, at, locale }), params: { time: contactMovedTime(at, locale) } });
         return;
       }
       await createEmailSender(config).send({ to: target, ...renderContactMovedEmail({ channel, at, locale }) });

@@ -18,7 +18,7 @@ import * as $OpenApi from "@alicloud/openapi-client";
 import { z } from "zod";
 import type { AliyunSmsConfig } from "./config";
 import { MessagingError, type MessagingErrorCode, type MessagingRejection, phoneSpellings, safeDetail } from "./errors";
-import type { OutgoingSms, SmsSender } from "./types";
+import type { OutgoingNoticeSms, OutgoingSms, SmsSender } from "./types";
 
 export const ALIYUN_SMS_ENDPOINT = "dysmsapi.aliyuncs.com";
 export const DEFAULT_ALIYUN_TIMEOUT_MS = 10_000;
@@ -60,31 +60,41 @@ export function createAliyunSmsSender(config: AliyunSmsConfig, options: AliyunSm
     }),
   );
 
+  /** One SendSms of `templateCode` with `params`; `secrets` are redacted from every error text. */
+  async function send(to: string, templateCode: string, params: Record<string, string>, secrets: string[]): Promise<void> {
+    if (!E164.test(to)) throw new MessagingError("rejected", "aliyun: the number is not E.164", { reason: "invalid_recipient" });
+    let response: Awaited<ReturnType<InstanceType<ClientClass>["sendSms"]>>;
+    try {
+      response = await client.sendSms(
+        new SendSmsRequest({
+          phoneNumbers: toAliyunPhoneNumber(to),
+          signName: config.signName,
+          templateCode,
+          templateParam: JSON.stringify(params),
+        }),
+      );
+    } catch (error) {
+      throw fromSdkError(error, secrets);
+    }
+    const body = sendSmsBodySchema.safeParse(response.body);
+    if (!body.success) throw new MessagingError("unavailable", "aliyun: SendSms answered without a Code");
+    if (body.data.code === "OK") return;
+    const { code, reason } = classifyAliyunCode(body.data.code);
+    const detail = `aliyun ${body.data.code}: ${safeDetail(body.data.message ?? "", secrets)} (RequestId ${body.data.requestId ?? "?"})`;
+    throw new MessagingError(code, detail, { providerCode: body.data.code, ...(reason && { reason }) });
+  }
+
+  const noticeTemplateCode = config.noticeTemplateCode;
   return {
     kind: "aliyun",
     async sendCode(message: OutgoingSms) {
-      if (!E164.test(message.to)) throw new MessagingError("rejected", "aliyun: the number is not E.164", { reason: "invalid_recipient" });
-      const secrets = [message.code, config.accessKeySecret, ...phoneSpellings(message.to)];
-      let response: Awaited<ReturnType<InstanceType<ClientClass>["sendSms"]>>;
-      try {
-        response = await client.sendSms(
-          new SendSmsRequest({
-            phoneNumbers: toAliyunPhoneNumber(message.to),
-            signName: config.signName,
-            templateCode: config.templateCode,
-            templateParam: JSON.stringify({ code: message.code }),
-          }),
-        );
-      } catch (error) {
-        throw fromSdkError(error, secrets);
-      }
-      const body = sendSmsBodySchema.safeParse(response.body);
-      if (!body.success) throw new MessagingError("unavailable", "aliyun: SendSms answered without a Code");
-      if (body.data.code === "OK") return;
-      const { code, reason } = classifyAliyunCode(body.data.code);
-      const detail = `aliyun ${body.data.code}: ${safeDetail(body.data.message ?? "", secrets)} (RequestId ${body.data.requestId ?? "?"})`;
-      throw new MessagingError(code, detail, { providerCode: body.data.code, ...(reason && { reason }) });
+      await send(message.to, config.templateCode, { code: message.code }, [message.code, config.accessKeySecret, ...phoneSpellings(message.to)]);
     },
+    ...(noticeTemplateCode && {
+      sendNotice: async (message: OutgoingNoticeSms) => {
+        await send(message.to, noticeTemplateCode, message.params, [config.accessKeySecret, ...phoneSpellings(message.to)]);
+      },
+    }),
   };
 }
 

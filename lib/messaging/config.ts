@@ -27,6 +27,8 @@ export type AliyunSmsConfig = {
   signName: string;
   /** The approved template (`SMS_...`); its one parameter is `${code}`. */
   templateCode: string;
+  /** An approved notice template (`SMS_...`) with one parameter `${time}`; without it no notices go by SMS. */
+  noticeTemplateCode?: string;
   /** Tests only: a loopback `host:port` gateway spoken to over plain HTTP (e2e/sms-gateway.ts). */
   testEndpoint?: string;
 };
@@ -77,6 +79,7 @@ export const messagingEnvSchema = z.object({
   ALIYUN_SMS_ACCESS_KEY_SECRET: optionalString,
   ALIYUN_SMS_SIGN_NAME: optionalString,
   ALIYUN_SMS_TEMPLATE_CODE: optionalMatching(/^[A-Za-z0-9_]{3,64}$/, "ALIYUN_SMS_TEMPLATE_CODE looks like SMS_123456789"),
+  ALIYUN_SMS_NOTICE_TEMPLATE_CODE: optionalMatching(/^[A-Za-z0-9_]{3,64}$/, "ALIYUN_SMS_NOTICE_TEMPLATE_CODE looks like SMS_123456789"),
   ALIYUN_SMS_TEST_ENDPOINT: optionalMatching(/^localhost:\d{2,5}$/, "ALIYUN_SMS_TEST_ENDPOINT is localhost:<port> (a test gateway)"),
   EMAIL_PROVIDER: optionalString.pipe(z.enum(["outbox", "smtp"], "EMAIL_PROVIDER is outbox or smtp").optional()),
   SMTP_HOST: optionalMatching(/^[A-Za-z0-9.:[\]-]+$/, "SMTP_HOST is a host name or an IP address"),
@@ -140,6 +143,7 @@ export const messagingConfigSchema = messagingEnvSchema.transform((raw, context)
         accessKeySecret: raw.ALIYUN_SMS_ACCESS_KEY_SECRET ?? "",
         signName: raw.ALIYUN_SMS_SIGN_NAME ?? "",
         templateCode: raw.ALIYUN_SMS_TEMPLATE_CODE ?? "",
+        ...(raw.ALIYUN_SMS_NOTICE_TEMPLATE_CODE ? { noticeTemplateCode: raw.ALIYUN_SMS_NOTICE_TEMPLATE_CODE } : {}),
         ...(raw.ALIYUN_SMS_TEST_ENDPOINT ? { testEndpoint: raw.ALIYUN_SMS_TEST_ENDPOINT } : {}),
       },
     };

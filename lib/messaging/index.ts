@@ -27,7 +27,7 @@ export {
   type SmtpConfig,
   type TencentSmsConfig,
 } from "./config";
-export { renderCodeEmail, renderCodeSms, renderContactMovedEmail, renderContactMovedSms, type CodeEmailInput, type CodeSmsInput, type ContactMovedInput, type RenderedEmail } from "./templates";
+export { contactMovedTime, renderCodeEmail, renderCodeSms, renderContactMovedEmail, renderContactMovedSms, type CodeEmailInput, type CodeSmsInput, type ContactMovedInput, type RenderedEmail } from "./templates";
 export { latestOutboxMessage, listOutbox, type OutboxEntry } from "./outbox";
 
 /** The SMS sender for `config`. Throws `misconfigured` when there is none (production without SMS_PROVIDER). */
@@ -40,7 +40,7 @@ export function createSmsSender(config: MessagingConfig): SmsSender {
     case "tencent":
       return withLogging(lazySmsSender("tencent", async () => (await import("./tencent-sms")).createTencentSmsSender(sms.tencent)));
     case "aliyun":
-      return withLogging(lazySmsSender("aliyun", async () => (await import("./aliyun-sms")).createAliyunSmsSender(sms.aliyun, sms.aliyun.testEndpoint ? { httpEndpoint: sms.aliyun.testEndpoint } : {})));
+      return withLogging(lazySmsSender("aliyun", async () => (await import("./aliyun-sms")).createAliyunSmsSender(sms.aliyun, sms.aliyun.testEndpoint ? { httpEndpoint: sms.aliyun.testEndpoint } : {}), Boolean(sms.aliyun.noticeTemplateCode)));
   }
 }
 
@@ -56,17 +56,26 @@ export function createEmailSender(config: MessagingConfig): EmailSender {
   }
 }
 
-function lazySmsSender(kind: string, load: () => Promise<SmsSender>): SmsSender {
+/** `withNotice`: whether the loaded sender will have `sendNotice` (known from the config up front). */
+function lazySmsSender(kind: string, load: () => Promise<SmsSender>, withNotice = false): SmsSender {
   let loading: Promise<SmsSender> | undefined;
+  const loaded = () =>
+    (loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    }));
   return {
     kind,
     async sendCode(message) {
-      loading ??= load().catch((error: unknown) => {
-        loading = undefined;
-        throw error;
-      });
-      await (await loading).sendCode(message);
+      await (await loaded()).sendCode(message);
     },
+    ...(withNotice && {
+      sendNotice: async (message: OutgoingNoticeSms) => {
+        const sender = await loaded();
+        if (!sender.sendNotice) throw new MessagingError("misconfigured", `${kind}: no notice template`);
+        await sender.sendNotice(message);
+      },
+    }),
   };
 }
 

@@ -97,10 +97,11 @@ describe.each(testDatabases())("development outbox on $name", (database) => {
     expect(await prisma.outboxMessage.count()).toBe(0);
   });
 
-  it("works in a production build that tests or benchmarks run against the emulator", async () => {
+  it("stays off in a production build even when the emulator is allowed there", async () => {
     await withEnv({ NODE_ENV: "production", AUTH_SECRET: "a".repeat(40), AUTH_URL: "https://login.example.com", ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1" }, async () => {
-      await createOutboxSmsSender().sendCode({ to: "+8613800138000", code: "123456", ttlMinutes: 5, locale: "zh-CN" });
-      expect((await latestOutboxMessage("+8613800138000"))?.body).toContain("123456");
+      expect(() => createSmsSender({ sms: { provider: "outbox" }, email: undefined })).toThrow(/disabled in production/);
+      await expect(latestOutboxMessage("+8613800138000")).rejects.toMatchObject({ code: "misconfigured" });
     });
+    expect(await (await db()).outboxMessage.count({ where: { body: { contains: "123456" } } })).toBe(0);
   });
 });

@@ -89,8 +89,13 @@ export function renderCodeEmail({ code, ttlMinutes, link, locale }: CodeEmailInp
 
 export type ContactMovedInput = { channel: "phone" | "email"; at: Date; locale: MessageLocale };
 
+/** When a contact moved, as the notice says it (China Standard Time); also a provider template's `${time}`. */
+export function contactMovedTime(at: Date, locale: ContactMovedInput["locale"]): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" }).format(at);
+}
+
 function movedWords({ channel, at, locale }: ContactMovedInput) {
-  const time = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" }).format(at);
+  const time = contactMovedTime(at, locale);
   if (locale === "zh-CN") {
     const what = channel === "phone" ? "手机号" : "邮箱";
     return {

@@ -15,12 +15,15 @@ export type OutgoingSms = {
 
 export type OutgoingEmail = { to: string; subject: string; text: string; html?: string };
 
-/** A free-text notice by SMS (no code). Providers need an approved template for it. */
-export type OutgoingNoticeSms = { to: string; text: string };
+/**
+ * A notice by SMS (no code). The outbox shows `text`; a provider sends its approved notice
+ * template with `params` (`${time}`), since Chinese SMS providers send templates only.
+ */
+export type OutgoingNoticeSms = { to: string; text: string; params: { time: string } };
 
 /**
- * `sendNotice` is optional: Tencent and Aliyun only send approved templates, and this product has
- * none registered for notices yet, so only the outbox carries them (callers skip and log otherwise).
+ * `sendNotice` is optional: a provider offers it only when a notice template is configured
+ * (ALIYUN_SMS_NOTICE_TEMPLATE_CODE); callers skip and log otherwise.
  */
 export type SmsSender = { kind: string; sendCode(message: OutgoingSms): Promise<void>; sendNotice?(message: OutgoingNoticeSms): Promise<void> };
 
