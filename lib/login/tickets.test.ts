@@ -49,10 +49,11 @@ function safePush(xml: string, options: { timestamp?: number; nonce?: string; ba
   return new NextRequest(`${ORIGIN}/api/wechat/events?${query}`, { method: "POST", body, headers: { "content-type": "text/xml" } });
 }
 
-function plainPush(body: string): NextRequest {
+/** A body sent as is under a valid `signature`; `encrypted` labels it `encrypt_type=aes` so the body is parsed first. */
+function plainPush(body: string, options: { encrypted?: boolean } = {}): NextRequest {
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = "12345";
-  const query = new URLSearchParams({ signature: computeSignature(OA.token, timestamp, nonce), timestamp, nonce });
+  const nonce = String(randomBytes(4).readUInt32BE());
+  const query = new URLSearchParams({ signature: computeSignature(OA.token, timestamp, nonce), timestamp, nonce, ...(options.encrypted ? { encrypt_type: "aes", msg_signature: "0".repeat(40) } : {}) });
   return new NextRequest(`${ORIGIN}/api/wechat/events?${query}`, { method: "POST", body, headers: { "content-type": "text/xml" } });
 }
 
@@ -145,8 +146,10 @@ describe.each(testDatabases())("follow-to-login on $name", (database) => {
     const oversized = `<xml><ToUserName>${"a".repeat(70_000)}</ToUserName></xml>`;
     expect((await POST(plainPush(oversized))).status).toBe(413);
     const xxe = `<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><ToUserName>&e;</ToUserName><FromUserName>x</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>SCAN</Event><EventKey>${scene}</EventKey><Ticket>t</Ticket></xml>`;
-    expect((await POST(plainPush(xxe))).status).toBe(400);
-    expect((await POST(plainPush("not xml at all"))).status).toBe(400);
+    expect((await POST(plainPush(xxe, { encrypted: true }))).status).toBe(400);
+    expect((await POST(plainPush("not xml at all", { encrypted: true }))).status).toBe(400);
+    // With an EncodingAESKey configured, a well-signed plaintext push is no proof.
+    expect((await POST(plainPush(xml))).status).toBe(403);
     expect(await statusNow()).toBe("waiting");
 
     // The genuine push, then the same request replayed, then WeChat's own retry of the event.

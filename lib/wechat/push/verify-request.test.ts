@@ -5,6 +5,8 @@ import { buildReply, openPushRequest, type OpenPushRequestInput, type PushConfig
 import { parseWechatXml } from "./xml";
 
 const CONFIG: PushConfig = { token: "tok123", encodingAesKey: "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR", appId: "wx5823bf96d3bd56c7" };
+/** The same account without an EncodingAESKey: plaintext mode. */
+const PLAIN_CONFIG: PushConfig = { token: CONFIG.token, appId: CONFIG.appId };
 const crypto = new WechatMessageCrypto({ token: CONFIG.token, encodingAesKey: CONFIG.encodingAesKey!, appId: CONFIG.appId });
 const TIMESTAMP = "1700000000";
 const NOW = Number(TIMESTAMP) * 1000;
@@ -24,7 +26,7 @@ function plainPost(body: string, overrides: Record<string, string> = {}, timesta
     method: "POST",
     query: query({ signature: computeSignature(CONFIG.token, timestamp, NONCE), timestamp, nonce: NONCE, openid: "oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A", ...overrides }),
     body,
-    config: CONFIG,
+    config: PLAIN_CONFIG,
     now: NOW,
   };
 }
@@ -54,7 +56,7 @@ describe("GET: URL verification", () => {
   const signed = { signature: "82f7f5266e6a643fa74d4a59e2650c7d6f3e208e", timestamp: TIMESTAMP, nonce: NONCE, echostr: "5838479218127813673" };
 
   it("echoes echostr for the §B3 constructed example", () => {
-    expect(openPushRequest({ method: "GET", query: query(signed), body: "", config: CONFIG, now: NOW })).toEqual({ kind: "echo", echostr: "5838479218127813673" });
+    expect(openPushRequest({ method: "GET", query: query(signed), body: "", config: CONFIG, now: NOW })).toEqual({ kind: "echo", echostr: "5838479218127813673", timestamp: TIMESTAMP, nonce: NONCE });
   });
 
   it("refuses a wrong or missing signature, a stale timestamp, a missing echostr", () => {
@@ -94,8 +96,14 @@ describe("POST: plaintext mode", () => {
     expect(openPushRequest(plainPost("{}"))).toMatchObject({ reason: "malformed" });
   });
 
-  it("refuses plaintext when encryption is required", () => {
-    expect(openPushRequest({ ...plainPost(SCAN_XML), config: { ...CONFIG, requireEncryption: true } })).toMatchObject({ reason: "malformed" });
+  it("refuses a plaintext push, even well signed, once an EncodingAESKey is configured", () => {
+    expect(openPushRequest({ ...plainPost(SCAN_XML), config: CONFIG })).toMatchObject({ kind: "rejected", reason: "encryption_required" });
+  });
+
+  it("refuses a message to another account when the original id is configured", () => {
+    expect(openPushRequest({ ...plainPost(SCAN_XML), config: { ...PLAIN_CONFIG, originalId: "gh_0a1b2c3d4e5f" } }).kind).toBe("message");
+    expect(openPushRequest({ ...plainPost(SCAN_XML), config: { ...PLAIN_CONFIG, originalId: "gh_ffffffffffff" } })).toMatchObject({ reason: "wrong_account" });
+    expect(openPushRequest({ ...aesPost(SCAN_XML), config: { ...CONFIG, originalId: "gh_ffffffffffff" } })).toMatchObject({ reason: "wrong_account" });
   });
 });
 
@@ -160,13 +168,19 @@ describe("POST: safe mode", () => {
     expect(openPushRequest(aesPost(`<!DOCTYPE x [<!ENTITY a "b">]><xml><A>&a;</A></xml>`))).toMatchObject({ reason: "malformed" });
   });
 
-  it("compatible mode: the encrypted copy wins over disagreeing plaintext fields", () => {
+  it("compatible mode: refuses clear fields that disagree with the encrypted copy", () => {
     const forged = "<FromUserName><![CDATA[oATTACKER000000000000000000]]></FromUserName><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[SCAN]]></Event><EventKey><![CDATA[login_other]]></EventKey>";
-    const opened = openPushRequest(aesPost(SCAN_XML, { plaintext: forged }));
+    expect(openPushRequest(aesPost(SCAN_XML, { plaintext: forged }))).toMatchObject({ kind: "rejected", reason: "plaintext_mismatch" });
+    const extra = "<Content><![CDATA[not in the encrypted copy]]></Content>";
+    expect(openPushRequest(aesPost(SCAN_XML, { plaintext: extra }))).toMatchObject({ reason: "plaintext_mismatch" });
+  });
+
+  it("compatible mode: a matching clear copy passes, and the decrypted message is returned", () => {
+    const clear = SCAN_XML.replace(/^<xml><ToUserName><!\[CDATA\[gh_0a1b2c3d4e5f\]\]><\/ToUserName>/, "").replace(/<\/xml>$/, "");
+    const opened = openPushRequest(aesPost(SCAN_XML, { plaintext: clear }));
     if (opened.kind !== "message") throw new Error(`not a message: ${JSON.stringify(opened)}`);
     expect(opened.encrypted).toBe(true);
-    expect(opened.fields.FromUserName).toBe("oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A");
-    expect(opened.fields.EventKey).toBe("login_5f1c9a2e");
+    expect({ ...opened.fields }).toEqual(parseWechatXml(SCAN_XML));
     expect(opened.fields.Encrypt).toBeUndefined();
   });
 });

@@ -3,10 +3,15 @@
  * typed rejection, and wraps the reply back the way the request came.
  *
  * Two weaknesses of the protocol shape the checks. In plaintext mode `signature` covers only
- * token/timestamp/nonce, not the body, so a signed URL seen once can carry any body until its
- * timestamp goes stale: hence the skew window, and callers should also remember recent
- * `timestamp`+`nonce` pairs. The `openid` query parameter is covered by no signature at all; use
- * `fields.FromUserName`.
+ * token/timestamp/nonce, not the body, so a signed URL seen once (the URL check's included) can
+ * carry any body until its timestamp goes stale: hence the skew window, and callers must enter
+ * every accepted request's `timestamp`+`nonce` in a replay cache, echoes included. The `openid`
+ * query parameter is covered by no signature at all; use `fields.FromUserName`.
+ *
+ * Modes: with an EncodingAESKey configured, only the encrypted envelope is accepted (safe mode).
+ * Compatible mode's clear copy is tolerated only when every clear field equals its decrypted
+ * twin, and the decrypted message is what callers get. A plaintext-only push is then refused: it
+ * is signed with the Token alone, which is no proof once the account has a key.
  *
  * @see ../../../../shared/WECHAT-PROTOCOL.md §B3
  */
@@ -19,8 +24,8 @@ export type PushConfig = {
   /** Set when the account uses compatible or safe mode. */
   encodingAesKey?: string | undefined;
   appId: string;
-  /** Refuse plaintext pushes; for accounts switched to safe mode, so a token alone cannot forge one. */
-  requireEncryption?: boolean | undefined;
+  /** The account's original id (`gh_…`); when set, a message's `ToUserName` must equal it. */
+  originalId?: string | undefined;
 };
 
 export type OpenPushRequestInput = {
@@ -36,7 +41,19 @@ export type OpenPushRequestInput = {
   maxBytes?: number;
 };
 
-export type PushRejectReason = "bad_signature" | "stale" | "malformed" | "too_large" | "decrypt_failed" | "method";
+export type PushRejectReason =
+  | "bad_signature"
+  | "stale"
+  | "malformed"
+  | "too_large"
+  | "decrypt_failed"
+  | "method"
+  /** A plaintext push to an account that has an EncodingAESKey. */
+  | "encryption_required"
+  /** Compatible mode's clear copy disagrees with the encrypted one. */
+  | "plaintext_mismatch"
+  /** `ToUserName` is not the configured original id. */
+  | "wrong_account";
 
 export type PushMessage = {
   kind: "message";
@@ -50,7 +67,8 @@ export type PushMessage = {
 };
 
 export type OpenedPushRequest =
-  | { kind: "echo"; echostr: string }
+  /** `timestamp` and `nonce` go into the replay cache like a message's: the check's query must not sign a POST. */
+  | { kind: "echo"; echostr: string; timestamp: string; nonce: string }
   | PushMessage
   /** `detail` is for the server log: it never holds secrets or message content. */
   | { kind: "rejected"; reason: PushRejectReason; detail: string };
@@ -80,10 +98,12 @@ function readXml(body: string, maxBytes: number, what: string): { fields: Record
  *
  * - GET: URL verification; a valid `signature` gives `{ kind: "echo", echostr }`, to be sent back
  *   verbatim as the body (plaintext even in safe mode).
- * - POST without `encrypt_type` (or `raw`): `signature` is checked and the body parsed.
+ * - POST without `encrypt_type` (or `raw`): refused when an EncodingAESKey is configured;
+ *   otherwise `signature` is checked and the body parsed.
  * - POST with `encrypt_type=aes` (safe and compatible mode): `msg_signature` is checked over the
- *   body's `Encrypt`, which is decrypted and parsed; plaintext fields next to it (compatible mode)
- *   are ignored, since only the encrypted copy is authenticated.
+ *   body's `Encrypt`, which is decrypted and parsed. Plaintext fields next to it (compatible
+ *   mode) must each equal the decrypted field of the same name, else the push is refused.
+ * - With `config.originalId`, the message's `ToUserName` must equal it.
  * - Every request's `timestamp` must be within `maxSkewSeconds` of `now`, either way; it is
  *   checked after the signature, so `stale` always means an authentic but old (or replayed)
  *   request, or a clock off.
@@ -112,7 +132,7 @@ export function openPushRequest(input: OpenPushRequestInput): OpenedPushRequest 
     if (!verifySignature(config.token, timestamp, nonce, query.get("signature"))) return reject("bad_signature", "signature does not match");
     if (!isFresh) return reject("stale", `timestamp ${timestamp} is more than ${maxSkewSeconds}s from now`);
     if (echostr === null || !ECHOSTR.test(echostr)) return reject("malformed", "echostr missing or unexpected");
-    return { kind: "echo", echostr };
+    return { kind: "echo", echostr, timestamp, nonce };
   }
 
   if (typeof input.body !== "string") return reject("malformed", "body is not text");
@@ -124,10 +144,10 @@ export function openPushRequest(input: OpenPushRequestInput): OpenedPushRequest 
   if (encryptType === null || encryptType === "" || encryptType === "raw") {
     if (!verifySignature(config.token, timestamp, nonce, query.get("signature"))) return reject("bad_signature", "signature does not match");
     if (!isFresh) return reject("stale", `timestamp ${timestamp} is more than ${maxSkewSeconds}s from now`);
-    if (config.requireEncryption) return reject("malformed", "plaintext push refused: encryption is required");
+    if (crypto) return reject("encryption_required", "plaintext push refused: an EncodingAESKey is configured, so only encrypted pushes are authentic");
     const plain = readXml(input.body, maxBytes, "body");
     if ("rejection" in plain) return plain.rejection;
-    return { kind: "message", fields: plain.fields, encrypted: false, timestamp, nonce };
+    return addressedToUs(plain.fields, config) ?? { kind: "message", fields: plain.fields, encrypted: false, timestamp, nonce };
   }
   if (encryptType !== "aes") return reject("malformed", "encrypt_type is neither aes nor raw");
 
@@ -150,7 +170,16 @@ export function openPushRequest(input: OpenPushRequestInput): OpenedPushRequest 
   }
   const decrypted = readXml(inner, maxBytes, "decrypted message");
   if ("rejection" in decrypted) return decrypted.rejection;
-  return { kind: "message", fields: decrypted.fields, encrypted: true, timestamp, nonce };
+  // Only the encrypted copy is authenticated; a clear field that differs was edited in transit.
+  for (const [name, value] of Object.entries(outer.fields)) {
+    if (name !== "Encrypt" && decrypted.fields[name] !== value) return reject("plaintext_mismatch", `clear ${name} differs from the encrypted one`);
+  }
+  return addressedToUs(decrypted.fields, config) ?? { kind: "message", fields: decrypted.fields, encrypted: true, timestamp, nonce };
+}
+
+function addressedToUs(fields: Record<string, string>, config: PushConfig): Rejection | undefined {
+  if (config.originalId === undefined || fields.ToUserName === config.originalId) return undefined;
+  return reject("wrong_account", "ToUserName is not this account's original id");
 }
 
 export type BuildReplyInput = {

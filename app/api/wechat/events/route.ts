@@ -14,7 +14,17 @@ import { DEFAULT_MAX_XML_BYTES } from "@/lib/wechat/push/xml";
 
 export const dynamic = "force-dynamic";
 
-const STATUS_OF_REJECTION = { bad_signature: 403, stale: 403, decrypt_failed: 403, malformed: 400, too_large: 413, method: 405 } as const;
+const STATUS_OF_REJECTION = {
+  bad_signature: 403,
+  stale: 403,
+  decrypt_failed: 403,
+  encryption_required: 403,
+  plaintext_mismatch: 403,
+  wrong_account: 403,
+  malformed: 400,
+  too_large: 413,
+  method: 405,
+} as const;
 
 function plain(body: string, status = 200): Response {
   return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
@@ -22,7 +32,7 @@ function plain(body: string, status = 200): Response {
 
 function pushConfig(): PushConfig | undefined {
   const account = getEnv().wechat.officialAccount;
-  return account ? { token: account.token, encodingAesKey: account.encodingAesKey, appId: account.appId } : undefined;
+  return account ? { token: account.token, encodingAesKey: account.encodingAesKey, appId: account.appId, originalId: account.originalId } : undefined;
 }
 
 /** Reads at most `limit` bytes; undefined when the body is larger. */
@@ -59,13 +69,15 @@ async function handle(request: NextRequest): Promise<Response> {
     logger.warn("wechat.push.rejected", { reason: opened.reason, detail: opened.detail });
     return plain(opened.reason === "method" ? "method not allowed" : "rejected", STATUS_OF_REJECTION[opened.reason]);
   }
-  if (opened.kind === "echo") return plain(opened.echostr);
   try {
-    // WeChat signs each delivery, retries included, with a fresh timestamp and nonce.
+    // WeChat signs each request, retries and URL checks included, with a fresh timestamp and
+    // nonce; in plaintext mode the signature does not cover the body, so a pair seen once
+    // (even on an echostr GET) must never sign a second request.
     if (!(await isFirstDelivery(`request:${opened.timestamp}:${opened.nonce}`))) {
       logger.warn("wechat.push.rejected", { reason: "replayed_request" });
       return plain("rejected", 403);
     }
+    if (opened.kind === "echo") return plain(opened.echostr);
     const reply = await handlePush(opened.fields, publicOrigin(request));
     const answer = buildReply({ request: opened, reply, config });
     return new Response(answer, { headers: { "content-type": answer.startsWith("<xml>") ? "application/xml; charset=utf-8" : "text/plain; charset=utf-8", "cache-control": "no-store" } });
