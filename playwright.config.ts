@@ -12,6 +12,10 @@ const APP_SERVER_ENV = {
   ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1",
   WECHAT_EMULATOR_URL: EMULATOR_URL,
   WECHAT_HTTP_TIMEOUT_MS: "2000",
+  // Every e2e browser comes from this machine; the per-IP limits are tested in lib/login/login-defences.test.ts.
+  LIMIT_LOGIN_PER_IP: "100000",
+  LIMIT_LOGIN_PER_BROWSER: "100000",
+  LIMIT_STREAMS_PER_IP: "100000",
 };
 
 export default defineConfig({

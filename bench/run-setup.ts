@@ -69,6 +69,12 @@ export function buildAppEnv(input: {
     WECHAT_EMULATOR_URL: input.emulatorUrl,
     LOG_LEVEL: "warn",
     NEXT_TELEMETRY_DISABLED: "1",
+    // Every benchmark client comes from this one machine: bench:live holds 1000 streams and
+    // bench:login runs 300 logins from one address, far past the per-IP limits meant for the web.
+    LIMIT_LOGIN_PER_IP: "1000000",
+    LIMIT_LOGIN_PER_BROWSER: "1000000",
+    LIMIT_STREAMS_PER_IP: "1000000",
+    LIMIT_STREAMS_PER_BROWSER: "1000000",
     ...input.extra,
     ...(input.databaseUrl ? { DATABASE_URL: input.databaseUrl } : {}),
   };

@@ -87,7 +87,8 @@ test.describe("sign-in failures", () => {
     await account.expectSignedInAs("张伟");
     await account.signOut();
     await page.goto(callbackUrl);
-    await expectLoginError(page, "state_used");
+    // The sign-in rotated the binding cookie, so the old state no longer belongs to this browser at all.
+    await expectLoginError(page, "state_wrong_browser");
     await page.goto("/account");
     await expect(page).toHaveURL(/\/login/);
   });

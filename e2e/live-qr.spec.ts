@@ -1,6 +1,8 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page, type Route } from "@playwright/test";
 import { Emulator } from "./emulator";
+import { AccountPage } from "./pages/account-page";
 import { LiveQrPage } from "./pages/live-qr-page";
+import { LoginPage } from "./pages/login-page";
 import { openWechatPhone } from "./pages/phone";
 
 const OA_APPID = "wx8e0b5c61d2a3f4a0";
@@ -204,5 +206,52 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
     // Acknowledged, but no second link and no change.
     expect(replay.reply?.links ?? []).toHaveLength(0);
     await live.expectStatus("scanned");
+  });
+
+  test("number matching: reloading the confirm page shows the same three numbers, so reloads do not reveal the answer", async ({ page, browser, request }) => {
+    const emulator = new Emulator(request);
+    const live = new LiveQrPage(page);
+    await live.goto();
+    const delivery = await emulator.oaScan(await live.qrUrl(), "li", "new");
+    await live.expectStatus("scanned");
+    // The attacker forwarded the QR and holds the link, but not the screen with the number.
+    const phone = await (await openWechatPhone(browser, "li")).newPage();
+    const loads: string[][] = [];
+    for (let i = 0; i < 3; i++) {
+      await phone.goto(delivery.reply!.links[0]!);
+      await expect(phone.getByTestId("confirm-choice")).toHaveCount(3);
+      loads.push(await phone.getByTestId("confirm-choice").allTextContents());
+    }
+    expect(loads[1]).toEqual(loads[0]);
+    expect(loads[2]).toEqual(loads[0]);
+    const common = loads[0]!.filter((choice) => loads.every((load) => load.includes(choice)));
+    expect(common).toHaveLength(3);
+    expect(common).toContain(await live.matchCode());
+  });
+
+  test("after a follow-to-login the computer shows whose account it signed in to", async ({ page, browser, request }) => {
+    const emulator = new Emulator(request);
+    // 张伟 signed in on the website before, so the account has his nickname (followers share none).
+    const earlier = await browser.newContext();
+    const website = new LoginPage(await earlier.newPage());
+    await website.goto({ qr: "website" });
+    await emulator.confirm(await website.qrUuid(), "zhang");
+    await new AccountPage(website.page).expectSignedInAs("张伟");
+    await earlier.close();
+
+    const live = new LiveQrPage(page);
+    await live.goto();
+    const delivery = await emulator.oaScan(await live.qrUrl(), "zhang", "existing");
+    await live.expectStatus("scanned");
+    // Hold the landing page so the signed-in line can be read before the browser moves on.
+    let landing: Route | undefined;
+    await page.route("**/account", (route) => {
+      landing = route;
+    });
+    await answerOnPhone(browser, delivery.reply!.links[0]!, "zhang", { pick: await live.matchCode() });
+    await expect(page.getByTestId("live-qr-signed-in-as")).toHaveText("已登录为 张伟");
+    await page.unroute("**/account");
+    await landing?.continue();
+    await expect(page).toHaveURL(/\/account$/);
   });
 });

@@ -66,4 +66,33 @@ test.describe("website QR login", () => {
     await page.goto("/account");
     await expect(page).toHaveURL(/\/login/);
   });
+
+  test("signing in again rotates the binding cookie and ends this browser's previous session", async ({ page, context, request }) => {
+    const emulator = new Emulator(request);
+    const cookie = async (name: string) => (await context.cookies()).find((each) => each.name === name);
+    const login = new LoginPage(page);
+    await login.goto();
+    await emulator.confirm(await login.qrUuid(), "lin");
+    await new AccountPage(page).expectSignedInAs("林晓");
+    const firstSession = (await cookie("authjs.session-token"))!.value;
+    const bindingAfterFirst = await cookie("wxlogin.bind");
+    expect(bindingAfterFirst?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // A day at most, not a month.
+    expect(bindingAfterFirst!.expires * 1000 - Date.now()).toBeLessThanOrEqual(24 * 3600 * 1000);
+
+    // The same browser signs in again (the redirect form works while signed in).
+    await page.goto("/api/wechat/login?app=web&returnTo=%2Faccount");
+    const uuid = await page.locator("#wx-qr").getAttribute("data-uuid");
+    await emulator.confirm(uuid!, "zhang");
+    await new AccountPage(page).expectSignedInAs("张伟");
+    expect((await cookie("wxlogin.bind"))?.value).not.toBe(bindingAfterFirst!.value);
+
+    // A copy of the first cookie, taken earlier, no longer opens anything.
+    const copy = await page.context().browser()!.newContext();
+    await copy.addCookies([{ name: "authjs.session-token", value: firstSession, url: page.url() }]);
+    const thief = await copy.newPage();
+    await thief.goto("/account");
+    await expect(thief).toHaveURL(/\/login/);
+    await copy.close();
+  });
 });

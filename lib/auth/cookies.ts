@@ -5,7 +5,11 @@
 import { getEnv } from "@/lib/env";
 
 export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
-const BINDING_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
+/**
+ * The binding only has to outlive one login (a state lives 30 minutes); a day keeps a browser's
+ * per-browser limits meaningful without a value that lives on for a month.
+ */
+const BINDING_MAX_AGE_SECONDS = 24 * 60 * 60;
 
 /** Secure cookies when the site is served over https (AUTH_URL), or in production without one. */
 export function usesSecureCookies(): boolean {

@@ -21,7 +21,14 @@ export type WechatSignIn = {
   tokens?: { accessToken: string; refreshToken: string; expiresIn: number; scope: string } | undefined;
 };
 
-export type SessionMeta = { userAgent: string | null; ip: string | null; method: string; maxAgeSeconds: number };
+export type SessionMeta = {
+  userAgent: string | null;
+  ip: string | null;
+  method: string;
+  maxAgeSeconds: number;
+  /** The session cookie this browser sent, if any: a new sign-in ends it. */
+  previousSessionToken?: string | undefined;
+};
 
 export type SignInResult = { userId: string; sessionToken: string; expires: Date; createdUser: boolean };
 
@@ -138,13 +145,19 @@ export async function findUserIdByIdentity(appId: string, openid: string): Promi
   return identity?.userId;
 }
 
-/** Opens an Auth.js database session for a user and records the sign-in, in `tx` when given. */
-export async function createSessionForUser(userId: string, meta: SessionMeta, tx?: Tx): Promise<{ sessionToken: string; expires: Date }> {
+/**
+ * Opens an Auth.js database session for a user and records the sign-in, in `tx` when given.
+ * The browser's previous session row goes in the same transaction: a browser holds one session,
+ * so a cookie overwritten by this sign-in cannot live on in a copy taken earlier.
+ */
+export async function createSessionForUser(userId: string, meta: SessionMeta, tx?: Tx): Promise<{ sessionToken: string; expires: Date; nickname: string | null }> {
   if (!tx) return (await db()).$transaction((inner) => createSessionForUser(userId, meta, inner));
   const sessionToken = randomToken(32);
   const expires = new Date(Date.now() + meta.maxAgeSeconds * 1000);
   const userAgent = meta.userAgent?.slice(0, 512) ?? null;
+  if (meta.previousSessionToken) await tx.session.deleteMany({ where: { sessionToken: meta.previousSessionToken } });
   await tx.session.create({ data: { sessionToken, userId, expires, userAgent, ip: meta.ip, method: meta.method } });
   await tx.signInEvent.create({ data: { userId, method: meta.method, ip: meta.ip, userAgent } });
-  return { sessionToken, expires };
+  const user = await tx.user.findUnique({ where: { id: userId }, select: { name: true } });
+  return { sessionToken, expires, nickname: user?.name ?? null };
 }

@@ -42,3 +42,12 @@ export function setBinding(response: NextResponse, binding: { value: string; isN
   const cookie = bindingCookie(binding.value);
   response.cookies.set(cookie.name, cookie.value, cookie.options);
 }
+
+/**
+ * A fresh binding after a sign-in: whatever was learned of the old value (a shared computer, a
+ * copied cookie) no longer finishes this browser's logins or counts as this browser.
+ */
+export function rotateBinding(response: NextResponse): void {
+  const cookie = bindingCookie(randomToken(32));
+  response.cookies.set(cookie.name, cookie.value, cookie.options);
+}

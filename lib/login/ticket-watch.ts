@@ -10,7 +10,8 @@
 import "server-only";
 import { logger } from "@/lib/logger";
 import { getLoginBus, type TicketStatus } from "./bus";
-import { expireTicket, getTicketForBrowser } from "./tickets";
+import { releaseStreamLease, takeStreamLease } from "./limits";
+import { expireTicket, getTicketForBrowser, isTicketId, TicketError } from "./tickets";
 
 /** Where a watch writes its text/event-stream chunks. `end` finishes the response. */
 export type WatchSink = { write(chunk: string): void; end(): void };
@@ -60,7 +61,7 @@ function statusEvent(status: TicketStatus): string {
  * the caller can still answer 404. The sink is ended on a final status; call `close()` when the
  * browser goes away.
  */
-export async function watchTicket(id: string, bindingHash: string | undefined, sink: WatchSink): Promise<TicketWatch> {
+export async function watchTicket(id: string, bindingHash: string | undefined, sink: WatchSink, onClose?: () => void): Promise<TicketWatch> {
   // Subscribe before reading, so a change between the read and the subscription is not lost.
   const pending: TicketStatus[] = [];
   let deliver: (status: TicketStatus) => void = (status) => void pending.push(status);
@@ -84,6 +85,7 @@ export async function watchTicket(id: string, bindingHash: string | undefined, s
     clearTimeout(expiry);
     stopPinging(sink);
     sink.end();
+    onClose?.();
   };
   const send = (status: TicketStatus): void => {
     if (closed || status === last) return;
@@ -106,4 +108,35 @@ export async function watchTicket(id: string, bindingHash: string | undefined, s
     }, untilExpiry + 50);
   }
   return { close };
+}
+
+export type LeasedWatch = { kind: "watching"; watch: TicketWatch } | { kind: "limited"; retryAfterSeconds: number };
+
+/**
+ * {@link watchTicket} holding a lease on one of the open streams this browser and this address
+ * may have; the lease goes back when the watch closes, however it closes. Malformed ids and
+ * browsers without a binding are refused (not_found) before anything is read or leased.
+ */
+export async function watchTicketLeased(id: string, bindingHash: string | undefined, ip: string | null, sink: WatchSink): Promise<LeasedWatch> {
+  if (!isTicketId(id) || !bindingHash) throw new TicketError("not_found");
+  const lease = await takeStreamLease(bindingHash, ip);
+  if (!lease.ok) {
+    logger.warn("login.stream.rate_limited", { bucket: lease.bucket });
+    return { kind: "limited", retryAfterSeconds: lease.retryAfterSeconds };
+  }
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    releaseStreamLease(lease.ids).catch((error: unknown) =>
+      // The lease then ends with its TTL; the browser is only held back until then.
+      logger.warn("login.stream.release_failed", { reason: error instanceof Error ? error.message : String(error) }),
+    );
+  };
+  try {
+    return { kind: "watching", watch: await watchTicket(id, bindingHash, sink, release) };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }

@@ -24,7 +24,17 @@ import { createTempQr, getFollower, requireOfficialAccount } from "@/lib/wechat/
 import { getLoginBus, type TicketStatus } from "./bus";
 
 const CONFIRM_LINK_TTL_MS = 5 * 60_000;
+/** A confirmed ticket must be redeemed this soon, or it reads expired: the page redeems at once. */
+export const REDEEM_WINDOW_MS = 2 * 60_000;
+/** A waiting ticket is reused for the same browser only if this much of its life is left. */
+const REUSE_MIN_LEFT_MS = 60_000;
 const OPEN_STATUSES: TicketStatus[] = ["waiting", "scanned"];
+/** The shape of the ids we mint (24 random bytes, base64url): anything else is refused unread. */
+const TICKET_ID_PATTERN = /^[A-Za-z0-9_-]{32}$/;
+
+export function isTicketId(id: string): boolean {
+  return TICKET_ID_PATTERN.test(id);
+}
 
 /** `expiresIn` (seconds from now) lets the page count down on its own clock, however wrong it is. */
 export type TicketView = { id: string; status: TicketStatus; expiresAt: string; expiresIn: number; matchCode: string };
@@ -36,9 +46,12 @@ export class TicketError extends Error {
 }
 
 /** The status a reader should see: open tickets past their expiry read as expired. */
-export function effectiveStatus(ticket: Pick<LoginTicket, "status" | "expiresAt">, now = Date.now()): TicketStatus {
+export function effectiveStatus(ticket: Pick<LoginTicket, "status" | "expiresAt" | "confirmedAt">, now = Date.now()): TicketStatus {
   const status = ticket.status as TicketStatus;
-  return OPEN_STATUSES.includes(status) && ticket.expiresAt.getTime() <= now ? "expired" : status;
+  if (OPEN_STATUSES.includes(status) && ticket.expiresAt.getTime() <= now) return "expired";
+  // A confirm nobody redeemed (the page closed, or a stolen ticket id) must not stay a session-in-waiting.
+  if (status === "confirmed" && (!ticket.confirmedAt || ticket.confirmedAt.getTime() + REDEEM_WINDOW_MS <= now)) return "expired";
+  return status;
 }
 
 function toView(ticket: LoginTicket): TicketView {
@@ -53,6 +66,20 @@ async function publish(id: string, status: TicketStatus): Promise<void> {
     // The page's polling fallback still sees the database; a lost notification only delays it.
     logger.warn("login.ticket.publish_failed", { status, error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/**
+ * This browser's ticket that is still waiting with time left, if any. Handing it out again
+ * instead of a new one keeps reloads and scripted bursts from spending the Official Account's
+ * daily `qrcode/create` quota.
+ */
+export async function findReusableTicket(bindingHash: string, returnTo: string): Promise<(TicketView & { qrUrl: string }) | undefined> {
+  const prisma = await db();
+  const ticket = await prisma.loginTicket.findFirst({
+    where: { bindingHash, status: "waiting", returnTo, expiresAt: { gt: new Date(Date.now() + REUSE_MIN_LEFT_MS) } },
+    orderBy: { createdAt: "desc" },
+  });
+  return ticket?.qrUrl ? { ...toView(ticket), qrUrl: ticket.qrUrl } : undefined;
 }
 
 /** Creates a ticket and its WeChat QR. Nothing is stored if WeChat refuses the QR. */
@@ -84,6 +111,7 @@ export async function createLoginTicket(input: { bindingHash: string; returnTo: 
 
 /** The ticket as its own browser may see it; other browsers get not_found. */
 export async function getTicketForBrowser(id: string, bindingHash: string | undefined): Promise<TicketView> {
+  if (!isTicketId(id) || !bindingHash) throw new TicketError("not_found");
   const prisma = await db();
   const ticket = await prisma.loginTicket.findUnique({ where: { id } });
   if (!ticket || !bindingHash || ticket.bindingHash !== bindingHash) throw new TicketError("not_found");
@@ -113,7 +141,7 @@ export async function recordScan(scene: string, openid: string): Promise<ScanRes
   const confirmToken = randomToken(32);
   const { count } = await prisma.loginTicket.updateMany({
     where: { id: ticket.id, status: { in: ["waiting", "scanned"] }, OR: [{ openid: null }, { openid }] },
-    data: { status: "scanned", openid, scannedAt: ticket.scannedAt ?? new Date(), confirmTokenHash: sha256(confirmToken) },
+    data: { status: "scanned", openid, scannedAt: ticket.scannedAt ?? new Date(), confirmTokenHash: sha256(confirmToken), choices: ticket.choices ?? drawChoices(ticket.matchCode) },
   });
   if (count === 0) return { kind: "taken" };
   if (status === "waiting") await publish(ticket.id, "scanned");
@@ -135,12 +163,26 @@ async function findByConfirmToken(confirmToken: string): Promise<LoginTicket> {
   return ticket;
 }
 
+/**
+ * The right number and two decoys, sorted, as stored text. Drawn once per ticket and kept: if a
+ * reload drew new decoys, the one number common to a few reloads would be the answer.
+ */
+function drawChoices(matchCode: string): string {
+  const decoys = new Set<string>([matchCode]);
+  while (decoys.size < 3) decoys.add(String(randomInt(10, 100)));
+  return [...decoys].sort().join(",");
+}
+
 /** What the phone's confirm page shows: who is asking, and three numbers to pick from. */
 export async function getConfirmView(confirmToken: string): Promise<ConfirmView> {
-  const ticket = await findByConfirmToken(confirmToken);
-  const decoys = new Set<string>([ticket.matchCode]);
-  while (decoys.size < 3) decoys.add(String(randomInt(10, 100)));
-  const choices = [...decoys].sort();
+  let ticket = await findByConfirmToken(confirmToken);
+  if (!ticket.choices) {
+    // Scanned before decoys were stored: store them now, once, whoever wins the race.
+    const prisma = await db();
+    await prisma.loginTicket.updateMany({ where: { id: ticket.id, choices: null }, data: { choices: drawChoices(ticket.matchCode) } });
+    ticket = await findByConfirmToken(confirmToken);
+  }
+  const choices = (ticket.choices ?? "").split(",");
   return { status: effectiveStatus(ticket), requestIp: ticket.requestIp, requestUserAgent: ticket.requestUserAgent, createdAt: ticket.createdAt, choices };
 }
 
@@ -195,21 +237,27 @@ export async function cancelTicket(confirmToken: string): Promise<void> {
 export async function redeemTicket(
   id: string,
   bindingHash: string | undefined,
-  meta: { userAgent: string | null; ip: string | null },
-): Promise<{ sessionToken: string; expires: Date; returnTo: string }> {
+  meta: { userAgent: string | null; ip: string | null; previousSessionToken?: string | undefined },
+): Promise<{ sessionToken: string; expires: Date; returnTo: string; nickname: string | null }> {
+  if (!isTicketId(id) || !bindingHash) throw new TicketError("not_found");
   const prisma = await db();
   const ticket = await prisma.loginTicket.findUnique({ where: { id } });
-  if (!ticket || !bindingHash || ticket.bindingHash !== bindingHash) throw new TicketError("not_found");
-  if (ticket.status === "redeemed") throw new TicketError("already_redeemed");
-  if (ticket.status !== "confirmed" || !ticket.userId) throw new TicketError("not_confirmed");
+  if (!ticket || ticket.bindingHash !== bindingHash) throw new TicketError("not_found");
+  const status = effectiveStatus(ticket);
+  if (status === "redeemed") throw new TicketError("already_redeemed");
+  if (status === "expired") throw new TicketError("expired");
+  if (status !== "confirmed" || !ticket.userId) throw new TicketError("not_confirmed");
   const userId = ticket.userId;
   const session = await prisma.$transaction(async (tx) => {
-    const { count } = await tx.loginTicket.updateMany({ where: { id, bindingHash, status: "confirmed" }, data: { status: "redeemed", redeemedAt: new Date() } });
+    const { count } = await tx.loginTicket.updateMany({
+      where: { id, bindingHash, status: "confirmed", confirmedAt: { gt: new Date(Date.now() - REDEEM_WINDOW_MS) } },
+      data: { status: "redeemed", redeemedAt: new Date() },
+    });
     if (count !== 1) throw new TicketError("already_redeemed");
     return createSessionForUser(userId, { ...meta, method: "wechat:follow", maxAgeSeconds: SESSION_MAX_AGE_SECONDS }, tx);
   });
   await publish(id, "redeemed");
-  return { ...session, returnTo: await landingAfterSignIn(userId, ticket.returnTo) };
+  return { ...session, returnTo: await landingAfterSignIn(userId, ticket.returnTo), nickname: session.nickname };
 }
 
 /** Marks a ticket expired and tells its watchers (called when a stream reaches the expiry). */

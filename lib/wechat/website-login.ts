@@ -148,6 +148,8 @@ export type CallbackInput = {
   binding: string | undefined;
   /** The Auth.js user of this browser, if it is signed in already. */
   currentUserId: string | undefined;
+  /** This browser's session cookie, if any: a new sign-in ends that session. */
+  previousSessionToken?: string | undefined;
   userAgent: string | null;
   ip: string | null;
 };
@@ -170,6 +172,11 @@ export async function completeWebsiteLogin(input: CallbackInput): Promise<Callba
       logger.warn("wechat.callback.state_unknown");
       return { kind: "error", code: "state_invalid" };
     case "wrong_browser":
+      // The binding is rotated at each sign-in, so WeChat re-delivering the callback of the login
+      // that just succeeded arrives with the new cookie: that browser is signed in, send it on.
+      if (input.currentUserId && claim.row.outcome === OUTCOME_SUCCESS && claim.row.userId === input.currentUserId) {
+        return { kind: "signed_in", returnTo: claim.row.returnTo };
+      }
       logger.warn("wechat.callback.state_wrong_browser", { appId: claim.row.appId });
       return { kind: "error", code: "state_wrong_browser" };
     case "expired":
@@ -215,7 +222,13 @@ export async function completeWebsiteLogin(input: CallbackInput): Promise<Callba
     }
     const result = await signInWithWechat(
       signIn,
-      { userAgent: input.userAgent, ip: input.ip, method: isOfficialAccount ? "wechat:in-app" : "wechat:website", maxAgeSeconds: SESSION_MAX_AGE_SECONDS },
+      {
+        userAgent: input.userAgent,
+        ip: input.ip,
+        method: isOfficialAccount ? "wechat:in-app" : "wechat:website",
+        maxAgeSeconds: SESSION_MAX_AGE_SECONDS,
+        previousSessionToken: input.previousSessionToken,
+      },
       async (tx, userId) => {
         await tx.wechatLoginState.update({ where: { id: row.id }, data: { outcome: OUTCOME_SUCCESS, userId } });
       },

@@ -5,7 +5,10 @@ import { useCallback, useEffect, useRef, useState } from "react";
 type Status = "loading" | "waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "failed";
 type Ticket = { id: string; status: Status; expiresIn: number; matchCode: string; qrImage: string; qrUrl: string };
 
-export type LiveQrLabels = Record<"waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "refresh" | "loading" | "createFailed" | "validFor", string>;
+export type LiveQrLabels = Record<
+  "waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "refresh" | "loading" | "createFailed" | "validFor" | "signedInAs" | "signedInUnnamed",
+  string
+>;
 
 const OPEN: Status[] = ["waiting", "scanned"];
 /** If the stream has delivered nothing this long after opening, it is being buffered or cut. */
@@ -27,6 +30,9 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
   const [attempt, setAttempt] = useState(0);
   const [visible, setVisible] = useState(true);
   const redeeming = useRef(false);
+  // The server's own words when it refuses a new QR (429: when to try again).
+  const [refusal, setRefusal] = useState<string | undefined>();
+  const [signedInAs, setSignedInAs] = useState<string | undefined>();
 
   useEffect(() => {
     const onChange = () => setVisible(document.visibilityState === "visible");
@@ -38,9 +44,14 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
     let cancelled = false;
     setStatus("loading");
     setTicket(undefined);
+    setRefusal(undefined);
     redeeming.current = false;
     fetch("/api/login-tickets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ returnTo }) })
       .then(async (response) => {
+        if (response.status === 429) {
+          const body = (await response.json().catch(() => ({}))) as { message?: string };
+          if (!cancelled && body.message) setRefusal(body.message);
+        }
         if (!response.ok) throw new Error(String(response.status));
         const created = (await response.json()) as Ticket;
         if (cancelled) return;
@@ -133,13 +144,16 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
     try {
       const response = await fetch(`/api/login-tickets/${id}/redeem`, { method: "POST" });
       if (!response.ok) throw new Error(`redeem failed: ${response.status}`);
-      const { returnTo: target } = (await response.json()) as { returnTo: string };
+      const { returnTo: target, nickname } = (await response.json()) as { returnTo: string; nickname: string | null };
+      // Whose account this browser is now in, before it leaves: someone who did not scan their own
+      // QR (a reverse hijack) sees at once that it is not theirs.
+      setSignedInAs(nickname ? labels.signedInAs.replace("{name}", nickname) : labels.signedInUnnamed);
       setStatus("redeemed");
       window.location.assign(target);
     } catch {
       setStatus("error");
     }
-  }, []);
+  }, [labels.signedInAs, labels.signedInUnnamed]);
 
   useEffect(() => {
     if (status === "confirmed" && ticket) void redeem(ticket.id);
@@ -148,7 +162,15 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
   const refresh = () => setAttempt((value) => value + 1);
   const needsRefresh = status === "expired" || status === "cancelled" || status === "error" || status === "failed";
   const message =
-    status === "loading" ? labels.loading : status === "failed" ? labels.createFailed : status === "scanned" ? labels.scanned : labels[status];
+    status === "loading"
+      ? labels.loading
+      : status === "failed"
+        ? (refusal ?? labels.createFailed)
+        : status === "scanned"
+          ? labels.scanned
+          : status === "redeemed" && signedInAs
+            ? signedInAs
+            : labels[status];
 
   return (
     <div className="live-qr" data-testid="live-qr" data-status={status} data-ticket={ticket?.id}>
@@ -165,7 +187,7 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
       </div>
       {!needsRefresh && (
         <p className="live-status" data-testid="live-qr-status" aria-live="polite">
-          {message}
+          {status === "redeemed" ? <span data-testid="live-qr-signed-in-as">{message}</span> : message}
           {status === "scanned" && ticket && (
             <strong className="match-code" data-testid="live-qr-match">
               {" "}

@@ -92,6 +92,8 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
             loading: t("live.loading"),
             createFailed: t("live.createFailed"),
             validFor: t("live.validFor"),
+            signedInAs: t("live.signedInAs"),
+            signedInUnnamed: t("live.signedInUnnamed"),
           }}
         />
       )}

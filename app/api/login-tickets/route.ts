@@ -5,7 +5,8 @@ import { z } from "zod";
 import { safeReturnTo } from "@/lib/auth/return-to";
 import { clientIp, isSameOriginRequest } from "@/lib/http";
 import { ensureBinding, setBinding } from "@/lib/login/binding";
-import { createLoginTicket } from "@/lib/login/tickets";
+import { rateLimitedJson, takeLoginLimits } from "@/lib/login/limits";
+import { createLoginTicket, findReusableTicket } from "@/lib/login/tickets";
 import { logger } from "@/lib/logger";
 import { WechatApiError, WechatTransportError } from "@/lib/wechat/api-client";
 import { loginErrorForErrcode } from "@/lib/wechat/error-catalogue";
@@ -22,13 +23,21 @@ export async function POST(request: NextRequest) {
   const parsed = createSchema.safeParse(body ?? {});
   if (!parsed.success) return NextResponse.json({ error: "invalid request" }, { status: 400 });
   const binding = ensureBinding(request);
+  const returnTo = safeReturnTo(parsed.data.returnTo);
+  const ip = clientIp(request);
   try {
-    const ticket = await createLoginTicket({
-      bindingHash: binding.hash,
-      returnTo: safeReturnTo(parsed.data.returnTo),
-      ip: clientIp(request),
-      userAgent: request.headers.get("user-agent"),
-    });
+    // A reload, a second tab or a scripted burst gets the QR this browser already has.
+    let ticket = binding.isNew ? undefined : await findReusableTicket(binding.hash, returnTo);
+    if (!ticket) {
+      const limit = await takeLoginLimits(binding.hash, ip);
+      if (!limit.ok) {
+        logger.warn("login.ticket.rate_limited", { bucket: limit.bucket });
+        const refused = rateLimitedJson(request, limit.retryAfterSeconds);
+        setBinding(refused, binding);
+        return refused;
+      }
+      ticket = await createLoginTicket({ bindingHash: binding.hash, returnTo, ip, userAgent: request.headers.get("user-agent") });
+    }
     const qrImage = await QRCode.toDataURL(ticket.qrUrl, { margin: 1, width: 240, errorCorrectionLevel: "M" });
     // qrUrl is what the QR image encodes anyway; the openid and the scene never leave the server.
     const response = NextResponse.json({ ...ticket, qrImage }, { status: 201, headers: { "cache-control": "no-store" } });

@@ -6,8 +6,9 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { auth } from "@/lib/auth";
-import { bindingCookieName, sessionCookie } from "@/lib/auth/cookies";
+import { bindingCookieName, sessionCookie, sessionCookieName } from "@/lib/auth/cookies";
 import { clientIp, isPrefetch, publicOrigin, readCookie } from "@/lib/http";
+import { rotateBinding } from "@/lib/login/binding";
 import { logger } from "@/lib/logger";
 import { completeWebsiteLogin, type CallbackOutcome } from "@/lib/wechat/website-login";
 
@@ -39,6 +40,7 @@ function respond(request: NextRequest, outcome: CallbackOutcome): NextResponse {
   if (outcome.kind === "signed_in" && outcome.session) {
     const cookie = sessionCookie(outcome.session.token, outcome.session.expires);
     response.cookies.set(cookie.name, cookie.value, cookie.options);
+    rotateBinding(response);
   }
   response.headers.set("cache-control", "no-store");
   response.headers.set("referrer-policy", "no-referrer");
@@ -58,6 +60,7 @@ export async function GET(request: NextRequest) {
       state: parsed.data.state,
       binding: readCookie(request, bindingCookieName()),
       currentUserId: session?.user?.id,
+      previousSessionToken: readCookie(request, sessionCookieName()),
       userAgent: request.headers.get("user-agent"),
       ip: clientIp(request),
     });

@@ -6,7 +6,9 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { bindingCookie, bindingCookieName } from "@/lib/auth/cookies";
-import { isSameOriginRequest, publicOrigin, readCookie } from "@/lib/http";
+import { sha256 } from "@/lib/crypto";
+import { clientIp, isSameOriginRequest, publicOrigin, readCookie } from "@/lib/http";
+import { rateLimitedJson, rateLimitedPage, takeLoginLimits } from "@/lib/login/limits";
 import { logger } from "@/lib/logger";
 import { BeginError, beginWebsiteLogin, type BeginResult } from "@/lib/wechat/website-login";
 
@@ -28,6 +30,21 @@ function withBinding(response: NextResponse, result: BeginResult): NextResponse 
   return response;
 }
 
+const BINDING_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Takes one login-state use for this browser and address. A browser without a (valid) cookie
+ * is counted under a hash no one else has, so only the per-address limit holds it.
+ */
+async function takeBeginLimit(request: NextRequest): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
+  const binding = readCookie(request, bindingCookieName());
+  const key = binding && BINDING_PATTERN.test(binding) ? sha256(binding) : `new:${crypto.randomUUID()}`;
+  const limit = await takeLoginLimits(key, clientIp(request));
+  if (limit.ok) return { ok: true };
+  logger.warn("wechat.begin.rate_limited", { bucket: limit.bucket });
+  return { ok: false, retryAfterSeconds: limit.retryAfterSeconds };
+}
+
 function errorRedirect(request: NextRequest, code: string): NextResponse {
   return NextResponse.redirect(new URL(`/login/error?reason=${encodeURIComponent(code)}`, publicOrigin(request)), 303);
 }
@@ -41,6 +58,8 @@ export async function GET(request: NextRequest) {
   });
   if (!parsed.success) return errorRedirect(request, "unknown_app");
   try {
+    const limit = await takeBeginLimit(request);
+    if (!limit.ok) return rateLimitedPage(request, limit.retryAfterSeconds);
     const result = await beginWebsiteLogin({ ...parsed.data, appKey: parsed.data.app, mode: "redirect", binding: readCookie(request, bindingCookieName()), origin: publicOrigin(request) });
     return withBinding(NextResponse.redirect(result.qrconnectUrl, 302), result);
   } catch (error) {
@@ -63,6 +82,8 @@ export async function POST(request: NextRequest) {
   const parsed = beginSchema.safeParse(body);
   if (!parsed.success) return NextResponse.json({ error: "invalid request", issues: parsed.error.issues.map((issue) => issue.path.join(".")) }, { status: 400 });
   try {
+    const limit = await takeBeginLimit(request);
+    if (!limit.ok) return rateLimitedJson(request, limit.retryAfterSeconds);
     const result = await beginWebsiteLogin({ ...parsed.data, appKey: parsed.data.app, mode: "embedded", binding: readCookie(request, bindingCookieName()), origin: publicOrigin(request) });
     const { newBinding: _omit, ...publicResult } = result;
     return withBinding(NextResponse.json(publicResult), result);

@@ -11,8 +11,10 @@
  * `npm run bench:live` measures the difference (bench/README.md).
  */
 import type { NextApiRequest, NextApiResponse } from "next";
+import { clientIpFromHeaders } from "@/lib/http";
 import { bindingHashFromCookieHeader } from "@/lib/login/binding";
-import { watchTicket, type TicketWatch } from "@/lib/login/ticket-watch";
+import { localeFromCookieHeader, retryMessage } from "@/lib/login/limits";
+import { watchTicketLeased, type TicketWatch } from "@/lib/login/ticket-watch";
 import { TicketError } from "@/lib/login/tickets";
 
 export const config = {
@@ -44,8 +46,10 @@ export default async function handler(request: NextApiRequest, response: NextApi
     watch?.close();
   });
 
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) if (typeof value === "string") headers.set(name, value);
   try {
-    watch = await watchTicket(id, bindingHashFromCookieHeader(request.headers.cookie), {
+    const result = await watchTicketLeased(id, bindingHashFromCookieHeader(request.headers.cookie), clientIpFromHeaders(headers), {
       write(chunk) {
         if (!response.headersSent) response.writeHead(200, STREAM_HEADERS);
         response.write(chunk);
@@ -54,6 +58,13 @@ export default async function handler(request: NextApiRequest, response: NextApi
         response.end();
       },
     });
+    if (result.kind === "limited") {
+      // EventSource gives up on a non-200 answer, and the page then polls the status instead.
+      response.setHeader("retry-after", String(result.retryAfterSeconds));
+      response.status(429).setHeader("content-type", "text/plain; charset=utf-8").end(retryMessage(localeFromCookieHeader(request.headers.cookie), result.retryAfterSeconds));
+      return;
+    }
+    watch = result.watch;
   } catch (error) {
     if (!(error instanceof TicketError)) throw error;
     response.status(404).setHeader("content-type", "text/plain; charset=utf-8").end("not found");

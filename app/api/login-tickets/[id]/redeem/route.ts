@@ -1,8 +1,8 @@
 /** Turns this browser's confirmed ticket into an Auth.js session cookie, once. */
 import { NextResponse, type NextRequest } from "next/server";
-import { sessionCookie } from "@/lib/auth/cookies";
-import { clientIp, isSameOriginRequest } from "@/lib/http";
-import { readBindingHash } from "@/lib/login/binding";
+import { sessionCookie, sessionCookieName } from "@/lib/auth/cookies";
+import { clientIp, isSameOriginRequest, readCookie } from "@/lib/http";
+import { readBindingHash, rotateBinding } from "@/lib/login/binding";
 import { redeemTicket, TicketError } from "@/lib/login/tickets";
 
 export const dynamic = "force-dynamic";
@@ -13,10 +13,16 @@ export async function POST(request: NextRequest, { params }: { params: Promise<{
   }
   const { id } = await params;
   try {
-    const session = await redeemTicket(id, readBindingHash(request), { userAgent: request.headers.get("user-agent"), ip: clientIp(request) });
-    const response = NextResponse.json({ returnTo: session.returnTo }, { headers: { "cache-control": "no-store" } });
+    const session = await redeemTicket(id, readBindingHash(request), {
+      userAgent: request.headers.get("user-agent"),
+      ip: clientIp(request),
+      previousSessionToken: readCookie(request, sessionCookieName()),
+    });
+    // The nickname lets the person see whose account this browser is now signed in to.
+    const response = NextResponse.json({ returnTo: session.returnTo, nickname: session.nickname }, { headers: { "cache-control": "no-store" } });
     const cookie = sessionCookie(session.sessionToken, session.expires);
     response.cookies.set(cookie.name, cookie.value, cookie.options);
+    rotateBinding(response);
     return response;
   } catch (error) {
     if (error instanceof TicketError) {

@@ -3,7 +3,8 @@
  * `scope=base` (default) is silent and enough for a known user; `scope=userinfo` asks consent.
  */
 import { NextResponse, type NextRequest } from "next/server";
-import { publicOrigin } from "@/lib/http";
+import { clientIp, publicOrigin } from "@/lib/http";
+import { rateLimitedPage, takeLoginLimits } from "@/lib/login/limits";
 import { ensureBinding, setBinding } from "@/lib/login/binding";
 import { logger } from "@/lib/logger";
 import { BeginError, beginOfficialAccountLogin } from "@/lib/wechat/website-login";
@@ -15,6 +16,13 @@ export async function GET(request: NextRequest) {
   const scope = query.get("scope") === "userinfo" ? "snsapi_userinfo" : "snsapi_base";
   const binding = ensureBinding(request);
   try {
+    const limit = await takeLoginLimits(binding.hash, clientIp(request));
+    if (!limit.ok) {
+      logger.warn("wechat.oa.begin_rate_limited", { bucket: limit.bucket });
+      const refused = rateLimitedPage(request, limit.retryAfterSeconds);
+      setBinding(refused, binding);
+      return refused;
+    }
     const { authorizeUrl } = await beginOfficialAccountLogin({ scope, returnTo: query.get("returnTo"), binding: binding.value, origin: publicOrigin(request) });
     const response = NextResponse.redirect(authorizeUrl, 302);
     response.headers.set("cache-control", "no-store");
