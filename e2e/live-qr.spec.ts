@@ -243,15 +243,12 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
     await live.goto();
     const delivery = await emulator.oaScan(await live.qrUrl(), "zhang", "existing");
     await live.expectStatus("scanned");
-    // Hold the landing page so the signed-in line can be read before the browser moves on.
-    let landing: Route | undefined;
-    await page.route("**/account", (route) => {
-      landing = route;
-    });
+    // Stop the move to the landing page, so the signed-in line can be read where it is shown.
+    await page.route("**/account", (route: Route) => route.abort());
     await answerOnPhone(browser, delivery.reply!.links[0]!, "zhang", { pick: await live.matchCode() });
     await expect(page.getByTestId("live-qr-signed-in-as")).toHaveText("已登录为 张伟");
     await page.unroute("**/account");
-    await landing?.continue();
-    await expect(page).toHaveURL(/\/account$/);
+    await page.goto("/account");
+    await new AccountPage(page).expectSignedInAs("张伟");
   });
 });
