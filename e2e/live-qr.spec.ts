@@ -239,10 +239,6 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
     await new AccountPage(website.page).expectSignedInAs("张伟");
     await earlier.close();
 
-    const live = new LiveQrPage(page);
-    await live.goto();
-    const delivery = await emulator.oaScan(await live.qrUrl(), "zhang", "existing");
-    await live.expectStatus("scanned");
     // The line shows just before the page moves on: record what the page drew, as it drew it.
     await page.addInitScript(() => {
       new MutationObserver(() => {
@@ -250,7 +246,9 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
         if (shown) sessionStorage.setItem("signedInAs", shown);
       }).observe(document, { subtree: true, childList: true, characterData: true });
     });
-    await page.reload();
+    const live = new LiveQrPage(page);
+    await live.goto();
+    const delivery = await emulator.oaScan(await live.qrUrl(), "zhang", "existing");
     await live.expectStatus("scanned");
     await answerOnPhone(browser, delivery.reply!.links[0]!, "zhang", { pick: await live.matchCode() });
     await new AccountPage(page).expectSignedInAs("张伟");
