@@ -9,7 +9,7 @@ import { handleActAs } from "./oa-authorize";
 import { findOaQr, scanOaQr } from "./oa-scan";
 import { isQrExpired } from "./oa-state";
 import type { Follower, OaQrCode } from "./oa-state";
-import { buildEventMessage, pushToDeveloper, replayLastPush } from "./push";
+import { buildEventMessage, pushToDeveloper, replayLastPush, verifyPushUrl } from "./push";
 import type { EmulatorState, QrSession } from "./state";
 
 export const CONTROL_PREFIX = "/_emulator/";
@@ -245,6 +245,9 @@ async function routeControl(ctx: EmulatorContext, req: IncomingMessage, url: URL
     case "oa/replay-last":
       if (method !== "POST") methodNotAllowed("POST");
       return [200, await replayLastPush(ctx)];
+    case "oa/verify-url":
+      if (method !== "POST") methodNotAllowed("POST");
+      return [200, await verifyPushUrl(ctx)];
   }
 
   if (segments[0] === "qr" && segments[1] && segments.length <= 3) {
