@@ -87,7 +87,7 @@ describe("/cgi-bin/token", () => {
       [{ ...CREDENTIALS, appid: "wx0000000000000000" }, 40013],
       [{ ...CREDENTIALS, appid: WEB_APP.appid, secret: WEB_APP.secret }, 40013],
       [{ grant_type: "client_credential", appid: OA_APP.appid }, 41004],
-      [{ ...CREDENTIALS, secret: "wrong" }, 40001],
+      [{ ...CREDENTIALS, secret: "wrong" }, 40125],
       [{ ...CREDENTIALS, grant_type: "authorization_code" }, 40002],
     ];
     for (const [query, errcode] of cases) {

@@ -93,14 +93,15 @@ type AppCheck = { ok: true; app: WechatApp } | { ok: false; body: CgiBody };
 
 /**
  * appid, then secret, then grant_type, as /sns does. Only Official Accounts hold client_credential tokens
- * here, so a website appid is 40013. A wrong secret is 40001 on /cgi-bin/token but 40125 on stable_token.
+ * here, so a website appid is 40013. A wrong secret is 40125 on both /cgi-bin/token and stable_token
+ * (2022-2025 captures); 40001 is for a stale or invalid access token.
  */
-function checkAppCredentials(ctx: EmulatorContext, input: { appid?: string; secret?: string; grantType?: string }, badSecret: number): AppCheck {
+function checkAppCredentials(ctx: EmulatorContext, input: { appid?: string; secret?: string; grantType?: string }): AppCheck {
   if (!input.appid) return { ok: false, body: cgiError(41002) };
   const app = ctx.state.registry.findApp(input.appid);
   if (!app || app.type !== "official_account") return { ok: false, body: cgiError(40013) };
   if (!input.secret) return { ok: false, body: cgiError(41004) };
-  if (input.secret !== app.secret) return { ok: false, body: cgiError(badSecret) };
+  if (input.secret !== app.secret) return { ok: false, body: cgiError(40125) };
   if (input.grantType !== "client_credential") return { ok: false, body: cgiError(40002) };
   return { ok: true, app };
 }
@@ -114,7 +115,6 @@ function getToken(ctx: EmulatorContext, query: URLSearchParams): CgiBody {
       secret: nonEmptyString(query.get("secret")),
       grantType: nonEmptyString(query.get("grant_type")),
     },
-    40001,
   );
   if (!check.ok) return check.body;
   const now = ctx.state.now();
@@ -127,7 +127,6 @@ function getStableToken(ctx: EmulatorContext, body: Record<string, unknown> | un
   const check = checkAppCredentials(
     ctx,
     { appid: nonEmptyString(body.appid), secret: nonEmptyString(body.secret), grantType: nonEmptyString(body.grant_type) },
-    40125,
   );
   if (!check.ok) return check.body;
   const now = ctx.state.now();

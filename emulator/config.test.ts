@@ -44,14 +44,14 @@ describe("registry and env", () => {
   it("reads defaults and overrides from the environment", () => {
     expect(readEmulatorOptionsFromEnv({})).toEqual({
       port: 3100,
-      host: "0.0.0.0",
+      host: "127.0.0.1",
       callbackDomains: ["localhost:3000"],
       qrTtlSeconds: 300,
       longPollMs: 25_000,
     });
     const options = readEmulatorOptionsFromEnv({
       EMULATOR_PORT: "4100",
-      EMULATOR_HOST: "127.0.0.1",
+      EMULATOR_HOST: "0.0.0.0",
       EMULATOR_PUBLIC_URL: "http://localhost:4100",
       EMULATOR_PHONE_URL: "http://192.168.1.5:4100",
       EMULATOR_CALLBACK_DOMAINS: " localhost:3000 , app.test ",
@@ -62,7 +62,7 @@ describe("registry and env", () => {
     });
     expect(options).toMatchObject({
       port: 4100,
-      host: "127.0.0.1",
+      host: "0.0.0.0",
       publicUrl: "http://localhost:4100",
       phoneUrl: "http://192.168.1.5:4100",
       callbackDomains: ["localhost:3000", "app.test"],

@@ -69,7 +69,8 @@ export const VIRTUAL_USERS: readonly VirtualUser[] = [
 ];
 
 export const DEFAULT_PORT = 3100;
-export const DEFAULT_HOST = "0.0.0.0";
+/** This machine only: the control API can confirm any pending login. EMULATOR_HOST=0.0.0.0 opens it to the LAN. */
+export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_CALLBACK_DOMAINS: readonly string[] = ["localhost:3000"];
 /** Not documented by WeChat; third-party pollers observe about five minutes. */
 export const DEFAULT_QR_TTL_SECONDS = 300;

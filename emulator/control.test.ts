@@ -27,18 +27,35 @@ type Session = {
 };
 
 describe("control API basics", () => {
-  it("reports health with open CORS", async () => {
-    const response = await fetch(`${base}/_emulator/health`, { headers: { origin: "http://localhost:3000" } });
+  it("answers server-side callers (no Origin) and the emulator's own pages, without CORS", async () => {
+    const response = await fetch(`${base}/_emulator/health`);
     expect(await response.json()).toEqual({ ok: true });
-    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
+    const own = await fetch(`${base}/_emulator/health`, { headers: { origin: base, "sec-fetch-site": "same-origin" } });
+    expect(own.status).toBe(200);
+  });
 
-    const preflight = await fetch(`${base}/_emulator/qr/x/confirm`, {
-      method: "OPTIONS",
-      headers: { origin: "http://localhost:3000", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+  it("refuses a page on another origin: it cannot confirm a pending login", async () => {
+    const session = await openQr(base, { state: "evil" });
+    await callControl(base, `qr/${session.uuid}/scan`, { user: "lin" });
+    // What any page a developer visits could send: a simple POST needs no preflight.
+    const attack = await fetch(`${base}/_emulator/qr/${session.uuid}/confirm`, {
+      method: "POST",
+      headers: { origin: "http://evil.example", "content-type": "text/plain", "sec-fetch-site": "cross-site" },
+      body: JSON.stringify({ user: "lin" }),
     });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
-    expect(preflight.headers.get("access-control-allow-headers")).toContain("content-type");
+    expect(attack.status).toBe(403);
+    expect(attack.headers.get("access-control-allow-origin")).toBeNull();
+    const preflight = await fetch(`${base}/_emulator/qr/${session.uuid}/confirm`, {
+      method: "OPTIONS",
+      headers: { origin: "http://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    // A no-cors request carries no Origin but the browser's Sec-Fetch-Site; another localhost port is only same-site.
+    const sameSite = await fetch(`${base}/_emulator/qr/${session.uuid}/confirm`, { method: "POST", headers: { "sec-fetch-site": "same-site" }, body: "{}" });
+    expect(sameSite.status).toBe(403);
+    expect((await callControl<{ status: string }>(base, `qr/${session.uuid}`)).body.status).toBe("scanned");
   });
 
   it("lists apps and users without secrets", async () => {

@@ -9,17 +9,33 @@ import { handleActAs } from "./oa-authorize";
 import { findOaQr, scanOaQr } from "./oa-scan";
 import { isQrExpired } from "./oa-state";
 import type { Follower, OaQrCode } from "./oa-state";
-import { buildEventMessage, pushToDeveloper, replayLastPush } from "./push";
+import { buildEventMessage, pushToDeveloper, replayLastPush, verifyPushUrl } from "./push";
 import type { EmulatorState, QrSession } from "./state";
 
 export const CONTROL_PREFIX = "/_emulator/";
 
-const CORS_HEADERS = {
-  "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-  "Access-Control-Allow-Headers": "content-type",
-  "Access-Control-Max-Age": "600",
-};
+/** No CORS headers at all: only server-side callers and the emulator's own pages may drive it. */
+const CONTROL_HEADERS: Record<string, string> = {};
+
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
+
+/**
+ * Whether a control request comes from a test, a script or the emulator's own pages. The control
+ * API can confirm any pending login, so a page on another origin (any site a developer visits,
+ * or another localhost port) must not reach it. Servers send no Origin and no Sec-Fetch-Site;
+ * browsers send Origin on every cross-origin fetch that can change state, and Sec-Fetch-Site on
+ * the rest. The Host header is not trusted (DNS rebinding): only origins the emulator serves.
+ */
+export function isControlCallerAllowed(ctx: EmulatorContext, req: IncomingMessage): boolean {
+  const site = req.headers["sec-fetch-site"];
+  if (site !== undefined && site !== "same-origin" && site !== "none") return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  const own = new Set([ctx.publicUrl, ctx.phoneUrl]);
+  const port = req.socket.localPort;
+  for (const host of LOOPBACK_HOSTS) own.add(`http://${host}:${port}`);
+  return own.has(origin);
+}
 
 const DEFAULT_USER = "lin";
 
@@ -124,21 +140,25 @@ function methodNotAllowed(allowed: string): never {
  * with. Never echoes app secrets.
  */
 export async function handleControl(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  if (!isControlCallerAllowed(ctx, req)) {
+    sendJson(res, 403, { error: "the control API answers only server-side callers and the emulator's own pages" }, CONTROL_HEADERS);
+    return;
+  }
   if (req.method === "OPTIONS") {
-    res.writeHead(204, CORS_HEADERS).end();
+    res.writeHead(204, { Allow: "GET, POST, DELETE" }).end();
     return;
   }
   // Sets a cookie and redirects, so it is the one control endpoint that does not answer JSON on success.
   if (url.pathname === `${CONTROL_PREFIX}as` && (req.method === "GET" || req.method === "HEAD")) {
-    handleActAs(res, url, CORS_HEADERS);
+    handleActAs(res, url, CONTROL_HEADERS);
     return;
   }
   try {
     const [status, body] = await routeControl(ctx, req, url);
-    sendJson(res, status, body, CORS_HEADERS);
+    sendJson(res, status, body, CONTROL_HEADERS);
   } catch (error) {
     if (error instanceof HttpError) {
-      sendJson(res, error.status, { error: error.message }, CORS_HEADERS);
+      sendJson(res, error.status, { error: error.message }, CONTROL_HEADERS);
       return;
     }
     throw error;
@@ -225,6 +245,9 @@ async function routeControl(ctx: EmulatorContext, req: IncomingMessage, url: URL
     case "oa/replay-last":
       if (method !== "POST") methodNotAllowed("POST");
       return [200, await replayLastPush(ctx)];
+    case "oa/verify-url":
+      if (method !== "POST") methodNotAllowed("POST");
+      return [200, await verifyPushUrl(ctx)];
   }
 
   if (segments[0] === "qr" && segments[1] && segments.length <= 3) {

@@ -244,3 +244,43 @@ export function splitLinks(content: string): ReplyPart[] {
   pushText(content.slice(last));
   return parts;
 }
+
+export type UrlCheckReport = {
+  /** Whether the developer server answered 200 with exactly the echostr, as WeChat requires to save the settings. */
+  ok: boolean;
+  url: string;
+  status?: number;
+  /** What came back, cut to 200 characters. */
+  body?: string;
+  error?: string;
+};
+
+/**
+ * The server-URL check WeChat runs when 服务器配置 is saved: GET the push URL with `signature`,
+ * `timestamp`, `nonce` and `echostr`, signed with the Token, and require the echostr back verbatim.
+ * @see ../../shared/WECHAT-PROTOCOL.md §B3 (URL verification)
+ */
+export async function verifyPushUrl(ctx: EmulatorContext): Promise<UrlCheckReport> {
+  const settings = ctx.state.settings;
+  const timestamp = String(Math.floor(ctx.state.now() / 1000));
+  const nonce = createNonce();
+  // WeChat's echostr is a long decimal.
+  const echostr = String(BigInt.asUintN(63, BigInt(`0x${Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString("hex")}`)));
+  const url = new URL(settings.oaPushUrl);
+  url.searchParams.set("signature", computeSignature(settings.oaPushToken, timestamp, nonce));
+  url.searchParams.set("timestamp", timestamp);
+  url.searchParams.set("nonce", nonce);
+  url.searchParams.set("echostr", echostr);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), settings.pushTimeoutMs);
+  try {
+    const response = await fetch(url, { redirect: "manual", signal: controller.signal });
+    const body = await response.text();
+    return { ok: response.status === 200 && body === echostr, url: settings.oaPushUrl, status: response.status, body: body.slice(0, 200) };
+  } catch (error) {
+    const cause = controller.signal.aborted ? `no answer within ${settings.pushTimeoutMs} ms` : error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    return { ok: false, url: settings.oaPushUrl, error: cause };
+  } finally {
+    clearTimeout(timer);
+  }
+}

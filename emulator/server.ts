@@ -33,11 +33,11 @@ import { decodeEncodingAesKey } from "./wx-crypto";
 export type StartEmulatorOptions = {
   /** 0 picks a free port. Default 3100. */
   port?: number;
-  /** Listen address. Default 0.0.0.0 so phones on the LAN reach the phone page. */
+  /** Listen address. Default 127.0.0.1 (this machine only); 0.0.0.0 lets a phone on the LAN reach the phone page. */
   host?: string;
   /** Origin used in links, wxLogin.js and headimgurl. Default http://localhost:<port>. */
   publicUrl?: string;
-  /** Origin encoded in QR codes. Default http://<first LAN IPv4>:<port>, else publicUrl. */
+  /** Origin encoded in QR codes. Default http://<first LAN IPv4>:<port> when listening on all interfaces, else publicUrl. */
   phoneUrl?: string;
   /** Allowed redirect_uri hosts as `host[:port]`. Default ["localhost:3000"]. */
   callbackDomains?: string[];
@@ -136,7 +136,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
 
   const port = (server.address() as AddressInfo).port;
   ctx.publicUrl = trimSlash(options.publicUrl ?? `http://localhost:${port}`);
-  const lanIp = findLanIpv4();
+  const host = options.host ?? DEFAULT_HOST;
+  // A LAN address in the QR only helps when the emulator listens on it.
+  const lanIp = host === "0.0.0.0" || host === "::" ? findLanIpv4() : undefined;
   ctx.phoneUrl = trimSlash(options.phoneUrl ?? (lanIp ? `http://${lanIp}:${port}` : ctx.publicUrl));
 
   return {

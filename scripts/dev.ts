@@ -10,10 +10,12 @@ const appPort = Number(process.env.PORT ?? 3000);
 
 const emulator = await startEmulator({
   port: emulatorPort,
+  // Loopback by default; EMULATOR_HOST=0.0.0.0 lets a phone on the LAN scan (see emulator/README.md).
+  ...(process.env.EMULATOR_HOST ? { host: process.env.EMULATOR_HOST } : {}),
   callbackDomains: [`localhost:${appPort}`],
   oaPushUrl: `http://localhost:${appPort}/api/wechat/events`,
 });
-console.log(`WeChat emulator on ${emulator.url} (phone page: ${emulator.url}/phone)`);
+console.log(`WeChat emulator on ${emulator.url} (phone page: ${emulator.url}/phone; QR codes encode ${emulator.phoneUrl})`);
 
 const next: ChildProcess = spawn("npx", ["next", "dev", "--port", String(appPort)], {
   stdio: "inherit",

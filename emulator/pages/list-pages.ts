@@ -119,6 +119,7 @@ export function renderIndexPage(options: {
     ["POST", "/_emulator/oa/scan {ticket|url|scene, user, as}"],
     ["POST", "/_emulator/oa/push {user, event|xml, badSignature?}"],
     ["POST", "/_emulator/oa/replay-last"],
+    ["POST", "/_emulator/oa/verify-url"],
     ["GET", "/_emulator/as?user=&redirect=&snapshot="],
   ]
     .map(([method, path]) => `<tr><td>${escapeHtml(method ?? "")}</td><td><code>${escapeHtml(path ?? "")}</code></td></tr>`)

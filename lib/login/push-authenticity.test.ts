@@ -4,6 +4,8 @@
  * The attacker holds a ticket of their own and knows a victim's Official Account openid.
  */
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openidFor } from "@/emulator/config";
@@ -116,5 +118,27 @@ describe.each(testDatabases())("push authenticity in safe mode on $name", (datab
     const first = await GET(new NextRequest(`${ORIGIN}/api/wechat/events?${query}`));
     expect(await first.text()).toBe("8251426364892390123");
     expect((await GET(new NextRequest(`${ORIGIN}/api/wechat/events?${query}`))).status).toBe(403);
+  });
+
+  it("passes the emulator's server-URL check over HTTP, as WeChat runs it when the settings are saved", async () => {
+    // The route behind a real HTTP server, where the emulator's GET arrives.
+    const server = createServer((req, res) => {
+      void GET(new NextRequest(`${ORIGIN}${req.url ?? "/"}`)).then(async (response) => {
+        res.writeHead(response.status, { "content-type": response.headers.get("content-type") ?? "text/plain" });
+        res.end(await response.text());
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const pushUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/wechat/events`;
+      const settings = await fetch(`${emulator.url}/_emulator/settings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ oaPushUrl: pushUrl }) });
+      expect(settings.status).toBe(200);
+      const check = async () => (await (await fetch(`${emulator.url}/_emulator/oa/verify-url`, { method: "POST" })).json()) as { ok: boolean; status?: number };
+      expect(await check()).toMatchObject({ ok: true, status: 200 });
+      await fetch(`${emulator.url}/_emulator/settings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ oaPushToken: "wrongToken123" }) });
+      expect(await check()).toMatchObject({ ok: false, status: 403 });
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
