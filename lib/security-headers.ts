@@ -44,7 +44,7 @@ function contentSecurityPolicy(env: Env, frameAncestors: string): string {
 }
 
 /**
- * Header rules for next.config.ts, in order: later rules override earlier ones for the same key.
+ * Header rules for next.config.ts.
  * Only the OAuth callback may be framed, and only by WeChat's QR iframe inside our own login
  * page (`self_redirect=true` loads it there).
  */
@@ -53,13 +53,20 @@ export function securityHeaderRules(env: Env): { source: string; headers: Header
   const common: Header[] = [
     { key: "X-Content-Type-Options", value: "nosniff" },
     { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-    { key: "Content-Security-Policy", value: contentSecurityPolicy(env, "'none'") },
   ];
   if (env.authUrl?.startsWith("https://")) common.push({ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" });
   return [
     { source: "/:path*", headers: common },
-    // X-Frame-Options has no allow-list, so the callback goes without it; CSP speaks for it.
-    { source: "/:path((?!api/wechat/callback$).*)", headers: [{ key: "X-Frame-Options", value: "DENY" }] },
+    // Next sends every matching rule's headers, so a second CSP would be enforced beside the
+    // first rather than replace it: the callback is kept out of the page-wide rule. X-Frame-Options
+    // has no allow-list, so the callback goes without it; its CSP speaks for it.
+    {
+      source: "/:path((?!api/wechat/callback$).*)",
+      headers: [
+        { key: "Content-Security-Policy", value: contentSecurityPolicy(env, "'none'") },
+        { key: "X-Frame-Options", value: "DENY" },
+      ],
+    },
     { source: "/api/wechat/callback", headers: [{ key: "Content-Security-Policy", value: contentSecurityPolicy(env, `'self' ${open}`) }] },
   ];
 }
