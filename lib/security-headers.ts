@@ -29,7 +29,8 @@ function contentSecurityPolicy(env: Env, frameAncestors: string): string {
     "script-src": ["'self'", "'unsafe-inline'", wxLoginJs, isDevServer ? "'unsafe-eval'" : undefined],
     "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'", "data:", ...AVATAR_ORIGINS, open, api],
-    "frame-src": [open],
+    // The QR iframe itself navigates to our callback when self_redirect=true: frame-src governs that too.
+    "frame-src": [open, "'self'"],
     "connect-src": ["'self'", isDevServer ? "ws:" : undefined],
     "font-src": ["'self'"],
     "object-src": ["'none'"],
