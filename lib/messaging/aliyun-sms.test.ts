@@ -131,6 +131,14 @@ describe("Aliyun SMS sender", () => {
     expect(JSON.stringify({ ...request, query: request.rawQuery })).not.toContain(CONFIG.accessKeySecret);
   });
 
+  it("texts the moved-away notice through the notice template, and offers no notice without one", async () => {
+    answer = { json: body("OK", "OK") };
+    expect(createAliyunSmsSender(CONFIG, { httpEndpoint: endpoint }).sendNotice).toBeUndefined();
+    const sender = createAliyunSmsSender({ ...CONFIG, noticeTemplateCode: "SMS_222222222" }, { httpEndpoint: endpoint });
+    await sender.sendNotice!({ to: SMS.to, text: "ignored by the provider", params: { time: "2026年12月1日 22:03" } });
+    expect(Object.fromEntries(captured[0]!.query)).toMatchObject({ PhoneNumbers: "13800138000", TemplateCode: "SMS_222222222", TemplateParam: '{"time":"2026年12月1日 22:03"}' });
+  });
+
   it("writes international numbers with the country code and no +", async () => {
     answer = { json: body("OK", "OK") };
     await createAliyunSmsSender(CONFIG, { httpEndpoint: endpoint }).sendCode({ ...SMS, to: "+85291234567" });

@@ -19,6 +19,8 @@ export type TencentSmsConfig = {
   signName: string;
   /** The approved template; its parameters are `{1}` the code and `{2}` the minutes. */
   templateId: string;
+  /** An approved notice template with one parameter `{1}` (the time); without it no notices go by SMS. */
+  noticeTemplateId?: string;
 };
 
 export type AliyunSmsConfig = {
@@ -75,6 +77,7 @@ export const messagingEnvSchema = z.object({
   TENCENT_SMS_SDK_APP_ID: optionalMatching(/^\d{6,12}$/, "TENCENT_SMS_SDK_APP_ID is the digits of the SdkAppId, e.g. 1400006666"),
   TENCENT_SMS_SIGN_NAME: optionalString,
   TENCENT_SMS_TEMPLATE_ID: optionalMatching(/^\d{1,12}$/, "TENCENT_SMS_TEMPLATE_ID is the digits of the template ID"),
+  TENCENT_SMS_NOTICE_TEMPLATE_ID: optionalMatching(/^\d{1,12}$/, "TENCENT_SMS_NOTICE_TEMPLATE_ID is the digits of the template ID"),
   ALIYUN_SMS_ACCESS_KEY_ID: optionalString,
   ALIYUN_SMS_ACCESS_KEY_SECRET: optionalString,
   ALIYUN_SMS_SIGN_NAME: optionalString,
@@ -131,6 +134,7 @@ export const messagingConfigSchema = messagingEnvSchema.transform((raw, context)
         sdkAppId: raw.TENCENT_SMS_SDK_APP_ID ?? "",
         signName: raw.TENCENT_SMS_SIGN_NAME ?? "",
         templateId: raw.TENCENT_SMS_TEMPLATE_ID ?? "",
+        ...(raw.TENCENT_SMS_NOTICE_TEMPLATE_ID ? { noticeTemplateId: raw.TENCENT_SMS_NOTICE_TEMPLATE_ID } : {}),
       },
     };
   }

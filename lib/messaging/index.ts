@@ -38,7 +38,7 @@ export function createSmsSender(config: MessagingConfig): SmsSender {
     case "outbox":
       return withLogging(createOutboxSmsSender());
     case "tencent":
-      return withLogging(lazySmsSender("tencent", async () => (await import("./tencent-sms")).createTencentSmsSender(sms.tencent)));
+      return withLogging(lazySmsSender("tencent", async () => (await import("./tencent-sms")).createTencentSmsSender(sms.tencent), Boolean(sms.tencent.noticeTemplateId)));
     case "aliyun":
       return withLogging(lazySmsSender("aliyun", async () => (await import("./aliyun-sms")).createAliyunSmsSender(sms.aliyun, sms.aliyun.testEndpoint ? { httpEndpoint: sms.aliyun.testEndpoint } : {}), Boolean(sms.aliyun.noticeTemplateCode)));
   }

@@ -135,6 +135,14 @@ describe("Tencent Cloud SMS sender", () => {
     expect(JSON.stringify(request)).not.toContain(CONFIG.secretKey);
   });
 
+  it("texts the moved-away notice through the notice template, and offers no notice without one", async () => {
+    answer = { json: statusResponse("Ok", "send success") };
+    expect(createTencentSmsSender(CONFIG, { httpAgent: agent }).sendNotice).toBeUndefined();
+    const sender = createTencentSmsSender({ ...CONFIG, noticeTemplateId: "2220" }, { httpAgent: agent });
+    await sender.sendNotice!({ to: SMS.to, text: "ignored by the provider", params: { time: "2026年12月1日 22:03" } });
+    expect(JSON.parse(captured[0]!.body)).toMatchObject({ PhoneNumberSet: [SMS.to], TemplateId: "2220", TemplateParamSet: ["2026年12月1日 22:03"] });
+  });
+
   it("uses the configured region", async () => {
     answer = { json: statusResponse("Ok", "send success") };
     await createTencentSmsSender({ ...CONFIG, region: "ap-beijing" }, { httpAgent: agent }).sendCode(SMS);

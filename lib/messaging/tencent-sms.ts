@@ -14,7 +14,7 @@ import { sms } from "tencentcloud-sdk-nodejs-sms";
 import { z } from "zod";
 import type { TencentSmsConfig } from "./config";
 import { MessagingError, type MessagingErrorCode, type MessagingRejection, phoneSpellings, safeDetail } from "./errors";
-import type { OutgoingSms, SmsSender } from "./types";
+import type { OutgoingNoticeSms, OutgoingSms, SmsSender } from "./types";
 
 export const DEFAULT_TENCENT_TIMEOUT_MS = 10_000;
 
@@ -50,31 +50,41 @@ export function createTencentSmsSender(config: TencentSmsConfig, options: Tencen
     },
   });
 
+  /** One SendSms of `templateId` with `params`; `secrets` are redacted from every error text. */
+  async function send(to: string, templateId: string, params: string[], secrets: string[]): Promise<void> {
+    if (!E164.test(to)) throw new MessagingError("rejected", "tencent: the number is not E.164", { reason: "invalid_recipient" });
+    let response: unknown;
+    try {
+      response = await client.SendSms({
+        PhoneNumberSet: [to],
+        SmsSdkAppId: config.sdkAppId,
+        SignName: config.signName,
+        TemplateId: templateId,
+        TemplateParamSet: params,
+      });
+    } catch (error) {
+      throw fromSdkError(error, secrets);
+    }
+    const parsed = sendSmsResponseSchema.safeParse(response);
+    if (!parsed.success) throw new MessagingError("unavailable", "tencent: SendSms answered without a SendStatusSet");
+    const status = parsed.data.SendStatusSet.find((entry) => entry.PhoneNumber === to) ?? parsed.data.SendStatusSet[0]!;
+    if (status.Code === "Ok") return;
+    const { code, reason } = classifyTencentCode(status.Code);
+    const detail = `tencent SendStatus ${status.Code}: ${safeDetail(status.Message ?? "", secrets)} (RequestId ${parsed.data.RequestId ?? "?"})`;
+    throw new MessagingError(code, detail, { providerCode: status.Code, ...(reason && { reason }) });
+  }
+
+  const noticeTemplateId = config.noticeTemplateId;
   return {
     kind: "tencent",
     async sendCode(message: OutgoingSms) {
-      if (!E164.test(message.to)) throw new MessagingError("rejected", "tencent: the number is not E.164", { reason: "invalid_recipient" });
-      const secrets = [message.code, config.secretKey, ...phoneSpellings(message.to)];
-      let response: unknown;
-      try {
-        response = await client.SendSms({
-          PhoneNumberSet: [message.to],
-          SmsSdkAppId: config.sdkAppId,
-          SignName: config.signName,
-          TemplateId: config.templateId,
-          TemplateParamSet: [message.code, String(message.ttlMinutes)],
-        });
-      } catch (error) {
-        throw fromSdkError(error, secrets);
-      }
-      const parsed = sendSmsResponseSchema.safeParse(response);
-      if (!parsed.success) throw new MessagingError("unavailable", "tencent: SendSms answered without a SendStatusSet");
-      const status = parsed.data.SendStatusSet.find((entry) => entry.PhoneNumber === message.to) ?? parsed.data.SendStatusSet[0]!;
-      if (status.Code === "Ok") return;
-      const { code, reason } = classifyTencentCode(status.Code);
-      const detail = `tencent SendStatus ${status.Code}: ${safeDetail(status.Message ?? "", secrets)} (RequestId ${parsed.data.RequestId ?? "?"})`;
-      throw new MessagingError(code, detail, { providerCode: status.Code, ...(reason && { reason }) });
+      await send(message.to, config.templateId, [message.code, String(message.ttlMinutes)], [message.code, config.secretKey, ...phoneSpellings(message.to)]);
     },
+    ...(noticeTemplateId && {
+      sendNotice: async (message: OutgoingNoticeSms) => {
+        await send(message.to, noticeTemplateId, [message.params.time], [config.secretKey, ...phoneSpellings(message.to)]);
+      },
+    }),
   };
 }
 

@@ -23,7 +23,7 @@ export type OutgoingNoticeSms = { to: string; text: string; params: { time: stri
 
 /**
  * `sendNotice` is optional: a provider offers it only when a notice template is configured
- * (ALIYUN_SMS_NOTICE_TEMPLATE_CODE); callers skip and log otherwise.
+ * (TENCENT_SMS_NOTICE_TEMPLATE_ID, ALIYUN_SMS_NOTICE_TEMPLATE_CODE); callers skip and log otherwise.
  */
 export type SmsSender = { kind: string; sendCode(message: OutgoingSms): Promise<void>; sendNotice?(message: OutgoingNoticeSms): Promise<void> };
 
