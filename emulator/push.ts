@@ -258,7 +258,6 @@ export type UrlCheckReport = {
 /**
  * The server-URL check WeChat runs when 服务器配置 is saved: GET the push URL with `signature`,
  * `timestamp`, `nonce` and `echostr`, signed with the Token, and require the echostr back verbatim.
- * @see ../../shared/WECHAT-PROTOCOL.md §B3 (URL verification)
  */
 export async function verifyPushUrl(ctx: EmulatorContext): Promise<UrlCheckReport> {
   const settings = ctx.state.settings;

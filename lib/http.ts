@@ -1,6 +1,7 @@
 /** Small request helpers for route handlers. */
 import "server-only";
 import { isIP } from "node:net";
+import { sessionCookieName } from "@/lib/auth/cookies";
 import { getEnv, type TrustedProxies } from "@/lib/env";
 import { PEER_HEADER } from "@/lib/peer-address";
 
@@ -58,6 +59,11 @@ function normalizeIp(value: string): string | undefined {
   if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(address)) address = address.replace(/:\d+$/, "");
   if (/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address)) address = address.slice(7);
   return isIP(address) ? address.toLowerCase() : undefined;
+}
+
+/** This browser's Auth.js session token, if it sent one. */
+export function readSessionToken(request: Request): string | undefined {
+  return readCookie(request, sessionCookieName());
 }
 
 export function readCookie(request: Request, name: string): string | undefined {

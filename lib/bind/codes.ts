@@ -21,7 +21,7 @@ import { createHmac, randomInt } from "node:crypto";
 import { randomToken, safeEqual, sha256 } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
 import { Prisma, type VerificationCode } from "@/lib/db/generated/client";
-import { releaseLimits, takeLimits, type Limit } from "@/lib/db/limits";
+import { clearLimit, releaseLimits, takeLimits, type Limit } from "@/lib/db/limits";
 import { CONTACT_MOVED_AWAY } from "@/lib/db/account-events";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
@@ -232,7 +232,7 @@ async function bindProved(row: VerificationCode, prover: Prover): Promise<Verify
       await tx.user.update({ where: { id: prover.userId }, data: { [field]: row.target, [verifiedField]: now } });
       // The resend wait keeps a number from getting codes while one is still in flight; this one
       // has just been used by whoever holds the number, so the next code may go at once.
-      await tx.limitHit.deleteMany({ where: { bucket: RESEND_BUCKET, key: row.target } });
+      await clearLimit(RESEND_BUCKET, row.target, tx);
       await tx.auditLog.create({ data: { userId: prover.userId, action: `bind.${field}`, ip: prover.ip, detail: { channel, movedFromAnotherAccount: Boolean(movedFrom) } } });
       return { ok: true, outcome: movedFrom ? "moved" : "bound", userId: prover.userId, movedFrom } as const;
     });

@@ -57,6 +57,11 @@ export async function takeLimits(limits: Limit[], tx?: Tx): Promise<LimitResult>
   return { ok: true, ids };
 }
 
+/** Forgets every use of `bucket` by `key`, in `tx`: the reason for the limit has gone away. */
+export async function clearLimit(bucket: string, key: string, tx: Tx): Promise<void> {
+  await tx.limitHit.deleteMany({ where: { bucket, key } });
+}
+
 /** Gives uses back: a stream that closed, or a send that never went out. */
 export async function releaseLimits(ids: string[]): Promise<void> {
   if (ids.length === 0) return;

@@ -150,7 +150,7 @@ export async function findUserIdByIdentity(appId: string, openid: string): Promi
  * The browser's previous session row goes in the same transaction: a browser holds one session,
  * so a cookie overwritten by this sign-in cannot live on in a copy taken earlier.
  */
-export async function createSessionForUser(userId: string, meta: SessionMeta, tx?: Tx): Promise<{ sessionToken: string; expires: Date; nickname: string | null }> {
+export async function createSessionForUser(userId: string, meta: SessionMeta, tx?: Tx): Promise<{ sessionToken: string; expires: Date }> {
   if (!tx) return (await db()).$transaction((inner) => createSessionForUser(userId, meta, inner));
   const sessionToken = randomToken(32);
   const expires = new Date(Date.now() + meta.maxAgeSeconds * 1000);
@@ -158,6 +158,5 @@ export async function createSessionForUser(userId: string, meta: SessionMeta, tx
   if (meta.previousSessionToken) await tx.session.deleteMany({ where: { sessionToken: meta.previousSessionToken } });
   await tx.session.create({ data: { sessionToken, userId, expires, userAgent, ip: meta.ip, method: meta.method } });
   await tx.signInEvent.create({ data: { userId, method: meta.method, ip: meta.ip, userAgent } });
-  const user = await tx.user.findUnique({ where: { id: userId }, select: { name: true } });
-  return { sessionToken, expires, nickname: user?.name ?? null };
+  return { sessionToken, expires };
 }

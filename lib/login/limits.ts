@@ -9,8 +9,8 @@ import "server-only";
 import { NextResponse } from "next/server";
 import { releaseLimits, takeLimits, type Limit, type LimitResult } from "@/lib/db/limits";
 import { getEnv } from "@/lib/env";
-import { DEFAULT_LOCALE, isLocale, LOCALE_COOKIE, translator, type Locale } from "@/lib/i18n/messages";
-import { readCookieHeader } from "@/lib/http";
+import { translator, type Locale } from "@/lib/i18n/messages";
+import { getLocaleOf } from "@/lib/i18n/request";
 
 const LOGIN_WINDOW_SECONDS = 10 * 60;
 /** A lease outlives any ticket (5 minutes by default), so only a crashed process leaves one behind. */
@@ -36,11 +36,6 @@ export function takeStreamLease(bindingHash: string, ip: string | null): Promise
 
 export const releaseStreamLease = releaseLimits;
 
-export function localeFromCookieHeader(header: string | null | undefined): Locale {
-  const value = readCookieHeader(header, LOCALE_COOKIE);
-  return isLocale(value) ? value : DEFAULT_LOCALE;
-}
-
 /** "Try again in N seconds/minutes", in the visitor's language. */
 export function retryMessage(locale: Locale, retryAfterSeconds: number): string {
   const t = translator(locale);
@@ -51,7 +46,7 @@ export function retryMessage(locale: Locale, retryAfterSeconds: number): string 
 
 /** The refusal every limited sign-in API answers: 429, Retry-After and a localized message. */
 export function rateLimitedJson(request: Request, retryAfterSeconds: number): NextResponse {
-  const message = retryMessage(localeFromCookieHeader(request.headers.get("cookie")), retryAfterSeconds);
+  const message = retryMessage(getLocaleOf(request), retryAfterSeconds);
   return NextResponse.json(
     { error: "rate_limited", message, retryAfterSeconds },
     { status: 429, headers: { "retry-after": String(retryAfterSeconds), "cache-control": "no-store" } },
@@ -60,7 +55,7 @@ export function rateLimitedJson(request: Request, retryAfterSeconds: number): Ne
 
 /** The same refusal for a navigation (GET redirects): a short localized page. */
 export function rateLimitedPage(request: Request, retryAfterSeconds: number): NextResponse {
-  const locale = localeFromCookieHeader(request.headers.get("cookie"));
+  const locale = getLocaleOf(request);
   const message = retryMessage(locale, retryAfterSeconds);
   const html = `<!doctype html><html lang="${locale}"><meta charset="utf-8"><title>429</title><p role="alert">${message}</p><p><a href="/login">${translator(locale)("login.heading")}</a></p></html>`;
   return new NextResponse(html, {

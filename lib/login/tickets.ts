@@ -114,7 +114,7 @@ export async function getTicketForBrowser(id: string, bindingHash: string | unde
   if (!isTicketId(id) || !bindingHash) throw new TicketError("not_found");
   const prisma = await db();
   const ticket = await prisma.loginTicket.findUnique({ where: { id } });
-  if (!ticket || !bindingHash || ticket.bindingHash !== bindingHash) throw new TicketError("not_found");
+  if (!ticket || ticket.bindingHash !== bindingHash) throw new TicketError("not_found");
   return toView(ticket);
 }
 
@@ -175,14 +175,11 @@ function drawChoices(matchCode: string): string {
 
 /** What the phone's confirm page shows: who is asking, and three numbers to pick from. */
 export async function getConfirmView(confirmToken: string): Promise<ConfirmView> {
-  let ticket = await findByConfirmToken(confirmToken);
-  if (!ticket.choices) {
-    // Scanned before decoys were stored: store them now, once, whoever wins the race.
-    const prisma = await db();
-    await prisma.loginTicket.updateMany({ where: { id: ticket.id, choices: null }, data: { choices: drawChoices(ticket.matchCode) } });
-    ticket = await findByConfirmToken(confirmToken);
-  }
-  const choices = (ticket.choices ?? "").split(",");
+  const ticket = await findByConfirmToken(confirmToken);
+  // Every scan stores the numbers (recordScan); a link without them cannot be answered, and a
+  // GET never writes: scanning again stores them.
+  if (!ticket.choices) throw new TicketError("not_found");
+  const choices = ticket.choices.split(",");
   return { status: effectiveStatus(ticket), requestIp: ticket.requestIp, requestUserAgent: ticket.requestUserAgent, createdAt: ticket.createdAt, choices };
 }
 
@@ -254,10 +251,13 @@ export async function redeemTicket(
       data: { status: "redeemed", redeemedAt: new Date() },
     });
     if (count !== 1) throw new TicketError("already_redeemed");
-    return createSessionForUser(userId, { ...meta, method: "wechat:follow", maxAgeSeconds: SESSION_MAX_AGE_SECONDS }, tx);
+    const opened = await createSessionForUser(userId, { ...meta, method: "wechat:follow", maxAgeSeconds: SESSION_MAX_AGE_SECONDS }, tx);
+    // Shown on the computer, so a victim of a forwarded QR sees whose account this now is.
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { name: true } });
+    return { ...opened, nickname: user?.name ?? null };
   });
   await publish(id, "redeemed");
-  return { ...session, returnTo: await landingAfterSignIn(userId, ticket.returnTo), nickname: session.nickname };
+  return { ...session, returnTo: await landingAfterSignIn(userId, ticket.returnTo) };
 }
 
 /** Marks a ticket expired and tells its watchers (called when a stream reaches the expiry). */

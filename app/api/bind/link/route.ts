@@ -5,11 +5,10 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { auth } from "@/lib/auth";
-import { sessionCookieName } from "@/lib/auth/cookies";
 import { confirmBindLink, sessionProofHash } from "@/lib/bind/codes";
 import { notifyContactMoved } from "@/lib/bind/deliver";
 import { getLocaleOf } from "@/lib/i18n/request";
-import { clientIp, isSameOriginRequest, publicOrigin, readCookie } from "@/lib/http";
+import { clientIp, isSameOriginRequest, publicOrigin, readSessionToken } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -28,7 +27,7 @@ export async function POST(request: NextRequest) {
   if (!session?.user?.id) return resultPage(request, "other_browser");
   const result = await confirmBindLink(parsed.data.token, {
     userId: session.user.id,
-    sessionHash: sessionProofHash(readCookie(request, sessionCookieName())),
+    sessionHash: sessionProofHash(readSessionToken(request)),
     ip: clientIp(request),
     notify: notifyContactMoved(getLocaleOf(request)),
   });

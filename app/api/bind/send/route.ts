@@ -2,11 +2,10 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { auth } from "@/lib/auth";
-import { sessionCookieName } from "@/lib/auth/cookies";
 import { sendBindCode, sessionProofHash } from "@/lib/bind/codes";
 import { deliverBindCode } from "@/lib/bind/deliver";
 import { getLocaleOf } from "@/lib/i18n/request";
-import { clientIp, isSameOriginRequest, publicOrigin, readCookie } from "@/lib/http";
+import { clientIp, isSameOriginRequest, publicOrigin, readSessionToken } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -21,7 +20,7 @@ export async function POST(request: NextRequest) {
   const locale = getLocaleOf(request);
   const result = await sendBindCode({
     userId: session.user.id,
-    sessionHash: sessionProofHash(readCookie(request, sessionCookieName())),
+    sessionHash: sessionProofHash(readSessionToken(request)),
     channel: parsed.data.channel,
     rawTarget: parsed.data.target,
     ip: clientIp(request),

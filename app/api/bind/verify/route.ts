@@ -2,11 +2,10 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { auth } from "@/lib/auth";
-import { sessionCookieName } from "@/lib/auth/cookies";
 import { sessionProofHash, verifyBindCode } from "@/lib/bind/codes";
 import { notifyContactMoved } from "@/lib/bind/deliver";
 import { getLocaleOf } from "@/lib/i18n/request";
-import { clientIp, isSameOriginRequest, readCookie } from "@/lib/http";
+import { clientIp, isSameOriginRequest, readSessionToken } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
 
@@ -20,7 +19,7 @@ export async function POST(request: NextRequest) {
   if (!parsed.success) return NextResponse.json({ ok: false, error: "invalid_input" }, { status: 400 });
   const result = await verifyBindCode({
     userId: session.user.id,
-    sessionHash: sessionProofHash(readCookie(request, sessionCookieName())),
+    sessionHash: sessionProofHash(readSessionToken(request)),
     channel: parsed.data.channel,
     rawTarget: parsed.data.target,
     code: parsed.data.code.trim(),

@@ -6,8 +6,8 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { auth } from "@/lib/auth";
-import { bindingCookieName, sessionCookie, sessionCookieName } from "@/lib/auth/cookies";
-import { clientIp, isPrefetch, publicOrigin, readCookie } from "@/lib/http";
+import { bindingCookieName, sessionCookie } from "@/lib/auth/cookies";
+import { clientIp, isPrefetch, publicOrigin, readCookie, readSessionToken } from "@/lib/http";
 import { rotateBinding } from "@/lib/login/binding";
 import { logger } from "@/lib/logger";
 import { completeWebsiteLogin, type CallbackOutcome } from "@/lib/wechat/website-login";
@@ -60,7 +60,7 @@ export async function GET(request: NextRequest) {
       state: parsed.data.state,
       binding: readCookie(request, bindingCookieName()),
       currentUserId: session?.user?.id,
-      previousSessionToken: readCookie(request, sessionCookieName()),
+      previousSessionToken: readSessionToken(request),
       userAgent: request.headers.get("user-agent"),
       ip: clientIp(request),
     });

@@ -6,8 +6,8 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { bindingCookie, bindingCookieName } from "@/lib/auth/cookies";
-import { sha256 } from "@/lib/crypto";
 import { clientIp, isSameOriginRequest, publicOrigin, readCookie } from "@/lib/http";
+import { readBindingHash } from "@/lib/login/binding";
 import { rateLimitedJson, rateLimitedPage, takeLoginLimits } from "@/lib/login/limits";
 import { logger } from "@/lib/logger";
 import { BeginError, beginWebsiteLogin, type BeginResult } from "@/lib/wechat/website-login";
@@ -30,15 +30,12 @@ function withBinding(response: NextResponse, result: BeginResult): NextResponse 
   return response;
 }
 
-const BINDING_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
 /**
  * Takes one login-state use for this browser and address. A browser without a (valid) cookie
  * is counted under a hash no one else has, so only the per-address limit holds it.
  */
 async function takeBeginLimit(request: NextRequest): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
-  const binding = readCookie(request, bindingCookieName());
-  const key = binding && BINDING_PATTERN.test(binding) ? sha256(binding) : `new:${crypto.randomUUID()}`;
+  const key = readBindingHash(request) ?? `new:${crypto.randomUUID()}`;
   const limit = await takeLoginLimits(key, clientIp(request));
   if (limit.ok) return { ok: true };
   logger.warn("wechat.begin.rate_limited", { bucket: limit.bucket });

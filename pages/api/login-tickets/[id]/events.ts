@@ -13,7 +13,8 @@
 import type { NextApiRequest, NextApiResponse } from "next";
 import { clientIpFromHeaders } from "@/lib/http";
 import { bindingHashFromCookieHeader } from "@/lib/login/binding";
-import { localeFromCookieHeader, retryMessage } from "@/lib/login/limits";
+import { getLocaleOfCookieHeader } from "@/lib/i18n/request";
+import { retryMessage } from "@/lib/login/limits";
 import { watchTicketLeased, type TicketWatch } from "@/lib/login/ticket-watch";
 import { TicketError } from "@/lib/login/tickets";
 
@@ -61,7 +62,7 @@ export default async function handler(request: NextApiRequest, response: NextApi
     if (result.kind === "limited") {
       // EventSource gives up on a non-200 answer, and the page then polls the status instead.
       response.setHeader("retry-after", String(result.retryAfterSeconds));
-      response.status(429).setHeader("content-type", "text/plain; charset=utf-8").end(retryMessage(localeFromCookieHeader(request.headers.cookie), result.retryAfterSeconds));
+      response.status(429).setHeader("content-type", "text/plain; charset=utf-8").end(retryMessage(getLocaleOfCookieHeader(request.headers.cookie), result.retryAfterSeconds));
       return;
     }
     watch = result.watch;

@@ -1,7 +1,7 @@
 /** Turns this browser's confirmed ticket into an Auth.js session cookie, once. */
 import { NextResponse, type NextRequest } from "next/server";
-import { sessionCookie, sessionCookieName } from "@/lib/auth/cookies";
-import { clientIp, isSameOriginRequest, readCookie } from "@/lib/http";
+import { sessionCookie } from "@/lib/auth/cookies";
+import { clientIp, isSameOriginRequest, readSessionToken } from "@/lib/http";
 import { readBindingHash, rotateBinding } from "@/lib/login/binding";
 import { redeemTicket, TicketError } from "@/lib/login/tickets";
 
@@ -16,7 +16,7 @@ export async function POST(request: NextRequest, { params }: { params: Promise<{
     const session = await redeemTicket(id, readBindingHash(request), {
       userAgent: request.headers.get("user-agent"),
       ip: clientIp(request),
-      previousSessionToken: readCookie(request, sessionCookieName()),
+      previousSessionToken: readSessionToken(request),
     });
     // The nickname lets the person see whose account this browser is now signed in to.
     const response = NextResponse.json({ returnTo: session.returnTo, nickname: session.nickname }, { headers: { "cache-control": "no-store" } });
