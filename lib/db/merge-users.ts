@@ -2,7 +2,7 @@
  * Folding one user into another, inside the caller's transaction. Used only when WeChat itself
  * says two identities are one person (a unionid that shows up later). A proved phone or email
  * never merges: phone numbers are recycled and a mailbox can be read by others, so a proof moves
- * just that contact (lib/bind/codes.ts) and leaves every account's WeChat identities alone.
+ * just that contact (lib/contact-proof/codes.ts) and leaves every account's WeChat identities alone.
  */
 import "server-only";
 import { logger } from "@/lib/logger";

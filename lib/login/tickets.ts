@@ -19,7 +19,7 @@ import { createSessionForUser, resolveWechatUser } from "@/lib/db/wechat-users";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { SESSION_MAX_AGE_SECONDS } from "@/lib/auth/cookies";
-import { landingAfterSignIn } from "@/lib/bind/codes";
+import { landingAfterSignIn } from "@/lib/contact-proof/codes";
 import { createTempQr, getFollower, requireOfficialAccount } from "@/lib/wechat/official-account";
 import { getLoginBus, type TicketStatus } from "./bus";
 

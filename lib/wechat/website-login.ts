@@ -14,7 +14,7 @@
  */
 import "server-only";
 import { SESSION_MAX_AGE_SECONDS } from "@/lib/auth/cookies";
-import { landingAfterSignIn } from "@/lib/bind/codes";
+import { landingAfterSignIn } from "@/lib/contact-proof/codes";
 import { safeReturnTo } from "@/lib/auth/return-to";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { claimLoginState, createLoginState, findLoginState, recordLoginOutcome, type LoginMode } from "@/lib/db/login-states";

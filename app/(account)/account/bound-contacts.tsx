@@ -1,4 +1,4 @@
-import { maskTarget } from "@/lib/bind/targets";
+import { maskTarget } from "@/lib/contact-proof/targets";
 import type { MessageKey } from "@/lib/i18n/messages";
 
 type Props = {

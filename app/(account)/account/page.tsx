@@ -4,7 +4,7 @@ import { revokeSessionAction, signOutEverywhereAction, unlinkIdentityAction } fr
 import { signOutAction } from "@/app/actions/auth";
 import { auth } from "@/lib/auth";
 import { sessionCookieName } from "@/lib/auth/cookies";
-import { needsBinding } from "@/lib/bind/codes";
+import { needsBinding } from "@/lib/contact-proof/codes";
 import { listAccountEvents } from "@/lib/db/account-events";
 import { getAccountOverview, listSignIns, maskOpenid, SIGN_IN_HISTORY_DAYS, SIGN_IN_HISTORY_LIMIT } from "@/lib/db/accounts";
 import { describeDevice } from "@/lib/device";

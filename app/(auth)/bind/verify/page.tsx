@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { cookies } from "next/headers";
 import { auth } from "@/lib/auth";
 import { sessionCookieName } from "@/lib/auth/cookies";
-import { inspectBindLink, sessionProofHash, type LinkView } from "@/lib/bind/codes";
+import { inspectBindLink, sessionProofHash, type LinkView } from "@/lib/contact-proof/codes";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { getTranslator } from "@/lib/i18n/server";
 

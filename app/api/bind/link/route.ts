@@ -5,8 +5,8 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { auth } from "@/lib/auth";
-import { confirmBindLink, sessionProofHash } from "@/lib/bind/codes";
-import { notifyContactMoved } from "@/lib/bind/deliver";
+import { confirmBindLink, sessionProofHash } from "@/lib/contact-proof/codes";
+import { notifyContactMoved } from "@/lib/contact-proof/deliver";
 import { getLocaleOf } from "@/lib/i18n/request";
 import { clientIp, isSameOriginRequest, publicOrigin, readSessionToken } from "@/lib/http";
 

@@ -9,7 +9,7 @@ import { db } from "@/lib/db/client";
 import { reloadEnv } from "@/lib/env";
 import { PEER_HEADER } from "@/lib/peer-address";
 import { testDatabases } from "@/lib/test/databases";
-import { IP_DAILY_CAP } from "@/lib/bind/codes";
+import { IP_DAILY_CAP } from "@/lib/contact-proof/codes";
 
 const signedIn = vi.hoisted(() => ({ userId: "" }));
 vi.mock("@/lib/auth", () => ({ auth: async () => (signedIn.userId ? { user: { id: signedIn.userId } } : null) }));

@@ -2,8 +2,8 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { auth } from "@/lib/auth";
-import { sendBindCode, sessionProofHash } from "@/lib/bind/codes";
-import { deliverBindCode } from "@/lib/bind/deliver";
+import { sendBindCode, sessionProofHash } from "@/lib/contact-proof/codes";
+import { deliverBindCode } from "@/lib/contact-proof/deliver";
 import { getLocaleOf } from "@/lib/i18n/request";
 import { clientIp, isSameOriginRequest, publicOrigin, readSessionToken } from "@/lib/http";
 

@@ -2,8 +2,8 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { auth } from "@/lib/auth";
-import { sessionProofHash, verifyBindCode } from "@/lib/bind/codes";
-import { notifyContactMoved } from "@/lib/bind/deliver";
+import { sessionProofHash, verifyBindCode } from "@/lib/contact-proof/codes";
+import { notifyContactMoved } from "@/lib/contact-proof/deliver";
 import { getLocaleOf } from "@/lib/i18n/request";
 import { clientIp, isSameOriginRequest, readSessionToken } from "@/lib/http";
 
