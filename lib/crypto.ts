@@ -10,6 +10,13 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString("base64url");
 }
 
+/** The shape of a {@link randomToken} of 32 bytes (43 base64url characters): anything else is refused unread. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export function isToken(value: string | null | undefined): value is string {
+  return typeof value === "string" && TOKEN_PATTERN.test(value);
+}
+
 /** An alphanumeric random string of `length` characters (for WeChat's `[A-Za-z0-9]` state rule). */
 export function randomAlphanumeric(length = 32): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -4,7 +4,6 @@
  */
 import { getEnv } from "@/lib/env";
 
-export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 /**
  * The binding only has to outlive one login (a state lives 30 minutes); a day keeps a browser's
  * per-browser limits meaningful without a value that lives on for a month.

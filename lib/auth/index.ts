@@ -11,9 +11,10 @@ import { PrismaAdapter } from "@auth/prisma-adapter";
 import NextAuth from "next-auth";
 import { getPrisma } from "@/lib/db/client";
 import { closeLoginStatesOfUser } from "@/lib/db/login-states";
+import { SESSION_MAX_AGE_SECONDS } from "@/lib/db/sessions";
 import { getEnv } from "@/lib/env";
 import { stockWechatProvider } from "@/lib/wechat/stock-provider";
-import { SESSION_MAX_AGE_SECONDS, usesSecureCookies } from "./cookies";
+import { usesSecureCookies } from "./cookies";
 
 export const { handlers, auth, signIn, signOut } = NextAuth(() => {
   const env = getEnv();

@@ -18,13 +18,22 @@
  */
 import "server-only";
 import { createHmac, randomInt } from "node:crypto";
-import { randomToken, safeEqual, sha256 } from "@/lib/crypto";
-import { db } from "@/lib/db/client";
-import { Prisma, type VerificationCode } from "@/lib/db/generated/client";
-import { clearLimit, releaseLimits, takeLimits, type Limit } from "@/lib/db/limits";
-import { CONTACT_MOVED_AWAY } from "@/lib/db/account-events";
+import { isToken, randomToken, safeEqual, sha256 } from "@/lib/crypto";
+import type { VerificationCode } from "@/lib/db/generated/client";
+import { releaseLimits, type Limit } from "@/lib/db/limits";
+import { getContactFacts } from "@/lib/db/people";
+import {
+  bindProvedContact,
+  countWrongAttempt,
+  createVerificationCode,
+  deleteVerificationCode,
+  findCodeByLinkHash,
+  findContactOwner,
+  findLatestCode,
+} from "@/lib/db/verification-codes";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { isBindingDue } from "./due";
 import { type BindChannel, maskTarget, normalizeTarget } from "./targets";
 
 export const CODE_TTL_SECONDS = 5 * 60;
@@ -86,9 +95,7 @@ export async function sendBindCode(input: {
   const normalized = normalizeTarget(input.channel, input.rawTarget, env.limits.smsCountryCodes);
   if (!normalized.ok) return normalized;
   const target = normalized.target;
-  const prisma = await db();
-  const owner = await prisma.user.findFirst({ where: { [userField(input.channel)]: target }, select: { id: true } });
-  if (owner?.id === input.userId) return { ok: false, error: "already_yours" };
+  if ((await findContactOwner(userField(input.channel), target)) === input.userId) return { ok: false, error: "already_yours" };
 
   const limits: Limit[] = [
     // Per target across every account: two accounts cannot fire one number's codes in a second.
@@ -101,26 +108,15 @@ export async function sendBindCode(input: {
   ];
   const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
   const linkToken = input.channel === "email" && env.bind.emailLink ? randomToken(32) : undefined;
-  const created = await prisma.$transaction(async (tx) => {
-    const taken = await takeLimits(limits, tx);
-    if (!taken.ok) return taken;
-    // Only the newest code of a user for a target is alive.
-    await tx.verificationCode.updateMany({ where: { userId: input.userId, target, verifiedAt: null, consumedAt: null }, data: { consumedAt: new Date() } });
-    const row = await tx.verificationCode.create({
-      data: {
-        userId: input.userId,
-        channel: input.channel,
-        target,
-        purpose: "bind",
-        codeHash: hashCode(target, code),
-        linkTokenHash: linkToken ? sha256(linkToken) : null,
-        sessionHash: input.sessionHash,
-        ip: input.ip,
-        expiresAt: new Date(Date.now() + CODE_TTL_SECONDS * 1000),
-      },
-      select: { id: true },
-    });
-    return { ok: true as const, row, limitIds: taken.ids };
+  const created = await createVerificationCode(limits, {
+    userId: input.userId,
+    channel: input.channel,
+    target,
+    codeHash: hashCode(target, code),
+    linkTokenHash: linkToken ? sha256(linkToken) : null,
+    sessionHash: input.sessionHash,
+    ip: input.ip,
+    expiresAt: new Date(Date.now() + CODE_TTL_SECONDS * 1000),
   });
   if (!created.ok) {
     const error = LIMIT_ERRORS[created.bucket] ?? "target_daily_limit";
@@ -132,7 +128,7 @@ export async function sendBindCode(input: {
     await input.deliver({ channel: input.channel, target, code, link, ttlMinutes: CODE_TTL_SECONDS / 60 });
   } catch (error) {
     // Not sent: the code never existed, and the attempt counts against no limit.
-    await prisma.verificationCode.delete({ where: { id: created.row.id } });
+    await deleteVerificationCode(created.id);
     await releaseLimits(created.limitIds);
     logger.warn("bind.send.failed", { channel: input.channel, error: error instanceof Error ? error.message : String(error) });
     return { ok: false, error: "send_failed" };
@@ -153,20 +149,15 @@ export async function verifyBindCode(input: Prover & { channel: BindChannel; raw
   const normalized = normalizeTarget(input.channel, input.rawTarget, getEnv().limits.smsCountryCodes);
   if (!normalized.ok || !/^\d{6}$/.test(input.code)) return { ok: false, error: "invalid_input" };
   if (!input.sessionHash) return { ok: false, error: "no_code" };
-  const prisma = await db();
   // A code asked for in another browser (another session of the same user included) is not found here.
-  const row = await prisma.verificationCode.findFirst({
-    where: { userId: input.userId, sessionHash: input.sessionHash, target: normalized.target, channel: input.channel, consumedAt: null },
-    orderBy: { createdAt: "desc" },
-  });
+  const row = await findLatestCode({ userId: input.userId, sessionHash: input.sessionHash, target: normalized.target, channel: input.channel });
   if (!row) return { ok: false, error: "no_code" };
   if (row.verifiedAt) return { ok: false, error: "already_used" };
   if (row.attempts >= MAX_ATTEMPTS) return { ok: false, error: "locked" };
   if (row.expiresAt.getTime() <= Date.now()) return { ok: false, error: "expired" };
   if (!safeEqual(hashCode(row.target, input.code), row.codeHash)) {
     // Counted in the database, so parallel guesses cannot exceed the limit.
-    const { count } = await prisma.verificationCode.updateMany({ where: { id: row.id, attempts: { lt: MAX_ATTEMPTS } }, data: { attempts: { increment: 1 } } });
-    if (count === 0) return { ok: false, error: "locked" };
+    if (!(await countWrongAttempt(row.id, MAX_ATTEMPTS))) return { ok: false, error: "locked" };
     const triesLeft = MAX_ATTEMPTS - (row.attempts + 1);
     return triesLeft > 0 ? { ok: false, error: "wrong_code", triesLeft } : { ok: false, error: "locked" };
   }
@@ -176,9 +167,8 @@ export async function verifyBindCode(input: Prover & { channel: BindChannel; raw
 export type LinkView = "confirm" | "other_browser" | "invalid";
 
 async function findLiveLink(token: string): Promise<VerificationCode | undefined> {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
-  const prisma = await db();
-  const row = await prisma.verificationCode.findUnique({ where: { linkTokenHash: sha256(token) } });
+  if (!isToken(token)) return undefined;
+  const row = await findCodeByLinkHash(sha256(token));
   if (!row || row.consumedAt || row.verifiedAt || row.attempts >= MAX_ATTEMPTS || row.expiresAt.getTime() <= Date.now()) return undefined;
   return row;
 }
@@ -208,62 +198,25 @@ export async function confirmBindLink(token: string, prover: Prover): Promise<Ve
  * it sees in its history; the address is told once the move is committed.
  */
 async function bindProved(row: VerificationCode, prover: Prover): Promise<VerifyResult> {
-  const prisma = await db();
   const channel = row.channel as BindChannel;
-  const field = userField(channel);
-  const verifiedField = field === "phone" ? "phoneVerified" : "emailVerified";
-  const now = new Date();
-  let result: VerifyResult & { movedFrom?: string };
-  try {
-    result = await prisma.$transaction(async (tx) => {
-      // Binds of one target run one after the other, so the move below sees the current owner.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`bind:${row.target}`}))`;
-      const { count } = await tx.verificationCode.updateMany({
-        where: { id: row.id, userId: prover.userId, verifiedAt: null, consumedAt: null, attempts: { lt: MAX_ATTEMPTS }, expiresAt: { gt: now } },
-        data: { verifiedAt: now, consumedAt: now },
-      });
-      if (count !== 1) return { ok: false, error: "already_used" } as const;
-      const owner = await tx.user.findFirst({ where: { [field]: row.target }, select: { id: true } });
-      const movedFrom = owner && owner.id !== prover.userId ? owner.id : undefined;
-      if (movedFrom) {
-        await tx.user.update({ where: { id: movedFrom }, data: { [field]: null, [verifiedField]: null } });
-        await tx.auditLog.create({ data: { userId: movedFrom, action: CONTACT_MOVED_AWAY, ip: null, detail: { channel, target: maskTarget(channel, row.target) } } });
-      }
-      await tx.user.update({ where: { id: prover.userId }, data: { [field]: row.target, [verifiedField]: now } });
-      // The resend wait keeps a number from getting codes while one is still in flight; this one
-      // has just been used by whoever holds the number, so the next code may go at once.
-      await clearLimit(RESEND_BUCKET, row.target, tx);
-      await tx.auditLog.create({ data: { userId: prover.userId, action: `bind.${field}`, ip: prover.ip, detail: { channel, movedFromAnotherAccount: Boolean(movedFrom) } } });
-      return { ok: true, outcome: movedFrom ? "moved" : "bound", userId: prover.userId, movedFrom } as const;
-    });
-  } catch (error) {
-    // Someone else bound the same target between our read and our write: nothing was written.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return { ok: false, error: "taken_meanwhile" };
-    throw error;
-  }
-  if (result.ok !== true) return result;
+  const result = await bindProvedContact({
+    code: row,
+    userId: prover.userId,
+    field: userField(channel),
+    maxAttempts: MAX_ATTEMPTS,
+    shownTarget: maskTarget(channel, row.target),
+    ip: prover.ip,
+    resendBucket: RESEND_BUCKET,
+  });
+  if (!result.ok) return result;
   if (result.movedFrom) {
     logger.info("bind.contact_moved", { channel, fromUserId: result.movedFrom, toUserId: prover.userId });
-    await prover.notify({ channel, target: row.target, at: now });
+    await prover.notify({ channel, target: row.target, at: new Date() });
   }
-  return { ok: true, outcome: result.outcome, userId: result.userId };
+  return { ok: true, outcome: result.movedFrom ? "moved" : "bound", userId: prover.userId };
 }
 
-/**
- * Whether the user must (required mode) or should now (optional mode, first sign-in only) go to
- * /bind: they have none of the configured channels bound.
- */
+/** Whether the user must bind a phone or email before going on (required mode). */
 export async function needsBinding(userId: string, options: { justSignedIn?: boolean } = {}): Promise<boolean> {
-  const { mode, channels } = getEnv().bind;
-  if (mode === "off" || (mode === "optional" && !options.justSignedIn)) return false;
-  const prisma = await db();
-  const user = await prisma.user.findUnique({ where: { id: userId }, select: { phone: true, email: true, _count: { select: { signIns: true } } } });
-  if (!user || channels.some((channel) => (channel === "phone" ? user.phone : user.email))) return false;
-  // Optional binding is offered once, at the first sign-in; required binding every time.
-  return mode === "required" || user._count.signIns <= 1;
-}
-
-/** Where a sign-in should land: `returnTo`, or /bind first when binding is due. */
-export async function landingAfterSignIn(userId: string, returnTo: string): Promise<string> {
-  return (await needsBinding(userId, { justSignedIn: true })) ? `/bind?${new URLSearchParams({ returnTo })}` : returnTo;
+  return isBindingDue(await getContactFacts(userId), options);
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SESSION_MAX_AGE_SECONDS } from "@/lib/auth/cookies";
+import { SESSION_MAX_AGE_SECONDS } from "./sessions";
 import { testDatabases } from "@/lib/test/databases";
 import {
   deleteAllSessions,
@@ -12,7 +12,8 @@ import {
 } from "./accounts";
 import { db } from "./client";
 import { mergeUsers } from "./merge-users";
-import { signInWithWechat, type WechatSignIn } from "./wechat-users";
+import type { WechatSignIn } from "./people";
+import { signInWithWechat } from "./sign-ins";
 
 const WEB = "wx8e0b5c61d2a3f470";
 const WEB2 = "wx8e0b5c61d2a3f471";

@@ -4,8 +4,8 @@
  * signed-in user's id and matches rows on it, so a forged id of another user's row changes nothing.
  */
 import "server-only";
-import { SESSION_MAX_AGE_SECONDS } from "@/lib/auth/cookies";
 import { db } from "./client";
+import { SESSION_MAX_AGE_SECONDS } from "./sessions";
 import type { Prisma } from "./generated/client";
 
 type Tx = Prisma.TransactionClient;

@@ -13,7 +13,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { getEnv } from "@/lib/env";
-import { PrismaClient } from "./generated/client";
+import { Prisma, PrismaClient } from "./generated/client";
 import { migrateDatabase } from "./migrate";
 
 // Data dirs are not portable across PGlite versions, so the version is part of the path.
@@ -83,4 +83,26 @@ export async function closeDatabase(): Promise<void> {
   const current = globalForDb.__wechatLoginDb;
   globalForDb.__wechatLoginDb = undefined;
   await current?.close();
+}
+
+/**
+ * Runs `work` in a transaction, once more if it lost a unique-constraint race to a twin (two
+ * first sign-ins of one person: the loser's second try finds the winner's rows).
+ */
+export async function transactionWithRetry<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+  const prisma = await db();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(work);
+    } catch (error) {
+      const isUniqueRace = error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+      if (!isUniqueRace || attempt >= 2) throw error;
+    }
+  }
+}
+
+/** Readiness: the database answers (and the embedded one is migrated). */
+export async function pingDatabase(): Promise<void> {
+  const prisma = await db();
+  await prisma.$queryRaw`SELECT 1`;
 }

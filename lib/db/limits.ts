@@ -32,9 +32,16 @@ export async function takeLimits(limits: Limit[], tx?: Tx): Promise<LimitResult>
   if (!tx) return (await db()).$transaction((inner) => takeLimits(limits, inner));
   const sorted = [...limits].sort((a, b) => `${a.bucket}:${a.key}`.localeCompare(`${b.bucket}:${b.key}`));
   const now = new Date();
+  // Locks in the sorted order; the count is a later statement, so it sees every use committed
+  // by whoever held a lock before us.
   for (const limit of sorted) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`limit:${limit.bucket}:${limit.key}`}))`;
+  const counts = await tx.limitHit.groupBy({
+    by: ["bucket", "key"],
+    where: { OR: sorted.map(({ bucket, key }) => ({ bucket, key })), expiresAt: { gt: now } },
+    _count: { _all: true },
+  });
   for (const limit of sorted) {
-    const alive = await tx.limitHit.count({ where: { bucket: limit.bucket, key: limit.key, expiresAt: { gt: now } } });
+    const alive = counts.find((row) => row.bucket === limit.bucket && row.key === limit.key)?._count._all ?? 0;
     if (alive < limit.max) continue;
     // The earliest moment a use frees up: when the oldest one still counted expires.
     const oldest = await tx.limitHit.findFirst({
@@ -46,15 +53,11 @@ export async function takeLimits(limits: Limit[], tx?: Tx): Promise<LimitResult>
     const retryAfterSeconds = Math.max(1, Math.ceil(((oldest?.expiresAt.getTime() ?? now.getTime() + limit.ttlSeconds * 1000) - now.getTime()) / 1000));
     return { ok: false, bucket: limit.bucket, retryAfterSeconds };
   }
-  const ids: string[] = [];
-  for (const limit of sorted) {
-    const hit = await tx.limitHit.create({
-      data: { bucket: limit.bucket, key: limit.key, expiresAt: new Date(now.getTime() + limit.ttlSeconds * 1000) },
-      select: { id: true },
-    });
-    ids.push(hit.id);
-  }
-  return { ok: true, ids };
+  const hits = await tx.limitHit.createManyAndReturn({
+    data: sorted.map((limit) => ({ bucket: limit.bucket, key: limit.key, expiresAt: new Date(now.getTime() + limit.ttlSeconds * 1000) })),
+    select: { id: true },
+  });
+  return { ok: true, ids: hits.map((hit) => hit.id) };
 }
 
 /** Forgets every use of `bucket` by `key`, in `tx`: the reason for the limit has gone away. */

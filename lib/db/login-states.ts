@@ -6,6 +6,7 @@ import "server-only";
 import { randomAlphanumeric, sha256 } from "@/lib/crypto";
 import { db } from "./client";
 import type { WechatLoginState } from "./generated/client";
+import { takeLimits, type Limit } from "./limits";
 
 export type LoginMode = "embedded" | "redirect" | "oa_base" | "oa_userinfo";
 
@@ -17,43 +18,54 @@ export type StateClaim =
   | { kind: "expired"; row: WechatLoginState }
   | { kind: "wrong_browser"; row: WechatLoginState };
 
-export async function createLoginState(input: {
-  appId: string;
-  mode: LoginMode;
-  returnTo: string;
-  bindingHash: string;
-  ttlSeconds: number;
-}): Promise<{ state: string; expiresAt: Date }> {
+export type NewLoginState = { appId: string; mode: LoginMode; returnTo: string; bindingHash: string; ttlSeconds: number };
+
+/**
+ * Takes one use of each of `limits` and mints a state, in one transaction: a refused limit
+ * writes nothing.
+ */
+export async function createLoginState(
+  input: NewLoginState,
+  limits: Limit[] = [],
+): Promise<{ ok: true; state: string; expiresAt: Date } | { ok: false; bucket: string; retryAfterSeconds: number }> {
   const prisma = await db();
   // 32 alphanumerics ≈ 190 bits; the alphabet also satisfies the Official Account's [A-Za-z0-9] rule.
   const state = randomAlphanumeric(32);
   const expiresAt = new Date(Date.now() + input.ttlSeconds * 1000);
-  await prisma.wechatLoginState.create({
-    data: { id: sha256(state), bindingHash: input.bindingHash, appId: input.appId, mode: input.mode, returnTo: input.returnTo, expiresAt },
+  const data = { id: sha256(state), bindingHash: input.bindingHash, appId: input.appId, mode: input.mode, returnTo: input.returnTo, expiresAt };
+  if (limits.length === 0) {
+    await prisma.wechatLoginState.create({ data, select: { id: true } });
+    return { ok: true, state, expiresAt };
+  }
+  return prisma.$transaction(async (tx) => {
+    const taken = await takeLimits(limits, tx);
+    if (!taken.ok) return taken;
+    await tx.wechatLoginState.create({ data, select: { id: true } });
+    return { ok: true as const, state, expiresAt };
   });
-  return { state, expiresAt };
 }
 
 /**
- * Checks a returned state and, if it is fresh, marks it used in the same statement, so two
- * concurrent callbacks cannot both spend it. The browser check comes first: a state replayed
- * from another browser learns nothing and changes nothing.
+ * Checks a returned state and, if it is fresh and this browser's, marks it used in the same
+ * statement, so two concurrent callbacks cannot both spend it. A successful claim is one
+ * conditional UPDATE … RETURNING; only a refused one reads the row to say why. The browser
+ * check comes first: a state replayed from another browser learns nothing and changes nothing.
  */
 export async function claimLoginState(state: string, bindingHash: string | undefined, codeHash: string | null): Promise<StateClaim> {
   const prisma = await db();
   const id = sha256(state);
+  if (bindingHash) {
+    const [claimed] = await prisma.wechatLoginState.updateManyAndReturn({
+      where: { id, bindingHash, consumedAt: null, expiresAt: { gt: new Date() } },
+      data: { consumedAt: new Date(), codeHash },
+    });
+    if (claimed) return { kind: "claimed", row: claimed };
+  }
   const row = await prisma.wechatLoginState.findUnique({ where: { id } });
   if (!row) return { kind: "unknown" };
   if (!bindingHash || bindingHash !== row.bindingHash) return { kind: "wrong_browser", row };
   if (row.consumedAt) return { kind: "already_used", row };
-  if (row.expiresAt.getTime() <= Date.now()) return { kind: "expired", row };
-  const { count } = await prisma.wechatLoginState.updateMany({
-    where: { id, consumedAt: null },
-    data: { consumedAt: new Date(), codeHash },
-  });
-  if (count === 1) return { kind: "claimed", row: { ...row, codeHash } };
-  const latest = await prisma.wechatLoginState.findUniqueOrThrow({ where: { id } });
-  return { kind: "already_used", row: latest };
+  return { kind: "expired", row };
 }
 
 export async function recordLoginOutcome(id: string, outcome: string): Promise<void> {

@@ -6,11 +6,8 @@
  * per trusted client address.
  */
 import "server-only";
-import { NextResponse } from "next/server";
 import { releaseLimits, takeLimits, type Limit, type LimitResult } from "@/lib/db/limits";
 import { getEnv } from "@/lib/env";
-import { translator, type Locale } from "@/lib/i18n/messages";
-import { getLocaleOf } from "@/lib/i18n/request";
 
 const LOGIN_WINDOW_SECONDS = 10 * 60;
 /** A lease outlives any ticket (5 minutes by default), so only a crashed process leaves one behind. */
@@ -22,10 +19,15 @@ function limitsFor(prefix: string, bindingHash: string, ip: string | null, perBr
   return limits;
 }
 
+/** The limits on new login states and tickets for this browser and address, per 10-minute window. */
+export function loginLimits(bindingHash: string, ip: string | null): Limit[] {
+  const { loginPerBrowser, loginPerIp } = getEnv().limits;
+  return limitsFor("login", bindingHash, ip, loginPerBrowser, loginPerIp, LOGIN_WINDOW_SECONDS);
+}
+
 /** One new login state or ticket for this browser and address, within the 10-minute window. */
 export function takeLoginLimits(bindingHash: string, ip: string | null): Promise<LimitResult> {
-  const { loginPerBrowser, loginPerIp } = getEnv().limits;
-  return takeLimits(limitsFor("login", bindingHash, ip, loginPerBrowser, loginPerIp, LOGIN_WINDOW_SECONDS));
+  return takeLimits(loginLimits(bindingHash, ip));
 }
 
 /** A lease on one open live-status stream; give it back with {@link releaseStreamLease}. */
@@ -35,31 +37,3 @@ export function takeStreamLease(bindingHash: string, ip: string | null): Promise
 }
 
 export const releaseStreamLease = releaseLimits;
-
-/** "Try again in N seconds/minutes", in the visitor's language. */
-export function retryMessage(locale: Locale, retryAfterSeconds: number): string {
-  const t = translator(locale);
-  return retryAfterSeconds < 120
-    ? t("login.limitedSeconds", { seconds: retryAfterSeconds })
-    : t("login.limitedMinutes", { minutes: Math.ceil(retryAfterSeconds / 60) });
-}
-
-/** The refusal every limited sign-in API answers: 429, Retry-After and a localized message. */
-export function rateLimitedJson(request: Request, retryAfterSeconds: number): NextResponse {
-  const message = retryMessage(getLocaleOf(request), retryAfterSeconds);
-  return NextResponse.json(
-    { error: "rate_limited", message, retryAfterSeconds },
-    { status: 429, headers: { "retry-after": String(retryAfterSeconds), "cache-control": "no-store" } },
-  );
-}
-
-/** The same refusal for a navigation (GET redirects): a short localized page. */
-export function rateLimitedPage(request: Request, retryAfterSeconds: number): NextResponse {
-  const locale = getLocaleOf(request);
-  const message = retryMessage(locale, retryAfterSeconds);
-  const html = `<!doctype html><html lang="${locale}"><meta charset="utf-8"><title>429</title><p role="alert">${message}</p><p><a href="/login">${translator(locale)("login.heading")}</a></p></html>`;
-  return new NextResponse(html, {
-    status: 429,
-    headers: { "content-type": "text/html; charset=utf-8", "retry-after": String(retryAfterSeconds), "cache-control": "no-store" },
-  });
-}

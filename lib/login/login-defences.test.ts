@@ -18,12 +18,12 @@ import eventsHandler from "@/pages/api/login-tickets/[id]/events";
 import { bindingCookieName, sessionCookieName } from "@/lib/auth/cookies";
 import { randomToken } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
-import { createSessionForUser } from "@/lib/db/wechat-users";
+import { createSessionForUser } from "@/lib/db/sessions";
 import { DEMO_OFFICIAL_ACCOUNT, reloadEnv } from "@/lib/env";
 import { PEER_HEADER } from "@/lib/peer-address";
 import { testDatabases } from "@/lib/test/databases";
 import { useTestEmulator } from "@/lib/test/emulator";
-import { confirmTicket, recordScan } from "./tickets";
+import { confirmTicket, recordScan } from "./follow-to-login";
 
 const ORIGIN = "http://localhost:3997";
 const emulator = useTestEmulator({ callbackDomain: "localhost:3997" });

@@ -12,7 +12,7 @@ import { DEMO_OFFICIAL_ACCOUNT, reloadEnv } from "@/lib/env";
 import { testDatabases } from "@/lib/test/databases";
 import { useTestEmulator } from "@/lib/test/emulator";
 import { computeSignature } from "@/lib/wechat/push/signature";
-import { createLoginTicket, getTicketForBrowser } from "./tickets";
+import { createLoginTicket, getTicketForBrowser } from "./follow-to-login";
 
 const ORIGIN = "http://localhost:3996";
 const OA = DEMO_OFFICIAL_ACCOUNT;

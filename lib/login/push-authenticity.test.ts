@@ -17,7 +17,7 @@ import { testDatabases } from "@/lib/test/databases";
 import { useTestEmulator } from "@/lib/test/emulator";
 import { WechatMessageCrypto } from "@/lib/wechat/push/crypto";
 import { computeMsgSignature, computeSignature } from "@/lib/wechat/push/signature";
-import { createLoginTicket, getTicketForBrowser, redeemTicket } from "./tickets";
+import { createLoginTicket, getTicketForBrowser, redeemTicket } from "./follow-to-login";
 
 const ORIGIN = "http://localhost:3997";
 const OA = DEMO_OFFICIAL_ACCOUNT;

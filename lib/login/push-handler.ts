@@ -8,12 +8,11 @@
  * @see ../../../shared/WECHAT-PROTOCOL.md §B3
  */
 import "server-only";
-import { db } from "@/lib/db/client";
-import { Prisma } from "@/lib/db/generated/client";
+import { recordFirstDelivery } from "@/lib/db/push-events";
 import { logger } from "@/lib/logger";
 import { parsePushEvent, pushDedupKey, type PushEvent } from "@/lib/wechat/push/event";
 import { buildTextReplyXml } from "@/lib/wechat/push/xml";
-import { recordScan } from "./tickets";
+import { recordScan } from "./follow-to-login";
 
 const ACK = "success";
 
@@ -23,14 +22,7 @@ const ACK = "success";
  * captured signed URL must not carry a second body.
  */
 export async function isFirstDelivery(key: string): Promise<boolean> {
-  const prisma = await db();
-  try {
-    await prisma.wechatPushEvent.create({ data: { id: key } });
-    return true;
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return false;
-    throw error;
-  }
+  return recordFirstDelivery(key);
 }
 
 function textReply(event: PushEvent, content: string): string {

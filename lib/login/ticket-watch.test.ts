@@ -12,7 +12,8 @@ import { testDatabases } from "@/lib/test/databases";
 import { useTestEmulator } from "@/lib/test/emulator";
 import { closeLoginBus } from "./bus";
 import { openWatchCount, watchTicket, type WatchSink } from "./ticket-watch";
-import { confirmTicket, createLoginTicket, recordScan, TicketError } from "./tickets";
+import { confirmTicket, createLoginTicket, recordScan } from "./follow-to-login";
+import { AppError } from "@/lib/errors";
 
 // createLoginTicket and confirmTicket call the Official Account API.
 useTestEmulator({ callbackDomain: "localhost:3998" });
@@ -79,8 +80,8 @@ describe.each(testDatabases())("watching a login ticket on $name", (database) =>
     const { ticket } = await newTicket();
     const sink = new RecordingSink();
     await expect(watchTicket(ticket.id, sha256(randomToken(32)), sink)).rejects.toMatchObject({ code: "not_found" });
-    await expect(watchTicket(ticket.id, undefined, sink)).rejects.toBeInstanceOf(TicketError);
-    await expect(watchTicket("no-such-ticket", sha256(randomToken(32)), sink)).rejects.toBeInstanceOf(TicketError);
+    await expect(watchTicket(ticket.id, undefined, sink)).rejects.toBeInstanceOf(AppError);
+    await expect(watchTicket("no-such-ticket", sha256(randomToken(32)), sink)).rejects.toBeInstanceOf(AppError);
     expect(sink.text).toBe("");
     expect(openWatchCount()).toBe(0);
   });

@@ -11,7 +11,8 @@ import "server-only";
 import { logger } from "@/lib/logger";
 import { getLoginBus, type TicketStatus } from "./bus";
 import { releaseStreamLease, takeStreamLease } from "./limits";
-import { expireTicket, getTicketForBrowser, isTicketId, TicketError } from "./tickets";
+import { AppError } from "@/lib/errors";
+import { expireTicket, getTicketForBrowser, isTicketId } from "./follow-to-login";
 
 /** Where a watch writes its text/event-stream chunks. `end` finishes the response. */
 export type WatchSink = { write(chunk: string): void; end(): void };
@@ -57,7 +58,7 @@ function statusEvent(status: TicketStatus): string {
 
 /**
  * Starts watching ticket `id` for the browser whose binding hashes to `bindingHash`. Throws
- * TicketError("not_found") before writing anything when the ticket is not this browser's, so
+ * AppError("not_found") before writing anything when the ticket is not this browser's, so
  * the caller can still answer 404. The sink is ended on a final status; call `close()` when the
  * browser goes away.
  */
@@ -118,7 +119,7 @@ export type LeasedWatch = { kind: "watching"; watch: TicketWatch } | { kind: "li
  * browsers without a binding are refused (not_found) before anything is read or leased.
  */
 export async function watchTicketLeased(id: string, bindingHash: string | undefined, ip: string | null, sink: WatchSink): Promise<LeasedWatch> {
-  if (!isTicketId(id) || !bindingHash) throw new TicketError("not_found");
+  if (!isTicketId(id) || !bindingHash) throw new AppError("not_found");
   const lease = await takeStreamLease(bindingHash, ip);
   if (!lease.ok) {
     logger.warn("login.stream.rate_limited", { bucket: lease.bucket });

@@ -7,7 +7,7 @@
  * start-up: a site that kept real users' codes in a table the dev page shows would hand out accounts.
  */
 import "server-only";
-import { db } from "@/lib/db/client";
+import { insertOutboxMessage, listOutboxMessages } from "@/lib/db/outbox";
 import { getEnv } from "@/lib/env";
 import { MessagingError } from "./errors";
 import { renderCodeSms } from "./templates";
@@ -41,13 +41,11 @@ export function createOutboxSmsSender(): SmsSender {
     kind: "outbox",
     async sendCode(message: OutgoingSms) {
       assertNotProduction();
-      const prisma = await db();
-      await prisma.outboxMessage.create({ data: { channel: "sms", to: normalizeTo(message.to), body: renderCodeSms(message) } });
+      await insertOutboxMessage({ channel: "sms", to: normalizeTo(message.to), body: renderCodeSms(message) });
     },
     async sendNotice(message: OutgoingNoticeSms) {
       assertNotProduction();
-      const prisma = await db();
-      await prisma.outboxMessage.create({ data: { channel: "sms", to: normalizeTo(message.to), body: message.text } });
+      await insertOutboxMessage({ channel: "sms", to: normalizeTo(message.to), body: message.text });
     },
   };
 }
@@ -58,9 +56,8 @@ export function createOutboxEmailSender(): EmailSender {
     kind: "outbox",
     async send(message: OutgoingEmail) {
       assertNotProduction();
-      const prisma = await db();
       // The plain-text part is what a reader of the outbox needs; the HTML is a rendering of it.
-      await prisma.outboxMessage.create({ data: { channel: "email", to: normalizeTo(message.to), subject: message.subject, body: message.text } });
+      await insertOutboxMessage({ channel: "email", to: normalizeTo(message.to), subject: message.subject, body: message.text });
     },
   };
 }
@@ -68,12 +65,7 @@ export function createOutboxEmailSender(): EmailSender {
 /** The newest messages first, optionally for one recipient. */
 export async function listOutbox({ to, limit }: { to?: string; limit: number }): Promise<OutboxEntry[]> {
   assertNotProduction();
-  const prisma = await db();
-  const rows = await prisma.outboxMessage.findMany({
-    where: to === undefined ? {} : { to: normalizeTo(to) },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: Math.max(1, Math.min(Math.trunc(limit), MAX_LIST)),
-  });
+  const rows = await listOutboxMessages(to === undefined ? undefined : normalizeTo(to), Math.max(1, Math.min(Math.trunc(limit), MAX_LIST)));
   return rows.map(toEntry);
 }
 

@@ -12,7 +12,7 @@
 import "server-only";
 import { z } from "zod";
 import { openSecret, sealSecret } from "@/lib/crypto";
-import { db } from "@/lib/db/client";
+import { deleteAppToken, findAppToken, saveAppToken } from "@/lib/db/app-tokens";
 import { getEnv, type OfficialAccountConfig } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { callWechatApi, WechatApiError } from "./api-client";
@@ -53,8 +53,7 @@ function isFresh(cached: CachedToken | undefined): cached is CachedToken {
 }
 
 async function loadToken(account: OfficialAccountConfig): Promise<CachedToken> {
-  const prisma = await db();
-  const stored = await prisma.appAccessToken.findUnique({ where: { appId: account.appId } });
+  const stored = await findAppToken(account.appId);
   if (stored && isFresh({ token: "", expiresAt: stored.expiresAt.getTime() })) {
     try {
       return { token: openSecret(stored.tokenEnc), expiresAt: stored.expiresAt.getTime() };
@@ -67,11 +66,7 @@ async function loadToken(account: OfficialAccountConfig): Promise<CachedToken> {
     json: { grant_type: "client_credential", appid: account.appId, secret: account.secret, force_refresh: false },
   });
   const expiresAt = new Date(Date.now() + fetched.expires_in * 1000);
-  await prisma.appAccessToken.upsert({
-    where: { appId: account.appId },
-    create: { appId: account.appId, tokenEnc: sealSecret(fetched.access_token), expiresAt },
-    update: { tokenEnc: sealSecret(fetched.access_token), expiresAt },
-  });
+  await saveAppToken(account.appId, sealSecret(fetched.access_token), expiresAt);
   return { token: fetched.access_token, expiresAt: expiresAt.getTime() };
 }
 
@@ -91,8 +86,7 @@ export async function getAppAccessToken(account = requireOfficialAccount()): Pro
 
 async function forgetToken(appId: string): Promise<void> {
   memory.delete(appId);
-  const prisma = await db();
-  await prisma.appAccessToken.deleteMany({ where: { appId } });
+  await deleteAppToken(appId);
 }
 
 /** Calls a cgi-bin API with the access token, refreshing it once if WeChat says it went bad. */

@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import { signOutAction } from "@/app/actions/auth";
 import { auth } from "@/lib/auth";
-import { safeReturnTo } from "@/lib/auth/return-to";
+import { safeReturnTo } from "@/lib/login/landing";
 import { listAccountEvents } from "@/lib/db/account-events";
 import { getEnv } from "@/lib/env";
 import { getTranslator } from "@/lib/i18n/server";

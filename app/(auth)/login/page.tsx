@@ -1,7 +1,7 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { auth } from "@/lib/auth";
-import { safeReturnTo } from "@/lib/auth/return-to";
+import { safeReturnTo } from "@/lib/login/landing";
 import { getEnv } from "@/lib/env";
 import { getTranslator } from "@/lib/i18n/server";
 import { classifyBrowser } from "@/lib/wechat/browser";

@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { describeDevice } from "@/lib/device";
 import { getTranslator } from "@/lib/i18n/server";
-import { getConfirmView, TicketError } from "@/lib/login/tickets";
+import { isToken } from "@/lib/crypto";
+import { isAppError } from "@/lib/errors";
+import { getConfirmView } from "@/lib/login/follow-to-login";
 
 // The link carries a one-time capability; keep it out of Referer headers.
 export const metadata: Metadata = { referrer: "no-referrer" };
@@ -29,9 +31,9 @@ export default async function ConfirmPage({ searchParams }: { searchParams: Sear
   const token = first(params.t) ?? "";
   let view;
   try {
-    view = /^[A-Za-z0-9_-]{43}$/.test(token) ? await getConfirmView(token) : undefined;
+    view = isToken(token) ? await getConfirmView(token) : undefined;
   } catch (error) {
-    if (!(error instanceof TicketError)) throw error;
+    if (!isAppError(error, "not_found")) throw error;
   }
   if (!view || view.status !== "scanned") {
     return (

@@ -1,4 +1,4 @@
-import { safeReturnTo } from "@/lib/auth/return-to";
+import { safeReturnTo } from "@/lib/login/landing";
 import { getTranslator } from "@/lib/i18n/server";
 import { describeLoginError, isLoginErrorCode, type LoginErrorCode } from "@/lib/wechat/error-catalogue";
 

@@ -27,9 +27,9 @@ export async function POST(request: NextRequest) {
   if (!session?.user?.id) return resultPage(request, "other_browser");
   const result = await confirmBindLink(parsed.data.token, {
     userId: session.user.id,
-    sessionHash: sessionProofHash(readSessionToken(request)),
+    sessionHash: sessionProofHash(readSessionToken(request.cookies)),
     ip: clientIp(request),
-    notify: notifyContactMoved(getLocaleOf(request)),
+    notify: notifyContactMoved(getLocaleOf(request.cookies)),
   });
   if (result.ok) return resultPage(request, result.outcome);
   return resultPage(request, result.error === "other_browser" ? "other_browser" : "invalid");

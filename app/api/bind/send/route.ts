@@ -17,10 +17,10 @@ export async function POST(request: NextRequest) {
   if (!session?.user?.id) return NextResponse.json({ error: "signed_out" }, { status: 401 });
   const parsed = sendSchema.safeParse(await request.json().catch(() => undefined));
   if (!parsed.success) return NextResponse.json({ error: "invalid_input" }, { status: 400 });
-  const locale = getLocaleOf(request);
+  const locale = getLocaleOf(request.cookies);
   const result = await sendBindCode({
     userId: session.user.id,
-    sessionHash: sessionProofHash(readSessionToken(request)),
+    sessionHash: sessionProofHash(readSessionToken(request.cookies)),
     channel: parsed.data.channel,
     rawTarget: parsed.data.target,
     ip: clientIp(request),

@@ -19,12 +19,12 @@ export async function POST(request: NextRequest) {
   if (!parsed.success) return NextResponse.json({ ok: false, error: "invalid_input" }, { status: 400 });
   const result = await verifyBindCode({
     userId: session.user.id,
-    sessionHash: sessionProofHash(readSessionToken(request)),
+    sessionHash: sessionProofHash(readSessionToken(request.cookies)),
     channel: parsed.data.channel,
     rawTarget: parsed.data.target,
     code: parsed.data.code.trim(),
     ip: clientIp(request),
-    notify: notifyContactMoved(getLocaleOf(request)),
+    notify: notifyContactMoved(getLocaleOf(request.cookies)),
   });
   return NextResponse.json(result, { status: result.ok ? 200 : 422, headers: { "cache-control": "no-store" } });
 }

@@ -5,14 +5,15 @@
  */
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
-import { publicOrigin } from "@/lib/http";
-import { cancelTicket, confirmTicket, TicketError } from "@/lib/login/tickets";
-import { logger } from "@/lib/logger";
+import { TOKEN_PATTERN } from "@/lib/crypto";
+import { isAppError } from "@/lib/errors";
+import { logUnexpected, publicOrigin } from "@/lib/http";
+import { cancelTicket, confirmTicket } from "@/lib/login/follow-to-login";
 
 export const dynamic = "force-dynamic";
 
 const answerSchema = z.object({
-  t: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  t: z.string().regex(TOKEN_PATTERN),
   code: z.string().regex(/^\d{2}$/).optional(),
   intent: z.enum(["confirm", "cancel"]),
 });
@@ -31,10 +32,10 @@ export async function POST(request: NextRequest) {
         target = `/login/confirm?result=${(await confirmTicket(t, code)) === "confirmed" ? "confirmed" : "mismatch"}`;
       }
     } catch (error) {
-      if (!(error instanceof TicketError)) {
+      if (!isAppError(error) || !["not_found", "expired", "cancelled", "already_scanned", "not_confirmed"].includes(error.code)) {
         // Our side failed (WeChat's user/info, a busy database), not the link: nothing was
         // changed, so the person gets the same question again with a note to retry.
-        logger.error("login.confirm.failed", { error: error instanceof Error ? error.message : String(error) });
+        logUnexpected(request, error);
         target = `/login/confirm?t=${t}&retry=1`;
       }
     }

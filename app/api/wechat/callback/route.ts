@@ -1,16 +1,15 @@
 /**
  * WeChat's redirect_uri: `?code=CODE&state=STATE` after a confirm, `?state=STATE` after a
- * refusal. In the embedded mode with `self_redirect=true` this loads inside WeChat's iframe, so
+ * refusal. In the embedded form with `self_redirect=true` this loads inside WeChat's iframe, so
  * the answer then navigates the top window instead of redirecting the frame.
  */
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { auth } from "@/lib/auth";
-import { bindingCookieName, sessionCookie } from "@/lib/auth/cookies";
-import { clientIp, isPrefetch, publicOrigin, readCookie, readSessionToken } from "@/lib/http";
-import { rotateBinding } from "@/lib/login/binding";
-import { logger } from "@/lib/logger";
-import { completeWebsiteLogin, type CallbackOutcome } from "@/lib/wechat/website-login";
+import { sessionCookie } from "@/lib/auth/cookies";
+import { clientIp, isPrefetch, loginErrorPath, logUnexpected, publicOrigin, readSessionToken } from "@/lib/http";
+import { readBrowserBinding, rotateBrowserBinding } from "@/lib/login/browser-binding";
+import { completeOAuthCallback, type CallbackOutcome } from "@/lib/login/oauth-callback";
 
 export const dynamic = "force-dynamic";
 
@@ -23,9 +22,7 @@ const callbackQuerySchema = z.object({
 function targetOf(outcome: CallbackOutcome): string {
   if (outcome.kind === "signed_in") return outcome.returnTo;
   if (outcome.kind === "escalate") return `/api/wechat/oa/login?${new URLSearchParams({ scope: "userinfo", returnTo: outcome.returnTo })}`;
-  const params = new URLSearchParams({ reason: outcome.code });
-  if (outcome.returnTo) params.set("returnTo", outcome.returnTo);
-  return `/login/error?${params}`;
+  return loginErrorPath(outcome.code, { returnTo: outcome.returnTo });
 }
 
 function respond(request: NextRequest, outcome: CallbackOutcome): NextResponse {
@@ -40,7 +37,7 @@ function respond(request: NextRequest, outcome: CallbackOutcome): NextResponse {
   if (outcome.kind === "signed_in" && outcome.session) {
     const cookie = sessionCookie(outcome.session.token, outcome.session.expires);
     response.cookies.set(cookie.name, cookie.value, cookie.options);
-    rotateBinding(response);
+    rotateBrowserBinding(response);
   }
   response.headers.set("cache-control", "no-store");
   response.headers.set("referrer-policy", "no-referrer");
@@ -53,20 +50,20 @@ export async function GET(request: NextRequest) {
   const query = request.nextUrl.searchParams;
   const parsed = callbackQuerySchema.safeParse({ code: query.get("code") ?? undefined, state: query.get("state") ?? undefined });
   if (!parsed.success) return respond(request, { kind: "error", code: "state_invalid" });
+  let signedInUser: Promise<string | undefined> | undefined;
   try {
-    const session = await auth();
-    const outcome = await completeWebsiteLogin({
+    const outcome = await completeOAuthCallback({
       code: parsed.data.code,
       state: parsed.data.state,
-      binding: readCookie(request, bindingCookieName()),
-      currentUserId: session?.user?.id,
-      previousSessionToken: readSessionToken(request),
-      userAgent: request.headers.get("user-agent"),
-      ip: clientIp(request),
+      bindingHash: readBrowserBinding(request.cookies)?.hash,
+      // Only duplicates and foreign states need to know who this browser is signed in as.
+      currentUserId: () => (signedInUser ??= auth().then((session) => session?.user?.id)),
+      browser: { userAgent: request.headers.get("user-agent"), ip: clientIp(request), previousSessionToken: readSessionToken(request.cookies) },
     });
     return respond(request, outcome);
   } catch (error) {
-    logger.error("wechat.callback.failed", { error: error instanceof Error ? error.message : String(error) });
+    // The callback always answers with the error page, inside WeChat's iframe too.
+    logUnexpected(request, error);
     return respond(request, { kind: "error", code: "server_error" });
   }
 }

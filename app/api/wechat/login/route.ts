@@ -1,92 +1,60 @@
 /**
  * Starts a WeChat website login: mints a browser-bound `state`.
- * GET  → 302 to WeChat's full-page QR (redirect mode; works without JavaScript).
+ * GET  → 302 to WeChat's full-page QR (redirect form; works without JavaScript).
  * POST → JSON options for the embedded `wxLogin.js` QR.
  */
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
-import { bindingCookie, bindingCookieName } from "@/lib/auth/cookies";
-import { clientIp, isSameOriginRequest, publicOrigin, readCookie } from "@/lib/http";
-import { readBindingHash } from "@/lib/login/binding";
-import { rateLimitedJson, rateLimitedPage, takeLoginLimits } from "@/lib/login/limits";
-import { logger } from "@/lib/logger";
-import { BeginError, beginWebsiteLogin, type BeginResult } from "@/lib/wechat/website-login";
+import { AppError } from "@/lib/errors";
+import { clientIp, errorPage, errorResponse, isSameOriginRequest, publicOrigin } from "@/lib/http";
+import { LOCALES } from "@/lib/i18n/messages";
+import { ensureBrowserBinding, setBrowserBinding } from "@/lib/login/browser-binding";
+import { beginWebsiteLogin, type WebsiteQrForm } from "@/lib/login/website-qr";
 
 export const dynamic = "force-dynamic";
 
 const beginSchema = z.object({
-  app: z.enum(["web", "web2"]).optional(),
+  app: z.string().max(32).optional(),
   returnTo: z.string().max(2048).optional(),
   selfRedirect: z.boolean().optional(),
-  lang: z.enum(["zh-CN", "en"]).optional(),
+  lang: z.enum(LOCALES).optional(),
 });
 
-function withBinding(response: NextResponse, result: BeginResult): NextResponse {
-  if (result.newBinding) {
-    const cookie = bindingCookie(result.newBinding);
-    response.cookies.set(cookie.name, cookie.value, cookie.options);
-  }
+async function begin(request: NextRequest, form: WebsiteQrForm, input: z.infer<typeof beginSchema>) {
+  const binding = ensureBrowserBinding(request.cookies);
+  const result = await beginWebsiteLogin({ ...input, appKey: input.app, form, bindingHash: binding.hash, ip: clientIp(request), origin: publicOrigin(request) });
+  return { binding, result };
+}
+
+function noStore(response: NextResponse): NextResponse {
   response.headers.set("cache-control", "no-store");
   return response;
 }
 
-/**
- * Takes one login-state use for this browser and address. A browser without a (valid) cookie
- * is counted under a hash no one else has, so only the per-address limit holds it.
- */
-async function takeBeginLimit(request: NextRequest): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
-  const key = readBindingHash(request) ?? `new:${crypto.randomUUID()}`;
-  const limit = await takeLoginLimits(key, clientIp(request));
-  if (limit.ok) return { ok: true };
-  logger.warn("wechat.begin.rate_limited", { bucket: limit.bucket });
-  return { ok: false, retryAfterSeconds: limit.retryAfterSeconds };
-}
-
-function errorRedirect(request: NextRequest, code: string): NextResponse {
-  return NextResponse.redirect(new URL(`/login/error?reason=${encodeURIComponent(code)}`, publicOrigin(request)), 303);
-}
-
 export async function GET(request: NextRequest) {
   const query = request.nextUrl.searchParams;
-  const parsed = beginSchema.safeParse({
-    app: query.get("app") ?? undefined,
-    returnTo: query.get("returnTo") ?? undefined,
-    lang: query.get("lang") ?? undefined,
-  });
-  if (!parsed.success) return errorRedirect(request, "unknown_app");
+  const parsed = beginSchema.safeParse({ app: query.get("app") ?? undefined, returnTo: query.get("returnTo") ?? undefined, lang: query.get("lang") ?? undefined });
   try {
-    const limit = await takeBeginLimit(request);
-    if (!limit.ok) return rateLimitedPage(request, limit.retryAfterSeconds);
-    const result = await beginWebsiteLogin({ ...parsed.data, appKey: parsed.data.app, mode: "redirect", binding: readCookie(request, bindingCookieName()), origin: publicOrigin(request) });
-    return withBinding(NextResponse.redirect(result.qrconnectUrl, 302), result);
+    if (!parsed.success) throw new AppError("unknown_app");
+    const { binding, result } = await begin(request, "redirect", parsed.data);
+    const response = noStore(NextResponse.redirect(result.qrconnectUrl, 302));
+    setBrowserBinding(response, binding);
+    return response;
   } catch (error) {
-    if (error instanceof BeginError) return errorRedirect(request, error.code);
-    logger.error("wechat.begin.failed", { error: error instanceof Error ? error.message : String(error) });
-    return errorRedirect(request, "server_error");
+    return errorPage(request, error);
   }
 }
 
 export async function POST(request: NextRequest) {
-  if (!isSameOriginRequest(request)) {
-    return NextResponse.json({ error: "cross-origin request refused" }, { status: 403 });
-  }
-  let body: unknown;
   try {
-    body = await request.json();
-  } catch {
-    return NextResponse.json({ error: "body must be JSON" }, { status: 400 });
-  }
-  const parsed = beginSchema.safeParse(body);
-  if (!parsed.success) return NextResponse.json({ error: "invalid request", issues: parsed.error.issues.map((issue) => issue.path.join(".")) }, { status: 400 });
-  try {
-    const limit = await takeBeginLimit(request);
-    if (!limit.ok) return rateLimitedJson(request, limit.retryAfterSeconds);
-    const result = await beginWebsiteLogin({ ...parsed.data, appKey: parsed.data.app, mode: "embedded", binding: readCookie(request, bindingCookieName()), origin: publicOrigin(request) });
-    const { newBinding: _omit, ...publicResult } = result;
-    return withBinding(NextResponse.json(publicResult), result);
+    if (!isSameOriginRequest(request)) throw new AppError("cross_origin");
+    const parsed = beginSchema.safeParse(await request.json().catch(() => undefined));
+    if (!parsed.success) throw new AppError("invalid_request", { detail: { issues: parsed.error.issues.map((issue) => issue.path.join(".")) } });
+    const { binding, result } = await begin(request, "embedded", parsed.data);
+    const response = noStore(NextResponse.json(result));
+    setBrowserBinding(response, binding);
+    return response;
   } catch (error) {
-    if (error instanceof BeginError) return NextResponse.json({ error: error.code }, { status: 400 });
-    logger.error("wechat.begin.failed", { error: error instanceof Error ? error.message : String(error) });
-    return NextResponse.json({ error: "server_error" }, { status: 500 });
+    return errorResponse(request, error);
   }
 }

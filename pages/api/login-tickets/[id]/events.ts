@@ -11,12 +11,11 @@
  * `npm run bench:live` measures the difference (bench/README.md).
  */
 import type { NextApiRequest, NextApiResponse } from "next";
-import { clientIpFromHeaders } from "@/lib/http";
-import { bindingHashFromCookieHeader } from "@/lib/login/binding";
-import { getLocaleOfCookieHeader } from "@/lib/i18n/request";
-import { retryMessage } from "@/lib/login/limits";
+import { isAppError } from "@/lib/errors";
+import { clientIpFromHeaders, retryMessage, type CookieReader } from "@/lib/http";
+import { getLocaleOf } from "@/lib/i18n/request";
+import { readBrowserBinding } from "@/lib/login/browser-binding";
 import { watchTicketLeased, type TicketWatch } from "@/lib/login/ticket-watch";
-import { TicketError } from "@/lib/login/tickets";
 
 export const config = {
   // No body to parse; and the response outlives the handler on purpose, which Next should not warn about.
@@ -47,10 +46,12 @@ export default async function handler(request: NextApiRequest, response: NextApi
     watch?.close();
   });
 
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) if (typeof value === "string") headers.set(name, value);
+  // Next has parsed the cookies of a Pages API request already; these adapters read them, and the
+  // headers, the way the App Router's helpers do.
+  const cookies: CookieReader = { get: (name) => (request.cookies[name] === undefined ? undefined : { value: request.cookies[name] }) };
+  const headers = { get: (name: string) => (typeof request.headers[name] === "string" ? request.headers[name] : null) };
   try {
-    const result = await watchTicketLeased(id, bindingHashFromCookieHeader(request.headers.cookie), clientIpFromHeaders(headers), {
+    const result = await watchTicketLeased(id, readBrowserBinding(cookies)?.hash, clientIpFromHeaders(headers), {
       write(chunk) {
         if (!response.headersSent) response.writeHead(200, STREAM_HEADERS);
         response.write(chunk);
@@ -62,12 +63,12 @@ export default async function handler(request: NextApiRequest, response: NextApi
     if (result.kind === "limited") {
       // EventSource gives up on a non-200 answer, and the page then polls the status instead.
       response.setHeader("retry-after", String(result.retryAfterSeconds));
-      response.status(429).setHeader("content-type", "text/plain; charset=utf-8").end(retryMessage(getLocaleOfCookieHeader(request.headers.cookie), result.retryAfterSeconds));
+      response.status(429).setHeader("content-type", "text/plain; charset=utf-8").end(retryMessage(getLocaleOf(cookies), result.retryAfterSeconds));
       return;
     }
     watch = result.watch;
   } catch (error) {
-    if (!(error instanceof TicketError)) throw error;
+    if (!isAppError(error, "not_found")) throw error;
     response.status(404).setHeader("content-type", "text/plain; charset=utf-8").end("not found");
     return;
   }

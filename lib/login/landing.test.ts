@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RETURN_TO, safeReturnTo } from "./return-to";
+import { DEFAULT_RETURN_TO, safeReturnTo } from "./landing";
 
 describe("safeReturnTo", () => {
   it.each(["/account", "/account?tab=sessions", "/docs/a#b"])("keeps the same-origin path %s", (path) => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "./client";
 import { readMigrations } from "./migrate";
-import { signInWithWechat, type WechatSignIn } from "./wechat-users";
+import type { WechatSignIn } from "./people";
+import { AttemptClosedError, signInWithWechat } from "./sign-ins";
 import { testDatabases } from "@/lib/test/databases";
 
 const WEB = "wx8e0b5c61d2a3f470";
@@ -88,10 +89,11 @@ describe.each(testDatabases())("WeChat users on $name", (database) => {
 
   it("leaves no partial rows when a later step of the sign-in fails", async () => {
     await expect(
-      signInWithWechat(identity(WEB, "oFail00000000000000000000001", "oUnionFail000000000000000001"), meta, async () => {
-        throw new Error("boom");
+      // The last step, closing the attempt, finds no ticket to close.
+      signInWithWechat(identity(WEB, "oFail00000000000000000000001", "oUnionFail000000000000000001"), meta, {
+        attempt: { kind: "ticket", id: "no-such-ticket", bindingHash: "x", confirmedAfter: new Date() },
       }),
-    ).rejects.toThrow("boom");
+    ).rejects.toBeInstanceOf(AttemptClosedError);
     const prisma = await db();
     expect(await prisma.user.count()).toBe(0);
     expect(await prisma.wechatIdentity.count()).toBe(0);

@@ -1,8 +1,14 @@
 /**
+ * Where a sign-in lands: the one landing rule of every surface.
+ *
  * Return targets after sign-in are same-origin paths only. Anything else (absolute URLs to
  * other hosts, protocol-relative `//evil`, backslash tricks, javascript:) falls back to the
  * default, so a login link can never bounce the user to another site.
  */
+import "server-only";
+import { isBindingDue } from "@/lib/contact-proof/due";
+import type { ContactFacts } from "@/lib/db/people";
+
 export const DEFAULT_RETURN_TO = "/account";
 
 export function safeReturnTo(candidate: string | null | undefined, fallback = DEFAULT_RETURN_TO): string {
@@ -22,4 +28,9 @@ export function safeReturnTo(candidate: string | null | undefined, fallback = DE
   // Never send a user back into the sign-in machinery itself.
   if (path.startsWith("/api/wechat/") || path.startsWith("/api/auth/")) return fallback;
   return path;
+}
+
+/** After a sign-in: `returnTo`, or /bind first when binding a phone or email is due. */
+export function landingAfterSignIn(returnTo: string, facts: ContactFacts | undefined): string {
+  return isBindingDue(facts, { justSignedIn: true }) ? `/bind?${new URLSearchParams({ returnTo })}` : returnTo;
 }

@@ -13,15 +13,26 @@
 import "server-only";
 import { randomInt } from "node:crypto";
 import { randomAlphanumeric, randomToken, sha256 } from "@/lib/crypto";
-import { db } from "@/lib/db/client";
 import type { LoginTicket } from "@/lib/db/generated/client";
-import { createSessionForUser, resolveWechatUser } from "@/lib/db/wechat-users";
+import {
+  cancelOpenTicket,
+  cancelScannedTicket,
+  confirmTicketForPerson,
+  expireOpenTicket,
+  findTicket,
+  findTicketByConfirmTokenHash,
+  findTicketByScene,
+  findWaitingTicket,
+  insertTicket,
+  markTicketScanned,
+} from "@/lib/db/login-tickets";
+import { AttemptClosedError } from "@/lib/db/sign-ins";
 import { getEnv } from "@/lib/env";
+import { AppError, type TicketErrorCode } from "@/lib/errors";
 import { logger } from "@/lib/logger";
-import { SESSION_MAX_AGE_SECONDS } from "@/lib/auth/cookies";
-import { landingAfterSignIn } from "@/lib/contact-proof/codes";
 import { createTempQr, getFollower, requireOfficialAccount } from "@/lib/wechat/official-account";
 import { getLoginBus, type TicketStatus } from "./bus";
+import { completeSignIn, type BrowserContext } from "./complete-sign-in";
 
 const CONFIRM_LINK_TTL_MS = 5 * 60_000;
 /** A confirmed ticket must be redeemed this soon, or it reads expired: the page redeems at once. */
@@ -39,10 +50,8 @@ export function isTicketId(id: string): boolean {
 /** `expiresIn` (seconds from now) lets the page count down on its own clock, however wrong it is. */
 export type TicketView = { id: string; status: TicketStatus; expiresAt: string; expiresIn: number; matchCode: string };
 
-export class TicketError extends Error {
-  constructor(readonly code: "not_found" | "expired" | "wrong_browser" | "not_confirmed" | "already_redeemed" | "already_scanned" | "cancelled") {
-    super(code);
-  }
+function ticketError(code: TicketErrorCode): AppError {
+  return new AppError(code);
 }
 
 /** The status a reader should see: open tickets past their expiry read as expired. */
@@ -74,11 +83,7 @@ async function publish(id: string, status: TicketStatus): Promise<void> {
  * daily `qrcode/create` quota.
  */
 export async function findReusableTicket(bindingHash: string, returnTo: string): Promise<(TicketView & { qrUrl: string }) | undefined> {
-  const prisma = await db();
-  const ticket = await prisma.loginTicket.findFirst({
-    where: { bindingHash, status: "waiting", returnTo, expiresAt: { gt: new Date(Date.now() + REUSE_MIN_LEFT_MS) } },
-    orderBy: { createdAt: "desc" },
-  });
+  const ticket = await findWaitingTicket(bindingHash, returnTo, new Date(Date.now() + REUSE_MIN_LEFT_MS));
   return ticket?.qrUrl ? { ...toView(ticket), qrUrl: ticket.qrUrl } : undefined;
 }
 
@@ -88,34 +93,26 @@ export async function createLoginTicket(input: { bindingHash: string; returnTo: 
   const ttlSeconds = getEnv().wechat.ticketTtlSeconds;
   const scene = `login_${randomAlphanumeric(40)}`;
   const qr = await createTempQr(scene, ttlSeconds);
-  const prisma = await db();
-  const ticket = await prisma.loginTicket.create({
-    data: {
-      // 24 random bytes: 192 bits, opaque to the page.
-      id: randomToken(24),
-      bindingHash: input.bindingHash,
-      appId: account.appId,
-      scene,
-      wechatTicket: qr.ticket,
-      qrUrl: qr.url,
-      status: "waiting",
-      matchCode: String(randomInt(10, 100)),
-      returnTo: input.returnTo,
-      requestIp: input.ip,
-      requestUserAgent: input.userAgent?.slice(0, 512) ?? null,
-      expiresAt: new Date(Date.now() + Math.min(ttlSeconds, qr.expire_seconds ?? ttlSeconds) * 1000),
-    },
+  const ticket = await insertTicket({
+    // 24 random bytes: 192 bits, opaque to the page.
+    id: randomToken(24),
+    bindingHash: input.bindingHash,
+    appId: account.appId,
+    scene,
+    wechatTicket: qr.ticket,
+    qrUrl: qr.url,
+    matchCode: String(randomInt(10, 100)),
+    returnTo: input.returnTo,
+    requestIp: input.ip,
+    requestUserAgent: input.userAgent?.slice(0, 512) ?? null,
+    expiresAt: new Date(Date.now() + Math.min(ttlSeconds, qr.expire_seconds ?? ttlSeconds) * 1000),
   });
   return { ...toView(ticket), qrUrl: qr.url };
 }
 
 /** The ticket as its own browser may see it; other browsers get not_found. */
 export async function getTicketForBrowser(id: string, bindingHash: string | undefined): Promise<TicketView> {
-  if (!isTicketId(id) || !bindingHash) throw new TicketError("not_found");
-  const prisma = await db();
-  const ticket = await prisma.loginTicket.findUnique({ where: { id } });
-  if (!ticket || ticket.bindingHash !== bindingHash) throw new TicketError("not_found");
-  return toView(ticket);
+  return toView(await findOwnTicket(id, bindingHash));
 }
 
 export type ScanResult =
@@ -131,19 +128,14 @@ export type ScanResult =
  * turned away.
  */
 export async function recordScan(scene: string, openid: string): Promise<ScanResult> {
-  const prisma = await db();
-  const ticket = await prisma.loginTicket.findUnique({ where: { scene } });
+  const ticket = await findTicketByScene(scene);
   if (!ticket) return { kind: "unknown" };
   const status = effectiveStatus(ticket);
   if (status === "expired") return { kind: "expired" };
   if (status !== "waiting" && status !== "scanned") return { kind: "finished" };
   if (status === "scanned" && ticket.openid !== openid) return { kind: "taken" };
   const confirmToken = randomToken(32);
-  const { count } = await prisma.loginTicket.updateMany({
-    where: { id: ticket.id, status: { in: ["waiting", "scanned"] }, OR: [{ openid: null }, { openid }] },
-    data: { status: "scanned", openid, scannedAt: ticket.scannedAt ?? new Date(), confirmTokenHash: sha256(confirmToken), choices: ticket.choices ?? drawChoices(ticket.matchCode) },
-  });
-  if (count === 0) return { kind: "taken" };
+  if (!(await markTicketScanned(ticket, openid, sha256(confirmToken), ticket.choices ?? drawChoices(ticket.matchCode)))) return { kind: "taken" };
   if (status === "waiting") await publish(ticket.id, "scanned");
   return { kind: "confirm_link", confirmToken };
 }
@@ -157,9 +149,8 @@ export type ConfirmView = {
 };
 
 async function findByConfirmToken(confirmToken: string): Promise<LoginTicket> {
-  const prisma = await db();
-  const ticket = await prisma.loginTicket.findUnique({ where: { confirmTokenHash: sha256(confirmToken) } });
-  if (!ticket || !ticket.scannedAt || Date.now() - ticket.scannedAt.getTime() > CONFIRM_LINK_TTL_MS) throw new TicketError("not_found");
+  const ticket = await findTicketByConfirmTokenHash(sha256(confirmToken));
+  if (!ticket || !ticket.scannedAt || Date.now() - ticket.scannedAt.getTime() > CONFIRM_LINK_TTL_MS) throw ticketError("not_found");
   return ticket;
 }
 
@@ -178,7 +169,7 @@ export async function getConfirmView(confirmToken: string): Promise<ConfirmView>
   const ticket = await findByConfirmToken(confirmToken);
   // Every scan stores the numbers (recordScan); a link without them cannot be answered, and a
   // GET never writes: scanning again stores them.
-  if (!ticket.choices) throw new TicketError("not_found");
+  if (!ticket.choices) throw ticketError("not_found");
   const choices = ticket.choices.split(",");
   return { status: effectiveStatus(ticket), requestIp: ticket.requestIp, requestUserAgent: ticket.requestUserAgent, createdAt: ticket.createdAt, choices };
 }
@@ -190,79 +181,67 @@ export async function getConfirmView(confirmToken: string): Promise<ConfirmView>
 export async function confirmTicket(confirmToken: string, pickedCode: string): Promise<"confirmed" | "cancelled"> {
   const ticket = await findByConfirmToken(confirmToken);
   const status = effectiveStatus(ticket);
-  if (status === "expired") throw new TicketError("expired");
-  if (status !== "scanned" || !ticket.openid) throw new TicketError(status === "cancelled" ? "cancelled" : "already_scanned");
-  const prisma = await db();
+  if (status === "expired") throw ticketError("expired");
+  if (status !== "scanned" || !ticket.openid) throw ticketError(status === "cancelled" ? "cancelled" : "already_scanned");
   if (pickedCode !== ticket.matchCode) {
-    await prisma.loginTicket.updateMany({ where: { id: ticket.id, status: "scanned" }, data: { status: "cancelled", errorCode: "number_mismatch" } });
+    await cancelScannedTicket(ticket.id, "number_mismatch");
     logger.warn("login.ticket.number_mismatch", { ticketAppId: ticket.appId });
     await publish(ticket.id, "cancelled");
     return "cancelled";
   }
   const follower = await getFollower(ticket.openid);
-  let won = false;
-  await resolveWechatUser({ appId: ticket.appId, openid: ticket.openid, unionid: follower.unionid }, async (tx, userId) => {
-    const { count } = await tx.loginTicket.updateMany({
-      where: { id: ticket.id, status: "scanned", expiresAt: { gt: new Date() } },
-      data: { status: "confirmed", userId, confirmedAt: new Date(), confirmTokenHash: null },
-    });
-    // Lost a race with a cancel or the expiry: roll the user changes back too.
-    if (count !== 1) throw new TicketError("not_confirmed");
-    won = true;
-  }).catch((error: unknown) => {
-    if (!(error instanceof TicketError)) throw error;
-  });
-  if (!won) throw new TicketError("not_confirmed");
+  // Lost a race with a cancel or the expiry: the user changes were rolled back too.
+  if (!(await confirmTicketForPerson(ticket.id, { appId: ticket.appId, openid: ticket.openid, unionid: follower.unionid }))) throw ticketError("not_confirmed");
   await publish(ticket.id, "confirmed");
   return "confirmed";
 }
 
 export async function cancelTicket(confirmToken: string): Promise<void> {
   const ticket = await findByConfirmToken(confirmToken);
-  const prisma = await db();
-  const { count } = await prisma.loginTicket.updateMany({
-    where: { id: ticket.id, status: { in: ["waiting", "scanned"] } },
-    data: { status: "cancelled", confirmTokenHash: null },
-  });
-  if (count === 1) await publish(ticket.id, "cancelled");
+  if (await cancelOpenTicket(ticket.id)) await publish(ticket.id, "cancelled");
+}
+
+/** This browser's ticket; any other browser, and any id of the wrong shape, gets not_found. */
+async function findOwnTicket(id: string, bindingHash: string | undefined): Promise<LoginTicket> {
+  if (!isTicketId(id) || !bindingHash) throw ticketError("not_found");
+  const ticket = await findTicket(id);
+  if (!ticket || ticket.bindingHash !== bindingHash) throw ticketError("not_found");
+  return ticket;
 }
 
 /**
  * Turns a confirmed ticket into an Auth.js session, once, and only for the browser holding the
- * binding cookie. The status flip and the session are one transaction.
+ * binding cookie: the status flip and the session are one transaction (complete-sign-in.ts).
  */
 export async function redeemTicket(
   id: string,
   bindingHash: string | undefined,
-  meta: { userAgent: string | null; ip: string | null; previousSessionToken?: string | undefined },
+  browser: BrowserContext,
 ): Promise<{ sessionToken: string; expires: Date; returnTo: string; nickname: string | null }> {
-  if (!isTicketId(id) || !bindingHash) throw new TicketError("not_found");
-  const prisma = await db();
-  const ticket = await prisma.loginTicket.findUnique({ where: { id } });
-  if (!ticket || ticket.bindingHash !== bindingHash) throw new TicketError("not_found");
+  const ticket = await findOwnTicket(id, bindingHash);
   const status = effectiveStatus(ticket);
-  if (status === "redeemed") throw new TicketError("already_redeemed");
-  if (status === "expired") throw new TicketError("expired");
-  if (status !== "confirmed" || !ticket.userId) throw new TicketError("not_confirmed");
-  const userId = ticket.userId;
-  const session = await prisma.$transaction(async (tx) => {
-    const { count } = await tx.loginTicket.updateMany({
-      where: { id, bindingHash, status: "confirmed", confirmedAt: { gt: new Date(Date.now() - REDEEM_WINDOW_MS) } },
-      data: { status: "redeemed", redeemedAt: new Date() },
+  if (status === "redeemed") throw ticketError("already_redeemed");
+  if (status === "expired") throw ticketError("expired");
+  if (status !== "confirmed" || !ticket.userId) throw ticketError("not_confirmed");
+  try {
+    const signedIn = await completeSignIn({
+      subject: { userId: ticket.userId },
+      method: "wechat:follow",
+      attempt: { kind: "ticket", id, bindingHash: ticket.bindingHash, confirmedAfter: new Date(Date.now() - REDEEM_WINDOW_MS) },
+      browser,
+      returnTo: ticket.returnTo,
+      // Shown on the computer, so a victim of a forwarded QR sees whose account this now is.
+      withName: true,
     });
-    if (count !== 1) throw new TicketError("already_redeemed");
-    const opened = await createSessionForUser(userId, { ...meta, method: "wechat:follow", maxAgeSeconds: SESSION_MAX_AGE_SECONDS }, tx);
-    // Shown on the computer, so a victim of a forwarded QR sees whose account this now is.
-    const user = await tx.user.findUnique({ where: { id: userId }, select: { name: true } });
-    return { ...opened, nickname: user?.name ?? null };
-  });
-  await publish(id, "redeemed");
-  return { ...session, returnTo: await landingAfterSignIn(userId, ticket.returnTo) };
+    await publish(id, "redeemed");
+    return { sessionToken: signedIn.session.token, expires: signedIn.session.expires, returnTo: signedIn.landing, nickname: signedIn.name ?? null };
+  } catch (error) {
+    if (error instanceof AttemptClosedError) throw ticketError("already_redeemed");
+    throw error;
+  }
 }
 
 /** Marks a ticket expired and tells its watchers (called when a stream reaches the expiry). */
 export async function expireTicket(id: string): Promise<void> {
-  const prisma = await db();
-  const { count } = await prisma.loginTicket.updateMany({ where: { id, status: { in: ["waiting", "scanned"] }, expiresAt: { lte: new Date() } }, data: { status: "expired" } });
-  if (count === 1) await publish(id, "expired");
+  if (await expireOpenTicket(id)) await publish(id, "expired");
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "./env";
-import { readCookie, readCookieHeader, resolveClientIp } from "./http";
+import { parseEnv } from "@/lib/env";
+import { resolveClientIp } from "./request";
 
 const trust = (value?: string) => parseEnv(value === undefined ? {} : { TRUSTED_PROXIES: value }).trustedProxies;
 
@@ -24,21 +24,5 @@ describe("the client address", () => {
   it("never takes a malformed entry as an address", () => {
     expect(resolveClientIp("10.0.0.2", "<script>, not-an-ip", trust("1"))).toBe("10.0.0.2");
     expect(resolveClientIp(null, null, trust())).toBeNull();
-  });
-});
-
-describe("reading a cookie", () => {
-  it("finds the named cookie among others and decodes it", () => {
-    expect(readCookieHeader("a=1; wxlogin.bind=x%2By; b=2", "wxlogin.bind")).toBe("x+y");
-    expect(readCookie(new Request("http://localhost/", { headers: { cookie: "wxlogin.bind=abc" } }), "wxlogin.bind")).toBe("abc");
-  });
-
-  it("does not match a cookie whose name only ends with the wanted one", () => {
-    expect(readCookieHeader("evil-wxlogin.bind=1", "wxlogin.bind")).toBeUndefined();
-  });
-
-  it("reads a malformed percent-escape as no cookie instead of throwing", () => {
-    expect(readCookieHeader("wxlogin.bind=%E0%A4%A", "wxlogin.bind")).toBeUndefined();
-    expect(readCookieHeader(undefined, "wxlogin.bind")).toBeUndefined();
   });
 });

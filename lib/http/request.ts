@@ -1,4 +1,4 @@
-/** Small request helpers for route handlers. */
+/** What a route may trust of a request: our public origin, the client address, its intent. */
 import "server-only";
 import { isIP } from "node:net";
 import { sessionCookieName } from "@/lib/auth/cookies";
@@ -23,8 +23,11 @@ export function clientIp(request: Request): string | null {
   return clientIpFromHeaders(request.headers);
 }
 
-/** {@link clientIp} for server actions, which see headers but no Request. */
-export function clientIpFromHeaders(headers: Headers): string | null {
+/** What {@link clientIpFromHeaders} reads: `Headers`, or an adapter over Node's request headers. */
+export type HeaderReader = { get(name: string): string | null };
+
+/** {@link clientIp} for server actions and the Pages API route, which see headers but no Request. */
+export function clientIpFromHeaders(headers: HeaderReader): string | null {
   return resolveClientIp(headers.get(PEER_HEADER), headers.get("x-forwarded-for"), getEnv().trustedProxies);
 }
 
@@ -61,32 +64,12 @@ function normalizeIp(value: string): string | undefined {
   return isIP(address) ? address.toLowerCase() : undefined;
 }
 
+/** What Next gives us to read cookies with: `request.cookies` or `await cookies()`. */
+export type CookieReader = { get(name: string): { value: string } | undefined };
+
 /** This browser's Auth.js session token, if it sent one. */
-export function readSessionToken(request: Request): string | undefined {
-  return readCookie(request, sessionCookieName());
-}
-
-export function readCookie(request: Request, name: string): string | undefined {
-  return readCookieHeader(request.headers.get("cookie"), name);
-}
-
-/** Cookie `name` from a raw Cookie header (for handlers that get Node's request, not a Request). */
-export function readCookieHeader(header: string | null | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const index = part.indexOf("=");
-    if (index > 0 && part.slice(0, index).trim() === name) return decodeCookieValue(part.slice(index + 1).trim());
-  }
-  return undefined;
-}
-
-/** A malformed percent-escape (`%E0%A4%A`) reads as no cookie, never as a thrown URIError. */
-function decodeCookieValue(value: string): string | undefined {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return undefined;
-  }
+export function readSessionToken(cookies: CookieReader): string | undefined {
+  return cookies.get(sessionCookieName())?.value;
 }
 
 /** True for speculative loads (link prefetch, prerender) that must not spend one-time codes. */

@@ -4,11 +4,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openidFor, unionidFor, WEB_APP, WEB2_APP } from "@/emulator/config";
-import { randomToken } from "@/lib/crypto";
+import { randomToken, sha256 } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
 import { testDatabases } from "@/lib/test/databases";
 import { useTestEmulator } from "@/lib/test/emulator";
-import { beginWebsiteLogin, completeWebsiteLogin, type CallbackInput } from "./website-login";
+import { completeOAuthCallback, type CallbackInput } from "./oauth-callback";
+import { beginWebsiteLogin } from "./website-qr";
 
 const ORIGIN = "http://localhost:3999";
 const emulator = useTestEmulator({ callbackDomain: "localhost:3999", env: { WECHAT_HTTP_TIMEOUT_MS: "1000" } });
@@ -22,7 +23,7 @@ async function control<T>(path: string, body: unknown = {}): Promise<T> {
 /** Starts a login in one "browser" and has the phone confirm it; returns the callback's inputs. */
 async function scanAndConfirm(user: string, options: { appKey?: "web" | "web2"; binding?: string } = {}) {
   const binding = options.binding ?? randomToken(32);
-  const begin = await beginWebsiteLogin({ appKey: options.appKey ?? "web", mode: "redirect", binding, origin: ORIGIN });
+  const begin = await beginWebsiteLogin({ appKey: options.appKey ?? "web", form: "redirect", bindingHash: sha256(binding), ip: null, origin: ORIGIN });
   const page = await (await fetch(begin.qrconnectUrl)).text();
   const uuid = /data-uuid="([^"]+)"/.exec(page)?.[1];
   expect(uuid).toBeTruthy();
@@ -30,7 +31,7 @@ async function scanAndConfirm(user: string, options: { appKey?: "web" | "web2"; 
   const redirect = new URL(session.redirect);
   expect(`${redirect.origin}${redirect.pathname}`).toBe(begin.redirectUri);
   expect(redirect.searchParams.get("state")).toBe(begin.state);
-  const input: CallbackInput = { code: session.code, state: begin.state, binding, currentUserId: undefined, userAgent: "vitest", ip: "127.0.0.1" };
+  const input: CallbackInput = { code: session.code, state: begin.state, bindingHash: sha256(binding), currentUserId: async () => undefined, browser: { userAgent: "vitest", ip: "127.0.0.1" } };
   return { begin, input };
 }
 
@@ -41,7 +42,7 @@ describe.each(testDatabases())("website login on $name", (database) => {
 
   it("signs a confirmed user in with an Auth.js session and the WeChat identity", async () => {
     const { input } = await scanAndConfirm("lin");
-    const outcome = await completeWebsiteLogin(input);
+    const outcome = await completeOAuthCallback(input);
     expect(outcome).toMatchObject({ kind: "signed_in", returnTo: "/account" });
     if (outcome.kind !== "signed_in") return;
     const prisma = await db();
@@ -55,15 +56,15 @@ describe.each(testDatabases())("website login on $name", (database) => {
     const { input } = await scanAndConfirm("zhang");
     const prisma = await db();
     const sessionsBefore = await prisma.session.count();
-    expect(await completeWebsiteLogin({ ...input, binding: randomToken(32) })).toEqual({ kind: "error", code: "state_wrong_browser" });
-    expect(await completeWebsiteLogin({ ...input, binding: undefined })).toEqual({ kind: "error", code: "state_wrong_browser" });
+    expect(await completeOAuthCallback({ ...input, bindingHash: sha256(randomToken(32)) })).toEqual({ kind: "error", code: "state_wrong_browser" });
+    expect(await completeOAuthCallback({ ...input, bindingHash: undefined })).toEqual({ kind: "error", code: "state_wrong_browser" });
     expect(await prisma.session.count()).toBe(sessionsBefore);
-    expect(await completeWebsiteLogin(input)).toMatchObject({ kind: "signed_in" });
+    expect(await completeOAuthCallback(input)).toMatchObject({ kind: "signed_in" });
   });
 
   it("spends a code once when two callbacks race, and signs both in", async () => {
     const { input } = await scanAndConfirm("zhang");
-    const outcomes = await Promise.all([completeWebsiteLogin(input), completeWebsiteLogin(input)]);
+    const outcomes = await Promise.all([completeOAuthCallback(input), completeOAuthCallback(input)]);
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(["signed_in", "signed_in"]);
     // The emulator saw one exchange: a second one would have been 40163 and an error outcome.
     const prisma = await db();
@@ -79,43 +80,42 @@ describe.each(testDatabases())("website login on $name", (database) => {
     const before = { users: await prisma.user.count(), identities: await prisma.wechatIdentity.count(), sessions: await prisma.session.count() };
     await control("faults", { endpoint: "sns/userinfo", errcode: 48001 });
     const { input } = await scanAndConfirm("li", { appKey: "web2" });
-    expect(await completeWebsiteLogin(input)).toEqual({ kind: "error", code: "48001", returnTo: "/account" });
+    expect(await completeOAuthCallback(input)).toEqual({ kind: "error", code: "48001", returnTo: "/account" });
     expect({ users: await prisma.user.count(), identities: await prisma.wechatIdentity.count(), sessions: await prisma.session.count() }).toEqual(before);
     // A repeat of the failed callback reports the same failure, not a generic one.
-    expect(await completeWebsiteLogin(input)).toMatchObject({ kind: "error", code: "48001" });
+    expect(await completeOAuthCallback(input)).toMatchObject({ kind: "error", code: "48001" });
   });
 
   it("reports a WeChat timeout as such", async () => {
     await control("faults", { endpoint: "sns/oauth2/access_token", timeout: true });
     const { input } = await scanAndConfirm("lin");
-    expect(await completeWebsiteLogin(input)).toMatchObject({ kind: "error", code: "timeout" });
+    expect(await completeOAuthCallback(input)).toMatchObject({ kind: "error", code: "timeout" });
   });
 
   it("treats a refusal (state only, no code) as a cancel", async () => {
     const binding = randomToken(32);
-    const begin = await beginWebsiteLogin({ mode: "embedded", binding, origin: ORIGIN });
-    expect(await completeWebsiteLogin({ code: undefined, state: begin.state, binding, currentUserId: undefined, userAgent: null, ip: null })).toMatchObject({ kind: "error", code: "cancelled" });
+    const begin = await beginWebsiteLogin({ form: "embedded", bindingHash: sha256(binding), ip: null, origin: ORIGIN });
+    expect(await completeOAuthCallback({ code: undefined, state: begin.state, bindingHash: sha256(binding), currentUserId: async () => undefined, browser: { userAgent: null, ip: null } })).toMatchObject({ kind: "error", code: "cancelled" });
   });
 
   it("does not let a used code sign in a browser that is already signed in as someone else", async () => {
     const first = await scanAndConfirm("lin");
-    const signedIn = await completeWebsiteLogin(first.input);
+    const signedIn = await completeOAuthCallback(first.input);
     expect(signedIn.kind).toBe("signed_in");
     const prisma = await db();
     const other = await prisma.user.create({ data: { name: "someone else" } });
-    const outcome = await completeWebsiteLogin({ ...first.input, currentUserId: other.id });
+    const outcome = await completeOAuthCallback({ ...first.input, currentUserId: async () => other.id });
     // Already signed in: sent on, but no session is opened for the code's owner in this browser.
     expect(outcome).toEqual({ kind: "signed_in", returnTo: "/account" });
   });
 
   it("builds WeChat's URLs as documented", async () => {
-    const begin = await beginWebsiteLogin({ appKey: "web2", mode: "embedded", origin: ORIGIN, lang: "en", selfRedirect: true });
+    const begin = await beginWebsiteLogin({ appKey: "web2", form: "embedded", bindingHash: sha256(randomToken(32)), ip: null, origin: ORIGIN, lang: "en", selfRedirect: true });
     const url = new URL(begin.qrconnectUrl);
     expect([...url.searchParams.keys()]).toEqual(["appid", "redirect_uri", "response_type", "scope", "state", "lang"]);
     expect(url.searchParams.get("appid")).toBe(WEB2_APP.appid);
     expect(url.hash).toBe("#wechat_redirect");
     expect(begin.state).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(begin.wxLogin).toEqual({ appid: WEB2_APP.appid, scope: "snsapi_login", redirect_uri: encodeURIComponent(`${ORIGIN}/api/wechat/callback`), state: begin.state, self_redirect: true, lang: "en" });
-    expect(begin.newBinding).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });

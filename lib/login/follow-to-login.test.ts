@@ -16,7 +16,8 @@ import { useTestEmulator } from "@/lib/test/emulator";
 import { WechatMessageCrypto } from "@/lib/wechat/push/crypto";
 import { parseWechatXml } from "@/lib/wechat/push/xml";
 import { computeMsgSignature, computeSignature } from "@/lib/wechat/push/signature";
-import { confirmTicket, createLoginTicket, getTicketForBrowser, redeemTicket, TicketError } from "./tickets";
+import { confirmTicket, createLoginTicket, getTicketForBrowser, redeemTicket } from "./follow-to-login";
+import { AppError } from "@/lib/errors";
 
 const ORIGIN = "http://localhost:3998";
 const OA = DEMO_OFFICIAL_ACCOUNT;
@@ -123,7 +124,7 @@ describe.each(testDatabases())("follow-to-login on $name", (database) => {
     await expect(redeemTicket(ticket.id, sha256(randomToken(32)), { userAgent: null, ip: null })).rejects.toMatchObject({ code: "not_found" });
     const session = await redeemTicket(ticket.id, sha256(binding), { userAgent: null, ip: null });
     expect(session.returnTo).toBe("/account");
-    await expect(redeemTicket(ticket.id, sha256(binding), { userAgent: null, ip: null })).rejects.toBeInstanceOf(TicketError);
+    await expect(redeemTicket(ticket.id, sha256(binding), { userAgent: null, ip: null })).rejects.toBeInstanceOf(AppError);
     const prisma = await db();
     const user = await prisma.user.findFirstOrThrow({ where: { sessions: { some: { sessionToken: session.sessionToken } } } });
     expect(user.unionid).toBe(unionidFor("demo", "lin"));
@@ -181,7 +182,7 @@ describe.each(testDatabases())("follow-to-login on $name", (database) => {
     const token = /\?t=([A-Za-z0-9_-]{43})/.exec(content ?? "")![1]!;
     const wrong = ticket.matchCode === "10" ? "11" : "10";
     expect(await confirmTicket(token, wrong)).toBe("cancelled");
-    await expect(confirmTicket(token, ticket.matchCode)).rejects.toBeInstanceOf(TicketError);
+    await expect(confirmTicket(token, ticket.matchCode)).rejects.toBeInstanceOf(AppError);
     expect((await getTicketForBrowser(ticket.id, sha256(binding))).status).toBe("cancelled");
     await expect(redeemTicket(ticket.id, sha256(binding), { userAgent: null, ip: null })).rejects.toMatchObject({ code: "not_confirmed" });
   });

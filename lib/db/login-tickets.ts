@@ -1,0 +1,94 @@
+/**
+ * Follow-to-login tickets (lib/login/follow-to-login.ts): rows and their conditional status
+ * changes. Every change is an UPDATE guarded by the status it expects, so a scan, a confirm, a
+ * cancel and the expiry racing each other leave one winner.
+ */
+import "server-only";
+import { db, transactionWithRetry } from "./client";
+import type { LoginTicket, Prisma } from "./generated/client";
+import { upsertIdentity, type WechatSignIn } from "./people";
+
+const OPEN = ["waiting", "scanned"];
+
+export type NewTicket = Pick<
+  Prisma.LoginTicketUncheckedCreateInput,
+  "id" | "bindingHash" | "appId" | "scene" | "wechatTicket" | "qrUrl" | "matchCode" | "returnTo" | "requestIp" | "requestUserAgent" | "expiresAt"
+>;
+
+export async function insertTicket(data: NewTicket): Promise<LoginTicket> {
+  const prisma = await db();
+  return prisma.loginTicket.create({ data: { ...data, status: "waiting" } });
+}
+
+/** This browser's newest waiting ticket for `returnTo` that still lives past `aliveAfter`. */
+export async function findWaitingTicket(bindingHash: string, returnTo: string, aliveAfter: Date): Promise<LoginTicket | null> {
+  const prisma = await db();
+  return prisma.loginTicket.findFirst({ where: { bindingHash, status: "waiting", returnTo, expiresAt: { gt: aliveAfter } }, orderBy: { createdAt: "desc" } });
+}
+
+export async function findTicket(id: string): Promise<LoginTicket | null> {
+  const prisma = await db();
+  return prisma.loginTicket.findUnique({ where: { id } });
+}
+
+export async function findTicketByScene(scene: string): Promise<LoginTicket | null> {
+  const prisma = await db();
+  return prisma.loginTicket.findUnique({ where: { scene } });
+}
+
+export async function findTicketByConfirmTokenHash(confirmTokenHash: string): Promise<LoginTicket | null> {
+  const prisma = await db();
+  return prisma.loginTicket.findUnique({ where: { confirmTokenHash } });
+}
+
+/** Records a scan by `openid` unless another person scanned first; true when recorded. */
+export async function markTicketScanned(ticket: LoginTicket, openid: string, confirmTokenHash: string, choices: string): Promise<boolean> {
+  const prisma = await db();
+  const { count } = await prisma.loginTicket.updateMany({
+    where: { id: ticket.id, status: { in: OPEN }, OR: [{ openid: null }, { openid }] },
+    data: { status: "scanned", openid, scannedAt: ticket.scannedAt ?? new Date(), confirmTokenHash, choices },
+  });
+  return count === 1;
+}
+
+/** A wrong number picked on the phone: the ticket is cancelled for good. */
+export async function cancelScannedTicket(id: string, errorCode: string): Promise<void> {
+  const prisma = await db();
+  await prisma.loginTicket.updateMany({ where: { id, status: "scanned" }, data: { status: "cancelled", errorCode } });
+}
+
+/** Cancels an open ticket; true when this call did. */
+export async function cancelOpenTicket(id: string): Promise<boolean> {
+  const prisma = await db();
+  const { count } = await prisma.loginTicket.updateMany({ where: { id, status: { in: OPEN } }, data: { status: "cancelled", confirmTokenHash: null } });
+  return count === 1;
+}
+
+/** Marks an open ticket past its expiry expired; true when this call did. */
+export async function expireOpenTicket(id: string): Promise<boolean> {
+  const prisma = await db();
+  const { count } = await prisma.loginTicket.updateMany({ where: { id, status: { in: OPEN }, expiresAt: { lte: new Date() } }, data: { status: "expired" } });
+  return count === 1;
+}
+
+/**
+ * The right number was picked: resolves the person and confirms the ticket in one transaction.
+ * False when the ticket was cancelled or expired meanwhile; then no user change is kept either.
+ */
+export async function confirmTicketForPerson(id: string, person: WechatSignIn): Promise<boolean> {
+  const lost = Symbol("lost");
+  try {
+    await transactionWithRetry(async (tx) => {
+      const { userId } = await upsertIdentity(tx, person);
+      const { count } = await tx.loginTicket.updateMany({
+        where: { id, status: "scanned", expiresAt: { gt: new Date() } },
+        data: { status: "confirmed", userId, confirmedAt: new Date(), confirmTokenHash: null },
+      });
+      if (count !== 1) throw lost;
+    });
+    return true;
+  } catch (error) {
+    if (error === lost) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,2 @@
+export { clientIp, clientIpFromHeaders, isPrefetch, isSameOriginRequest, publicOrigin, readSessionToken, resolveClientIp, type CookieReader, type HeaderReader } from "./request";
+export { errorPage, errorResponse, logUnexpected, loginErrorPath, retryMessage, statusOf } from "./respond";

@@ -1,0 +1,98 @@
+/**
+ * The one way a failure becomes an answer. Every route handler and action hands what it caught
+ * to {@link errorResponse} (APIs a page or phone calls) or {@link errorPage} (navigations):
+ * an {@link AppError} becomes its status and localized message; anything else is logged once,
+ * with a request id, and answered with a generic localized message that names that id.
+ */
+import "server-only";
+import { NextResponse, type NextRequest } from "next/server";
+import { AppError, type ErrorCode } from "@/lib/errors";
+import { translator, type Locale } from "@/lib/i18n/messages";
+import { getLocaleOf } from "@/lib/i18n/request";
+import { logger } from "@/lib/logger";
+import { isLoginErrorCode } from "@/lib/wechat/error-catalogue";
+import { publicOrigin } from "./request";
+
+const NO_STORE = { "cache-control": "no-store" };
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  invalid_request: 400,
+  unknown_app: 400,
+  cross_origin: 403,
+  not_found: 404,
+  rate_limited: 429,
+  expired: 409,
+  wrong_browser: 409,
+  not_confirmed: 409,
+  already_redeemed: 409,
+  already_scanned: 409,
+  cancelled: 409,
+  server_error: 500,
+};
+
+/** HTTP status of an expected failure; WeChat's own failures are a bad gateway. */
+export function statusOf(code: ErrorCode): number {
+  return STATUS[code] ?? (isLoginErrorCode(code) ? 502 : 400);
+}
+
+/** "Try again in N seconds/minutes", in the visitor's language. */
+export function retryMessage(locale: Locale, retryAfterSeconds: number): string {
+  const t = translator(locale);
+  return retryAfterSeconds < 120
+    ? t("login.limitedSeconds", { seconds: retryAfterSeconds })
+    : t("login.limitedMinutes", { minutes: Math.ceil(retryAfterSeconds / 60) });
+}
+
+/** Logs an unexpected error, once, under a new request id that the answer names. */
+export function logUnexpected(request: NextRequest, error: unknown): string {
+  const requestId = crypto.randomUUID();
+  logger.error("request.unexpected", {
+    requestId,
+    method: request.method,
+    path: request.nextUrl.pathname,
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  });
+  return requestId;
+}
+
+/** The AppError an error stands for; anything else is logged and becomes `server_error`. */
+function expectedOrLogged(request: NextRequest, error: unknown): { error: AppError; requestId?: string } {
+  if (error instanceof AppError) return { error };
+  return { error: new AppError("server_error"), requestId: logUnexpected(request, error) };
+}
+
+function retryHeaders(error: AppError): Record<string, string> {
+  return error.retryAfterSeconds ? { "retry-after": String(error.retryAfterSeconds) } : {};
+}
+
+/** A JSON failure: `{ error: code, message?, retryAfterSeconds?, requestId? }`. */
+export function errorResponse(request: NextRequest, caught: unknown): NextResponse {
+  const { error, requestId } = expectedOrLogged(request, caught);
+  const message = error.retryAfterSeconds ? retryMessage(getLocaleOf(request.cookies), error.retryAfterSeconds) : undefined;
+  return NextResponse.json(
+    { error: error.code, ...(message ? { message, retryAfterSeconds: error.retryAfterSeconds } : {}), ...(requestId ? { requestId } : {}) },
+    { status: statusOf(error.code), headers: { ...NO_STORE, ...retryHeaders(error) } },
+  );
+}
+
+/**
+ * A failed navigation: a sign-in failure goes to /login/error with its code (and where the
+ * person was going); a refused limit is a short localized 429 page.
+ */
+export function errorPage(request: NextRequest, caught: unknown, options: { returnTo?: string | undefined } = {}): NextResponse {
+  const { error, requestId } = expectedOrLogged(request, caught);
+  if (error.code === "rate_limited" && error.retryAfterSeconds) {
+    const locale = getLocaleOf(request.cookies);
+    const html = `<!doctype html><html lang="${locale}"><meta charset="utf-8"><title>429</title><p role="alert">${retryMessage(locale, error.retryAfterSeconds)}</p><p><a href="/login">${translator(locale)("login.heading")}</a></p></html>`;
+    return new NextResponse(html, { status: 429, headers: { "content-type": "text/html; charset=utf-8", ...NO_STORE, ...retryHeaders(error) } });
+  }
+  return NextResponse.redirect(new URL(loginErrorPath(error.code, { ...options, requestId }), publicOrigin(request)), 303);
+}
+
+/** The error page's path for a code. */
+export function loginErrorPath(code: ErrorCode, options: { returnTo?: string | undefined; requestId?: string | undefined } = {}): string {
+  const params = new URLSearchParams({ reason: isLoginErrorCode(code) ? code : "server_error" });
+  if (options.returnTo) params.set("returnTo", options.returnTo);
+  if (options.requestId) params.set("ref", options.requestId);
+  return `/login/error?${params}`;
+}

@@ -1,0 +1,47 @@
+/**
+ * The browser-bound attempt of the OAuth surfaces (website QR, in-WeChat authorization): a
+ * server-minted `state`, stored hashed with the browser binding's hash, single use, claimed
+ * before its code is spent. Unlike the stock Auth.js provider, the state is minted here for
+ * every form (the embedded iframe needs it before any redirect), and a surface is a small
+ * object the shared callback (oauth-callback.ts) calls to learn who signed in.
+ *
+ * @see docs/wechat-protocol.md §A1, §B1
+ */
+import "server-only";
+import { AppError } from "@/lib/errors";
+import { createLoginState, type LoginMode } from "@/lib/db/login-states";
+import type { WechatSignIn } from "@/lib/db/people";
+import type { AppCredentials } from "@/lib/wechat/sns";
+import type { SnsToken } from "@/lib/wechat/schemas";
+import type { SignInMethod } from "./complete-sign-in";
+import { loginLimits } from "./limits";
+
+export const CALLBACK_PATH = "/api/wechat/callback";
+/** A state outlives several QR refreshes on WeChat's page and the 10-minute code. */
+const STATE_TTL_SECONDS = 30 * 60;
+
+/** What an OAuth surface tells the shared callback. */
+export type OAuthSurface = {
+  /** The sign-in history's name for this surface. */
+  method: SignInMethod;
+  /** The credentials of the app a state of this surface was minted for. */
+  credentials(appId: string): AppCredentials | undefined;
+  /**
+   * Who signed in, from WeChat's token answer: a person to sign in, or `escalate` when the
+   * silent scope met someone we don't know yet and consent is needed.
+   */
+  identify(token: SnsToken, app: AppCredentials): Promise<{ kind: "person"; person: WechatSignIn } | { kind: "escalate" }>;
+};
+
+/**
+ * Mints a state for `mode` bound to this browser, within the per-browser and per-address limits
+ * (one transaction: a refused limit writes nothing).
+ */
+export async function startOAuthAttempt(input: { appId: string; mode: LoginMode; returnTo: string; bindingHash: string; ip: string | null }): Promise<{ state: string; expiresAt: Date }> {
+  const created = await createLoginState(
+    { appId: input.appId, mode: input.mode, returnTo: input.returnTo, bindingHash: input.bindingHash, ttlSeconds: STATE_TTL_SECONDS },
+    loginLimits(input.bindingHash, input.ip),
+  );
+  if (!created.ok) throw new AppError("rate_limited", { retryAfterSeconds: created.retryAfterSeconds, detail: { bucket: created.bucket } });
+  return { state: created.state, expiresAt: created.expiresAt };
+}
