@@ -5,6 +5,7 @@
  * real Request objects; the Pages events route is served over real HTTP. On the embedded
  * database and (with TEST_DATABASE_URL) PostgreSQL.
  */
+import { getCookieParser } from "next/dist/server/api-utils/get-cookie-parser";
 import { createServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { NextRequest } from "next/server";
@@ -84,14 +85,15 @@ async function confirmOnPhone(ticketId: string, matchCode: string): Promise<void
   expect(await confirmTicket(scan.confirmToken, matchCode)).toBe("confirmed");
 }
 
-/** The Pages events route on a real HTTP server, with the two helpers Next adds to req/res. */
+/** The Pages events route on a real HTTP server, with the helpers Next adds to req/res. */
 let server: Server;
 let serverUrl = "";
 function startEventsServer(): Promise<void> {
   server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const match = /^\/api\/login-tickets\/([^/]*)\/events$/.exec(req.url ?? "");
     req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
-    Object.assign(req, { query: { id: match ? decodeURIComponent(match[1]!) : "" } });
+    // As Next's API resolver does: the query, and the cookies through Next's own parser.
+    Object.assign(req, { query: { id: match ? decodeURIComponent(match[1]!) : "" }, cookies: getCookieParser(req.headers)() });
     Object.assign(res, {
       status(code: number) {
         res.statusCode = code;
