@@ -16,8 +16,8 @@ import { createSessionForUser, SESSION_MAX_AGE_SECONDS } from "@/lib/db/sessions
 import { OUTCOME_SUCCESS } from "@/lib/db/sign-ins";
 import { isAppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
-import { WechatApiError, WechatTransportError } from "@/lib/wechat/api-client";
-import { isLoginErrorCode, loginErrorForErrcode, type LoginErrorCode } from "@/lib/wechat/error-catalogue";
+import { WechatApiError } from "@/lib/wechat/api-client";
+import { isLoginErrorCode, type LoginErrorCode } from "@/lib/wechat/error-catalogue";
 import { exchangeCode } from "@/lib/wechat/sns";
 import { completeSignIn, type BrowserContext } from "./complete-sign-in";
 import { inWechatConsentSurface, inWechatSilentSurface } from "./in-wechat";
@@ -53,11 +53,9 @@ export type CallbackOutcome =
   | { kind: "escalate"; scope: "snsapi_userinfo"; returnTo: string }
   | { kind: "error"; code: LoginErrorCode; returnTo?: string };
 
+/** The sign-in failure an error stands for (WeChat's errcodes and transport failures are AppErrors too). */
 function errorCodeOf(error: unknown): LoginErrorCode | undefined {
-  if (error instanceof WechatApiError) return loginErrorForErrcode(error.errcode);
-  if (error instanceof WechatTransportError) return error.kind === "timeout" ? "timeout" : error.kind === "malformed" ? "malformed_response" : "upstream_unavailable";
-  if (isAppError(error) && isLoginErrorCode(error.code)) return error.code;
-  return undefined;
+  return isAppError(error) && isLoginErrorCode(error.code) ? error.code : undefined;
 }
 
 export async function completeOAuthCallback(input: CallbackInput): Promise<CallbackOutcome> {

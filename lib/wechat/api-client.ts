@@ -12,28 +12,34 @@ import "server-only";
 import type { z } from "zod";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { AppError } from "@/lib/errors";
+import { loginErrorForErrcode } from "./error-catalogue";
 import { wechatErrorSchema } from "./schemas";
 
-/** WeChat answered with a non-zero errcode. */
-export class WechatApiError extends Error {
+/** WeChat answered with a non-zero errcode: an {@link AppError} whose code is the errcode's own (or `unknown_errcode`). */
+export class WechatApiError extends AppError {
   override name = "WechatApiError";
   constructor(
     readonly errcode: number,
     readonly errmsg: string,
     readonly rid: string | undefined,
   ) {
-    super(`WeChat errcode ${errcode}`);
+    super(loginErrorForErrcode(errcode), { detail: { errcode, rid } });
   }
 }
 
+export type TransportFailure = "timeout" | "network" | "http_status" | "malformed";
+
+const TRANSPORT_CODES = { timeout: "timeout", network: "upstream_unavailable", http_status: "upstream_unavailable", malformed: "malformed_response" } as const;
+
 /** WeChat could not be reached, did not answer in time, or answered something unreadable. */
-export class WechatTransportError extends Error {
+export class WechatTransportError extends AppError {
   override name = "WechatTransportError";
   constructor(
-    readonly kind: "timeout" | "network" | "http_status" | "malformed",
-    readonly detail: string,
+    readonly kind: TransportFailure,
+    detail: string,
   ) {
-    super(`WeChat ${kind}: ${detail}`);
+    super(TRANSPORT_CODES[kind], { detail: { kind, detail } });
   }
 }
 
