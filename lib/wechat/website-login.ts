@@ -10,7 +10,7 @@
  * every errcode keeps its identity up to the error page, and a duplicate callback of a login
  * that already succeeded signs the user in instead of showing WeChat's 40163.
  *
- * @see ../../../shared/WECHAT-PROTOCOL.md §A1–A4
+ * @see docs/wechat-protocol.md §A1–A4
  */
 import "server-only";
 import { SESSION_MAX_AGE_SECONDS } from "@/lib/auth/cookies";
@@ -120,7 +120,7 @@ export type OfficialAccountScope = "snsapi_base" | "snsapi_userinfo";
  * The state is our usual one (32 alphanumerics: WeChat allows at most 128 of [A-Za-z0-9]) and the
  * parameters go in the order WeChat checks, ending with `#wechat_redirect`.
  *
- * @see ../../../shared/WECHAT-PROTOCOL.md §B1
+ * @see docs/wechat-protocol.md §B1
  */
 export async function beginOfficialAccountLogin(input: {
   scope: OfficialAccountScope;
