@@ -1,5 +1,5 @@
 /**
- * errmsg prefixes api.weixin.qq.com sends for each errcode (WECHAT-PROTOCOL.md A5). The real server appends
+ * errmsg prefixes api.weixin.qq.com sends for each errcode (docs/wechat-protocol.md §A5). The real server appends
  * ", rid: <8hex>-<8hex>-<8hex>"; clients must match on errcode only, so texts marked UNCONFIRMED there are
  * best guesses.
  */

@@ -90,7 +90,7 @@ export type RefreshTokenRecord = {
   accessToken: string;
 };
 
-/** Long-poll answers of the QR page (WECHAT-PROTOCOL.md A1, internal mechanics). */
+/** Long-poll answers of the QR page (docs/wechat-protocol.md §A1, internal mechanics). */
 export const WX_ERRCODE: Readonly<Record<QrStatus, number>> = {
   waiting: 408,
   scanned: 404,

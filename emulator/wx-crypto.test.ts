@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { computeSignature, decodeEncodingAesKey, decryptMessage, encryptMessage, WxCryptoError } from "./wx-crypto";
 import { appendXmlField, buildXml, cdata, isXmlDocument, readXmlField } from "./wx-xml";
 
-// Official vectors from WeChat's push encryption doc (WECHAT-PROTOCOL.md B3).
+// Official vectors from WeChat's push encryption doc (docs/wechat-protocol.md §B3).
 const TOKEN = "AAAAA";
 const AES_KEY = decodeEncodingAesKey("A".repeat(43));
 const APPID = "wxba5fad812f8e6fb9";

@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 
 /**
- * WeChat's push signatures and "safe mode" message encryption, written from the protocol (WECHAT-PROTOCOL.md
- * B3) independently of the app's lib/, so the emulator checks the app instead of agreeing with it.
+ * WeChat's push signatures and "safe mode" message encryption, written from the protocol (docs/wechat-protocol.md
+ * §B3) independently of the app's lib/, so the emulator checks the app instead of agreeing with it.
  * @see https://developers.weixin.qq.com/doc/oplatform/developers/dev/push/encryption.md
  */
 

@@ -5,7 +5,7 @@
  * other push is acknowledged with `success`. Each event is handled once: WeChat's retries and
  * replays (same FromUserName + CreateTime) are acknowledged and change nothing.
  *
- * @see ../../../shared/WECHAT-PROTOCOL.md §B3
+ * @see docs/wechat-protocol.md §B3
  */
 import "server-only";
 import { recordFirstDelivery } from "@/lib/db/push-events";

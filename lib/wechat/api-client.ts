@@ -6,7 +6,7 @@
  * So the body is decoded as JSON whatever the Content-Type, errcode is checked before the
  * shape, and the errmsg text is logged but never matched on.
  *
- * @see ../../../shared/WECHAT-PROTOCOL.md §0
+ * @see docs/wechat-protocol.md §0
  */
 import "server-only";
 import type { z } from "zod";

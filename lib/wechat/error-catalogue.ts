@@ -3,7 +3,7 @@
  * the user should take. WeChat errcodes come from api.weixin.qq.com (HTTP 200 + errcode);
  * the named codes are ours (state checks, network, cancel).
  *
- * @see ../../../shared/WECHAT-PROTOCOL.md §A5
+ * @see docs/wechat-protocol.md §A5
  */
 
 /** What the error page offers: scan again, try later, start over, or contact the site. */

@@ -7,7 +7,7 @@
  * It is cached in this process and in the database for every other instance, and refreshed
  * five minutes before it expires, never fetched once per QR.
  *
- * @see ../../../shared/WECHAT-PROTOCOL.md §B2, §B4
+ * @see docs/wechat-protocol.md §B2, §B4
  */
 import "server-only";
 import { z } from "zod";

@@ -8,7 +8,7 @@
  * bit flips steered into the first message bytes; `msg_signature` is what authenticates `Encrypt`,
  * so it must be verified before decrypting (verify-request.ts does).
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (safe mode)
+ * @see docs/wechat-protocol.md §B3 (safe mode)
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { computeMsgSignature } from "./signature";
@@ -30,7 +30,7 @@ export type PushCryptoErrorCode = (typeof PUSH_CRYPTO_ERROR_CODES)[keyof typeof 
 /**
  * Safe-mode encryption or decryption failed; `code` is the WXBizMsgCrypt reference code.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (reference-sample error codes)
+ * @see docs/wechat-protocol.md §B3 (reference-sample error codes)
  */
 export class PushCryptoError extends Error {
   override name = "PushCryptoError";
@@ -59,7 +59,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * WeChat's console generates keys that do not keep them zero.
  *
  * @throws {PushCryptoError} -40004 for any other shape.
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (safe mode, step 1)
+ * @see docs/wechat-protocol.md §B3 (safe mode, step 1)
  */
 export function decodeEncodingAesKey(encodingAesKey: string): Buffer {
   if (typeof encodingAesKey !== "string" || !ENCODING_AES_KEY.test(encodingAesKey)) {
@@ -93,7 +93,7 @@ export class WechatMessageCrypto {
    * @throws {PushCryptoError} -40010 not canonical base64; -40007 wrong block length, bad padding
    *   (pad ∉ 1..32 or pad bytes differ), a length field that does not fit, or a message that is not
    *   UTF-8; -40005 the trailing appid is not exactly ours.
-   * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (safe mode, step 6)
+   * @see docs/wechat-protocol.md §B3 (safe mode, step 6)
    */
   decrypt(encryptBase64: string): string {
     if (typeof encryptBase64 !== "string" || encryptBase64.length === 0 || !STRICT_BASE64.test(encryptBase64)) {
@@ -141,7 +141,7 @@ export class WechatMessageCrypto {
    * Encrypts `message` into an `Encrypt` value. `random` (16 bytes) is for reproducing vectors;
    * leave it out otherwise.
    *
-   * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (safe mode, steps 2–4)
+   * @see docs/wechat-protocol.md §B3 (safe mode, steps 2–4)
    */
   encrypt(message: string, options: { random?: Buffer } = {}): string {
     const random = options.random ?? randomBytes(RANDOM_BYTES);
@@ -162,7 +162,7 @@ export class WechatMessageCrypto {
    * request's `Nonce`.
    *
    * @throws {PushCryptoError} -40011 when the timestamp is not unix seconds or nonce is empty.
-   * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (safe mode, step 7)
+   * @see docs/wechat-protocol.md §B3 (safe mode, step 7)
    */
   buildEncryptedReply(message: string, options: { timestamp: number | string; nonce: string; random?: Buffer }): string {
     const timestamp = String(options.timestamp);

@@ -2,7 +2,7 @@
  * What a parsed push means to the app: follow/scan events of a parametric QR code, unfollow, other
  * events and ordinary messages, each checked with zod before the login flow sees it.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B2 §B3
+ * @see docs/wechat-protocol.md §B2 §B3
  */
 import { z } from "zod";
 
@@ -107,7 +107,7 @@ function failure(error: z.ZodError): ParsePushEventResult {
  * scene `"0"` (§B2 pitfall); it is passed through for the caller to ignore.
  * Known events with missing or malformed fields are failures, not "other events".
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (event delivery)
+ * @see docs/wechat-protocol.md §B3 (event delivery)
  */
 export function parsePushEvent(fields: Readonly<Record<string, string>>): ParsePushEventResult {
   if (fields.MsgType !== "event") {
@@ -149,7 +149,7 @@ export function parsePushEvent(fields: Readonly<Record<string, string>>): ParseP
  * its key, as WxJava does: two different scans by one person within one second are two events,
  * while a retry repeats all of them.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (reply rules / retries / dedup)
+ * @see docs/wechat-protocol.md §B3 (reply rules / retries / dedup)
  */
 export function pushDedupKey(event: PushEvent): string {
   if (event.type === "message" && event.msgId !== undefined) return `msg:${event.msgId}`;

@@ -2,7 +2,7 @@
  * The two SHA-1 signatures of WeChat's message push: `signature` over token/timestamp/nonce (URL
  * verification and every push) and `msg_signature`, which adds the `Encrypt` field in safe mode.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3
+ * @see docs/wechat-protocol.md §B3
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 
@@ -29,7 +29,7 @@ function matchesDigest(expected: Buffer, given: string | null | undefined): bool
 /**
  * `signature` = lowercase hex SHA-1 of sort([token, timestamp, nonce]) joined.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (URL verification)
+ * @see docs/wechat-protocol.md §B3 (URL verification)
  */
 export function computeSignature(token: string, timestamp: string, nonce: string): string {
   return sha1OfSorted([token, timestamp, nonce]).toString("hex");
@@ -39,7 +39,7 @@ export function computeSignature(token: string, timestamp: string, nonce: string
  * `msg_signature` = lowercase hex SHA-1 of sort([token, timestamp, nonce, encrypt]) joined; also the
  * `MsgSignature` of an encrypted reply.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (safe mode, step 5)
+ * @see docs/wechat-protocol.md §B3 (safe mode, step 5)
  */
 export function computeMsgSignature(token: string, timestamp: string, nonce: string, encrypt: string): string {
   return sha1OfSorted([token, timestamp, nonce, encrypt]).toString("hex");
@@ -49,7 +49,7 @@ export function computeMsgSignature(token: string, timestamp: string, nonce: str
  * Checks a request's `signature` in constant time. Returns false, never throws, when any part is
  * missing or empty, or the signature is not 40 hex digits. Upper-case hex is accepted.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3
+ * @see docs/wechat-protocol.md §B3
  */
 export function verifySignature(
   token: string,
@@ -65,7 +65,7 @@ export function verifySignature(
  * Checks a safe-mode `msg_signature` over the `Encrypt` field, in constant time; same rules as
  * {@link verifySignature}.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (safe mode, step 5)
+ * @see docs/wechat-protocol.md §B3 (safe mode, step 5)
  */
 export function verifyMsgSignature(
   token: string,

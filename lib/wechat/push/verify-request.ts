@@ -13,7 +13,7 @@
  * twin, and the decrypted message is what callers get. A plaintext-only push is then refused: it
  * is signed with the Token alone, which is no proof once the account has a key.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3
+ * @see docs/wechat-protocol.md §B3
  */
 import { PUSH_CRYPTO_ERROR_CODES, PushCryptoError, WechatMessageCrypto } from "./crypto";
 import { verifyMsgSignature, verifySignature } from "./signature";
@@ -109,7 +109,7 @@ function readXml(body: string, maxBytes: number, what: string): { fields: Record
  *   request, or a clock off.
  *
  * @throws {PushCryptoError} only for a bad configured EncodingAESKey (a deployment error).
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3
+ * @see docs/wechat-protocol.md §B3
  */
 export function openPushRequest(input: OpenPushRequestInput): OpenedPushRequest {
   const { query, config } = input;
@@ -200,7 +200,7 @@ export type BuildReplyInput = {
  * the empty body are never encrypted, as WeChat accepts them in every mode.
  *
  * @throws {PushCryptoError} when the request was encrypted but the config has no valid key.
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (reply rules; safe mode, step 7)
+ * @see docs/wechat-protocol.md §B3 (reply rules; safe mode, step 7)
  */
 export function buildReply(input: BuildReplyInput): string {
   const { request, reply, config } = input;

@@ -6,7 +6,7 @@
  * entity other than the five predefined ones and numeric character references. XXE and "billion
  * laughs" are therefore refused before anything could be expanded, because nothing ever is.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3
+ * @see docs/wechat-protocol.md §B3
  */
 
 /** Default body limit: WeChat's pushes are a few hundred bytes; 64 KiB leaves room for long texts. */
@@ -31,7 +31,7 @@ export type PushXmlErrorReason = "too_large" | "forbidden" | "malformed" | "buil
  * A push body could not be read, or a reply could not be written. `code` is the matching
  * WXBizMsgCrypt reference code: -40002 (XML parse) or -40011 (XML build).
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (reference-sample error codes)
+ * @see docs/wechat-protocol.md §B3 (reference-sample error codes)
  */
 export class PushXmlError extends Error {
   override name = "PushXmlError";
@@ -268,7 +268,7 @@ class XmlReader {
  * tags, duplicate or more than {@link MAX_XML_FIELDS} children, nesting deeper than 8.
  * Markup-looking text inside CDATA (`<![CDATA[<!DOCTYPE …]]>`) is data, not markup, and is accepted.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3
+ * @see docs/wechat-protocol.md §B3
  */
 export function parseWechatXml(body: string, options: ParseWechatXmlOptions = {}): Record<string, string> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_XML_BYTES;
@@ -366,7 +366,7 @@ export type TextReply = { toUser: string; fromUser: string; createTime: number; 
  * Builds the passive text reply. `toUser` is the user's openid (the push's FromUserName) and
  * `fromUser` the account's original id (the push's ToUserName); `createTime` is unix seconds.
  *
- * @see ../../../../shared/WECHAT-PROTOCOL.md §B3 (reply rules)
+ * @see docs/wechat-protocol.md §B3 (reply rules)
  */
 export function buildTextReplyXml(reply: TextReply): string {
   if (!Number.isSafeInteger(reply.createTime) || reply.createTime < 0) {
