@@ -1,6 +1,6 @@
 /**
  * The two login paths, driven over HTTP the way a browser and a phone would drive them:
- * "ours" (lib/wechat/website-login.ts behind /api/wechat/*) and "stock" (the next-auth WeChat
+ * "ours" (lib/login/ behind /api/wechat/*) and "stock" (the next-auth WeChat
  * provider, registered as `wechat-stock` when WECHAT_STOCK_PROVIDER=1). The WeChat side is the
  * emulator: its QR page gives the uuid, and its control API plays the phone that confirms.
  */

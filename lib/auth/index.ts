@@ -2,7 +2,7 @@
  * The Auth.js entry: `{ handlers, auth, signIn, signOut }`.
  *
  * Sessions are Auth.js database sessions (Prisma adapter) in an HttpOnly cookie. WeChat
- * website login runs through lib/wechat/website-login.ts, which opens the same kind of
+ * sign-in runs through lib/login/ (complete-sign-in.ts), which opens the same kind of
  * session; the config is lazy so the database is opened on first use, never at import
  * (a second PGlite on one data dir would abort the process).
  */
