@@ -40,8 +40,13 @@ export function safeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+let derived: { secret: string; key: Buffer } | undefined;
+
+/** The sealing key, derived once per AUTH_SECRET (every sign-in seals two tokens). */
 function tokenKey(): Buffer {
-  return Buffer.from(hkdfSync("sha256", getEnv().authSecret, "wechat-login", "wechat-token-at-rest", 32));
+  const secret = getEnv().authSecret;
+  if (derived?.secret !== secret) derived = { secret, key: Buffer.from(hkdfSync("sha256", secret, "wechat-login", "wechat-token-at-rest", 32)) };
+  return derived.key;
 }
 
 export function sealSecret(plaintext: string): string {

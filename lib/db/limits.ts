@@ -6,8 +6,9 @@
  * it is released (a lease, such as an open stream).
  */
 import "server-only";
+import { randomToken } from "@/lib/crypto";
 import { db } from "./client";
-import type { Prisma } from "./generated/client";
+import { Prisma } from "./generated/client";
 
 type Tx = Prisma.TransactionClient;
 
@@ -32,16 +33,27 @@ export async function takeLimits(limits: Limit[], tx?: Tx): Promise<LimitResult>
   if (!tx) return (await db()).$transaction((inner) => takeLimits(limits, inner));
   const sorted = [...limits].sort((a, b) => `${a.bucket}:${a.key}`.localeCompare(`${b.bucket}:${b.key}`));
   const now = new Date();
-  // Locks in the sorted order; the count is a later statement, so it sees every use committed
-  // by whoever held a lock before us.
-  for (const limit of sorted) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`limit:${limit.bucket}:${limit.key}`}))`;
-  const counts = await tx.limitHit.groupBy({
-    by: ["bucket", "key"],
-    where: { OR: sorted.map(({ bucket, key }) => ({ bucket, key })), expiresAt: { gt: now } },
-    _count: { _all: true },
-  });
+  const wanted = sorted.map((limit) => ({ ...limit, id: randomToken(16), expiresAt: new Date(now.getTime() + limit.ttlSeconds * 1000) }));
+  // Every sign-in start takes two limits, so this is two plain statements rather than a model
+  // query per limit. The locks come first, in the sorted order; the count is a later statement,
+  // so it sees every use committed by whoever held a lock before us.
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(k)) FROM (VALUES ${Prisma.join(wanted.map((limit) => Prisma.sql`(${`limit:${limit.bucket}:${limit.key}`}::text)`))}) AS t(k)`;
+  const rows = await tx.$queryRaw<{ bucket: string; key: string; alive: number; taken: boolean }[]>`
+    WITH wanted(bucket, key, max, id, expires_at) AS (
+      VALUES ${Prisma.join(wanted.map((limit) => Prisma.sql`(${limit.bucket}::text, ${limit.key}::text, ${limit.max}::int, ${limit.id}::text, ${limit.expiresAt}::timestamp(3))`))}
+    ),
+    counted AS (
+      SELECT w.*, (SELECT count(*) FROM "LimitHit" h WHERE h."bucket" = w.bucket AND h."key" = w.key AND h."expiresAt" > ${now})::int AS alive FROM wanted w
+    ),
+    taken AS (
+      INSERT INTO "LimitHit" ("id", "bucket", "key", "expiresAt")
+      SELECT id, bucket, key, expires_at FROM counted WHERE NOT EXISTS (SELECT 1 FROM counted WHERE alive >= max)
+      RETURNING "id"
+    )
+    SELECT bucket, key, alive, EXISTS (SELECT 1 FROM taken) AS taken FROM counted`;
+  if (rows.some((row) => row.taken)) return { ok: true, ids: wanted.map((limit) => limit.id) };
   for (const limit of sorted) {
-    const alive = counts.find((row) => row.bucket === limit.bucket && row.key === limit.key)?._count._all ?? 0;
+    const alive = rows.find((row) => row.bucket === limit.bucket && row.key === limit.key)?.alive ?? 0;
     if (alive < limit.max) continue;
     // The earliest moment a use frees up: when the oldest one still counted expires.
     const oldest = await tx.limitHit.findFirst({
@@ -53,11 +65,7 @@ export async function takeLimits(limits: Limit[], tx?: Tx): Promise<LimitResult>
     const retryAfterSeconds = Math.max(1, Math.ceil(((oldest?.expiresAt.getTime() ?? now.getTime() + limit.ttlSeconds * 1000) - now.getTime()) / 1000));
     return { ok: false, bucket: limit.bucket, retryAfterSeconds };
   }
-  const hits = await tx.limitHit.createManyAndReturn({
-    data: sorted.map((limit) => ({ bucket: limit.bucket, key: limit.key, expiresAt: new Date(now.getTime() + limit.ttlSeconds * 1000) })),
-    select: { id: true },
-  });
-  return { ok: true, ids: hits.map((hit) => hit.id) };
+  throw new Error("limits neither taken nor refused");
 }
 
 /** Forgets every use of `bucket` by `key`, in `tx`: the reason for the limit has gone away. */

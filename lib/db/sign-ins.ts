@@ -5,7 +5,8 @@
  * session without its attempt closed, or an attempt marked successful without a session.
  */
 import "server-only";
-import { transactionWithRetry } from "./client";
+import { randomToken, sealSecret } from "@/lib/crypto";
+import { db, transactionWithRetry } from "./client";
 import type { Prisma } from "./generated/client";
 import { getContactFacts, upsertIdentity, type ContactFacts, type ResolvedPerson, type WechatSignIn } from "./people";
 import { createSessionForUser, type OpenedSession, type SessionMeta } from "./sessions";
@@ -56,6 +57,10 @@ async function closeAttempt(tx: Tx, attempt: SignInAttempt, userId: string): Pro
  * unique constraint; the loser retries once and joins the winner's user.
  */
 export async function signInWithWechat(subject: SignInSubject, session: SessionMeta, options: SignInOptions = {}): Promise<SignInResult> {
+  if (!("userId" in subject) && options.attempt?.kind !== "ticket") {
+    const returning = await signInReturning(subject, session, options);
+    if (returning) return returning;
+  }
   const work = async (tx: Tx): Promise<SignInResult> => {
     const person = "userId" in subject ? { userId: subject.userId, createdUser: false } : await upsertIdentity(tx, subject);
     if (options.attempt) await closeAttempt(tx, options.attempt, person.userId);
@@ -66,4 +71,55 @@ export async function signInWithWechat(subject: SignInSubject, session: SessionM
     return result;
   };
   return transactionWithRetry(work);
+}
+
+/**
+ * The common case, a returning person whose profile and unionid did not change, in two plain
+ * statements: a read, then one statement that refreshes the identity, closes the attempt and
+ * opens the session with its history line (a single statement is atomic on its own). Undefined
+ * when the person is new or anything about them changed: the transaction above handles those.
+ */
+async function signInReturning(person: WechatSignIn, session: SessionMeta, options: SignInOptions): Promise<SignInResult | undefined> {
+  const prisma = await db();
+  const [known] = await prisma.$queryRaw<{ id: string; unionid: string | null; name: string | null; image: string | null }[]>`
+    SELECT i."id", i."unionid", u."name", u."image" FROM "WechatIdentity" i JOIN "User" u ON u."id" = i."userId"
+    WHERE i."appId" = ${person.appId} AND i."openid" = ${person.openid}`;
+  if (!known) return undefined;
+  if (person.unionid && !known.unionid) return undefined;
+  if ((person.nickname && person.nickname !== known.name) || (person.avatarUrl && person.avatarUrl !== known.image)) return undefined;
+  const now = new Date();
+  const tokens = person.tokens;
+  const sessionToken = randomToken(32);
+  const expires = new Date(now.getTime() + session.maxAgeSeconds * 1000);
+  const userAgent = session.userAgent?.slice(0, 512) ?? null;
+  const stateId = options.attempt?.kind === "login_state" ? options.attempt.id : null;
+  const [signedIn] = await prisma.$queryRaw<{ userId: string }[]>`
+    WITH ident AS (
+      UPDATE "WechatIdentity" SET
+        "nickname" = COALESCE(${person.nickname || null}::text, "nickname"),
+        "avatarUrl" = COALESCE(${person.avatarUrl || null}::text, "avatarUrl"),
+        "accessTokenEnc" = COALESCE(${tokens ? sealSecret(tokens.accessToken) : null}::text, "accessTokenEnc"),
+        "refreshTokenEnc" = COALESCE(${tokens ? sealSecret(tokens.refreshToken) : null}::text, "refreshTokenEnc"),
+        "tokenExpiresAt" = COALESCE(${tokens ? new Date(now.getTime() + tokens.expiresIn * 1000) : null}::timestamp(3), "tokenExpiresAt"),
+        "scope" = COALESCE(${tokens?.scope ?? null}::text, "scope"),
+        "lastSeenAt" = ${now}
+      WHERE "id" = ${known.id}
+      RETURNING "userId"
+    ),
+    previous AS (DELETE FROM "Session" WHERE "sessionToken" = ${session.previousSessionToken ?? null}::text),
+    attempt AS (UPDATE "WechatLoginState" SET "outcome" = ${OUTCOME_SUCCESS}, "userId" = (SELECT "userId" FROM ident) WHERE "id" = ${stateId}::text),
+    opened AS (
+      INSERT INTO "Session" ("id", "sessionToken", "userId", "expires", "userAgent", "ip", "method")
+      SELECT ${randomToken(16)}, ${sessionToken}, "userId", ${expires}, ${userAgent}::text, ${session.ip}::text, ${session.method} FROM ident
+    ),
+    history AS (
+      INSERT INTO "SignInEvent" ("id", "userId", "method", "ip", "userAgent")
+      SELECT ${randomToken(16)}, "userId", ${session.method}, ${session.ip}::text, ${userAgent}::text FROM ident
+    )
+    SELECT "userId" FROM ident`;
+  if (!signedIn) return undefined;
+  const result: SignInResult = { userId: signedIn.userId, createdUser: false, sessionToken, expires };
+  if (options.withFacts) result.facts = await getContactFacts(signedIn.userId);
+  if (options.withName) result.name = known.name;
+  return result;
 }
