@@ -6,22 +6,11 @@
  */
 import { BlockList, isIP } from "node:net";
 import { z } from "zod";
+import { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS } from "../emulator/demo-apps";
 import { readMessagingConfig, type MessagingConfig } from "./messaging/config";
 
-/** Demo credentials the emulator knows (see emulator/config.ts). Never valid on real WeChat. */
-export const DEMO_WECHAT_APPS = {
-  web: { appId: "wx8e0b5c61d2a3f470", secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1c2" },
-  web2: { appId: "wx8e0b5c61d2a3f471", secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1c3" },
-} as const;
-
-/** The emulator's demo Official Account (服务号) with its message-push settings. */
-export const DEMO_OFFICIAL_ACCOUNT = {
-  appId: "wx8e0b5c61d2a3f4a0",
-  secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1d0",
-  token: "demoPushToken2026",
-  encodingAesKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-  originalId: "gh_0a1b2c3d4e5f",
-} as const;
+// The demo apps are defined once, with the emulator that serves them; re-exported for the app's tests.
+export { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS };
 
 const REAL_OPEN_BASE_URL = "https://open.weixin.qq.com";
 const REAL_API_BASE_URL = "https://api.weixin.qq.com";
