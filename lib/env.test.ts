@@ -72,6 +72,11 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ WECHAT_QR_TTL_SECONDS: "5" })).toThrow(/WECHAT_QR_TTL_SECONDS/);
   });
 
+  it("treats an empty variable as unset", () => {
+    const env = parseEnv({ WECHAT_LOGIN_QR: "", BIND_MODE: "", LOG_LEVEL: " ", LIMIT_SMS_DAILY_BUDGET: "", WECHAT_QR_TTL_SECONDS: "" });
+    expect([env.wechat.loginQr, env.bind.mode, env.logLevel, env.limits.smsDailyBudget, env.wechat.qrTtlSeconds]).toEqual(["website", "off", "info", 1000, 300]);
+  });
+
   it("falls back to apps the emulator serves, with the secrets it expects", () => {
     const registry = createRegistry();
     const { apps, officialAccount } = parseEnv({}).wechat;

@@ -34,6 +34,14 @@ function optionalMatching(pattern: RegExp, message: string) {
   return optionalString.pipe(z.string().regex(pattern, message).optional());
 }
 
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return optionalString.pipe(z.enum(values).optional());
+}
+
+function wholeNumber({ min, max = Number.MAX_SAFE_INTEGER, fallback }: { min: number; max?: number; fallback: number }) {
+  return optionalString.pipe(z.coerce.number<string>().int().min(min).max(max).default(fallback));
+}
+
 /** TRUSTED_PROXIES: a hop count, or a list of addresses and CIDR ranges. */
 function parseTrustedProxies(value: string | undefined, reject: (message: string) => void) {
   if (value === undefined || /^\d+$/.test(value)) {
@@ -71,11 +79,11 @@ export const envVariablesSchema = z.object({
   WECHAT_OA_TOKEN: optionalMatching(/^[A-Za-z0-9]{3,32}$/, "WECHAT_OA_TOKEN is 3-32 letters or digits"),
   WECHAT_OA_AES_KEY: optionalMatching(/^[A-Za-z0-9]{43}$/, "WECHAT_OA_AES_KEY is 43 letters or digits"),
   WECHAT_OA_ORIGINAL_ID: optionalMatching(/^gh_[0-9a-f]{12}$/, "WECHAT_OA_ORIGINAL_ID looks like gh_ + 12 hex digits"),
-  WECHAT_LOGIN_QR: z.enum(["website", "official_account"]).optional(),
-  WECHAT_TICKET_TTL_SECONDS: z.coerce.number().int().min(60).max(1800).default(300),
+  WECHAT_LOGIN_QR: oneOf(["website", "official_account"]),
+  WECHAT_TICKET_TTL_SECONDS: wholeNumber({ min: 60, max: 1800, fallback: 300 }),
   REDIS_URL: optionalMatching(/^rediss?:\/\//, "REDIS_URL must be a redis:// URL"),
 
-  BIND_MODE: z.enum(["off", "optional", "required"]).default("off"),
+  BIND_MODE: oneOf(["off", "optional", "required"]).transform((value) => value ?? "off"),
   BIND_CHANNELS: optionalMatching(/^(phone|email)(,(phone|email))?$/, "BIND_CHANNELS is phone, email or phone,email").transform(
     (value) => (value ?? "phone,email").split(",") as ("phone" | "email")[],
   ),
@@ -83,11 +91,11 @@ export const envVariablesSchema = z.object({
   SMS_COUNTRY_CODES: optionalMatching(/^\+?\d{1,3}(,\+?\d{1,3})*$/, "SMS_COUNTRY_CODES is a list of country calling codes, e.g. 86,852").transform((value) =>
     (value ?? "86").split(",").map((code) => code.replace(/^\+/, "")),
   ),
-  LIMIT_SMS_DAILY_BUDGET: z.coerce.number().int().min(0).default(1000),
-  LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(120),
-  LIMIT_LOGIN_PER_BROWSER: z.coerce.number().int().min(1).default(30),
-  LIMIT_STREAMS_PER_IP: z.coerce.number().int().min(1).default(100),
-  LIMIT_STREAMS_PER_BROWSER: z.coerce.number().int().min(1).default(4),
+  LIMIT_SMS_DAILY_BUDGET: wholeNumber({ min: 0, fallback: 1000 }),
+  LIMIT_LOGIN_PER_IP: wholeNumber({ min: 1, fallback: 120 }),
+  LIMIT_LOGIN_PER_BROWSER: wholeNumber({ min: 1, fallback: 30 }),
+  LIMIT_STREAMS_PER_IP: wholeNumber({ min: 1, fallback: 100 }),
+  LIMIT_STREAMS_PER_BROWSER: wholeNumber({ min: 1, fallback: 4 }),
 
   SMS_PROVIDER: optionalString.pipe(z.enum(["outbox", "tencent", "aliyun"], "SMS_PROVIDER is outbox, tencent or aliyun").optional()),
   TENCENT_SMS_SECRET_ID: optionalString,
@@ -130,15 +138,15 @@ export const envVariablesSchema = z.object({
   WECHAT_API_BASE_URL: optionalUrl,
   WECHAT_WXLOGIN_JS_URL: optionalUrl,
   WECHAT_EMULATOR_URL: optionalUrl,
-  WECHAT_QR_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
-  WECHAT_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
+  WECHAT_QR_TTL_SECONDS: wholeNumber({ min: 30, max: 3600, fallback: 300 }),
+  WECHAT_HTTP_TIMEOUT_MS: wholeNumber({ min: 100, max: 60_000, fallback: 8000 }),
 
   DATABASE_URL: optionalMatching(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgresql:// URL"),
   PGLITE_DIR: optionalString,
 
   ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: flag,
   WECHAT_STOCK_PROVIDER: flag,
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  LOG_LEVEL: oneOf(["debug", "info", "warn", "error"]).transform((value) => value ?? "info"),
   NEXT_DIST_DIR: optionalMatching(/^\.next[\w-]*$/, "NEXT_DIST_DIR must look like .next-something"),
 });
 
