@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "@/emulator/config";
 import { DEMO_WECHAT_APPS, EnvError, envVariablesSchema, parseEnv } from "./env";
@@ -193,5 +194,37 @@ describe("parseEnv: messaging", () => {
     expect(Object.keys(envVariablesSchema.shape)).toEqual(
       expect.arrayContaining(["SMS_PROVIDER", "TENCENT_SMS_REGION", "ALIYUN_SMS_TEMPLATE_CODE", "EMAIL_PROVIDER", "SMTP_HOST", "SMTP_PORT", "SMTP_SECURE", "SMTP_USER", "SMTP_PASS", "EMAIL_FROM"]),
     );
+  });
+});
+
+describe("documentation of the variables", () => {
+  // Set by `next dev` / `next build` / `next start` and the test runner, never by whoever deploys.
+  const SET_BY_THE_RUNTIME = ["NODE_ENV"];
+  const variables = Object.keys(envVariablesSchema.shape)
+    .filter((name) => !SET_BY_THE_RUNTIME.includes(name))
+    .sort();
+
+  const example = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
+  const exampleValues = [...example.matchAll(/^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)].map((match) => [match[1], match[2]] as const);
+
+  it(".env.example lists every variable of the schema once, and no other", () => {
+    expect(exampleValues.map(([name]) => name).sort()).toEqual(variables);
+  });
+
+  it(".env.example, copied as it is, is a valid development environment", () => {
+    // An empty value means "unset", so that the copy runs on the emulator's demo apps.
+    expect(parseEnv(Object.fromEntries(exampleValues)).wechat.usesEmulator).toBe(true);
+  });
+
+  it("README's configuration table has a row for every variable of the schema, and no other", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const start = readme.indexOf("\n## Configuration\n");
+    const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+    const rows = section.split("\n").filter((line) => line.startsWith("| `"));
+    const firstColumn = rows.flatMap((row) => [...(row.split("|")[1] ?? "").matchAll(/`([^`]+)`/g)].map((match) => match[1]));
+    expect(firstColumn.sort()).toEqual(variables);
+    // Variables named anywhere in the table are ones the schema knows.
+    const mentioned = rows.flatMap((row) => [...row.matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?:=[^`]*)?`/g)].map((match) => match[1]));
+    for (const name of mentioned) expect(Object.keys(envVariablesSchema.shape), name).toContain(name);
   });
 });
