@@ -332,6 +332,7 @@ export const envSchema = envVariablesSchema.transform((raw, context) => {
       if (provider === "outbox" && !devTools) report(variable, `${variable}=outbox is for development only`);
     }
   }
+  // Any issue discards the result, so the "" placeholders of missing variables never get out.
   if (!valid) return z.NEVER;
 
   return {
