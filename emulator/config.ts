@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS } from "./demo-apps";
 
 /**
  * The emulator's fixed registry: one Open Platform account with its apps, the virtual WeChat users and
@@ -22,16 +23,16 @@ export type WechatApp = {
 };
 
 export const WEB_APP: WechatApp = {
-  appid: "wx8e0b5c61d2a3f470",
-  secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1c2",
+  appid: DEMO_WECHAT_APPS.web.appId,
+  secret: DEMO_WECHAT_APPS.web.secret,
   name: "Demo Website",
   type: "website",
   openAccountId: DEMO_OPEN_ACCOUNT_ID,
 };
 
 export const WEB2_APP: WechatApp = {
-  appid: "wx8e0b5c61d2a3f471",
-  secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1c3",
+  appid: DEMO_WECHAT_APPS.web2.appId,
+  secret: DEMO_WECHAT_APPS.web2.secret,
   name: "Demo Website (second brand)",
   type: "website",
   openAccountId: DEMO_OPEN_ACCOUNT_ID,
@@ -42,12 +43,12 @@ export const WEB2_APP: WechatApp = {
  * meet on the same unionid. Its push token, EncodingAESKey and push URL are settings (defaults below).
  */
 export const OA_APP: WechatApp = {
-  appid: "wx8e0b5c61d2a3f4a0",
-  secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1d0",
+  appid: DEMO_OFFICIAL_ACCOUNT.appId,
+  secret: DEMO_OFFICIAL_ACCOUNT.secret,
   name: "Demo Official Account",
   type: "official_account",
   openAccountId: DEMO_OPEN_ACCOUNT_ID,
-  originalId: "gh_0a1b2c3d4e5f",
+  originalId: DEMO_OFFICIAL_ACCOUNT.originalId,
 };
 
 export const DEMO_APPS: readonly WechatApp[] = [WEB_APP, WEB2_APP, OA_APP];
@@ -88,9 +89,8 @@ export type OaPushMode = "plaintext" | "compatible" | "safe";
 export const OA_PUSH_MODES: readonly OaPushMode[] = ["plaintext", "compatible", "safe"];
 export const DEFAULT_OA_PUSH_URL = "http://localhost:3000/api/wechat/events";
 export const DEFAULT_OA_PUSH_MODE: OaPushMode = "safe";
-export const DEFAULT_OA_PUSH_TOKEN = "demoPushToken2026";
-/** 43 characters of [A-Za-z0-9]; base64-decoded with a trailing "=" it is the 32-byte AES key. */
-export const DEFAULT_OA_ENCODING_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+export const DEFAULT_OA_PUSH_TOKEN: string = DEMO_OFFICIAL_ACCOUNT.token;
+export const DEFAULT_OA_ENCODING_AES_KEY: string = DEMO_OFFICIAL_ACCOUNT.encodingAesKey;
 /** WeChat waits 5 s for the developer server, then drops the connection and retries (3 tries in total). */
 export const DEFAULT_PUSH_TIMEOUT_MS = 5000;
 export const PUSH_TRIES = 3;

@@ -1,6 +1,7 @@
 import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { MessagingError, createEmailSender, createSmsSender, readMessagingConfig, renderCodeEmail } from "./index";
+import { parseEnv } from "@/lib/env";
+import { MessagingError, createEmailSender, createSmsSender, renderCodeEmail } from "./index";
 import { maskRecipient, safeDetail } from "./errors";
 import { startSmtpSink, type SmtpSink } from "./smtp-sink";
 
@@ -15,6 +16,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+function messagingOf(source: Record<string, string | undefined>) {
+  return parseEnv(source).messaging;
+}
+
 function captureLogs(): { lines: string[]; entries(): Record<string, unknown>[] } {
   const lines: string[] = [];
   vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
@@ -25,7 +30,7 @@ function captureLogs(): { lines: string[]; entries(): Record<string, unknown>[] 
 describe("messaging factory", () => {
   it("sends email through SMTP as configured by the environment, and logs it without the content", async () => {
     const logs = captureLogs();
-    const config = readMessagingConfig({ EMAIL_PROVIDER: "smtp", SMTP_HOST: "127.0.0.1", SMTP_PORT: String(sink.port), SMTP_SECURE: "false", EMAIL_FROM: "微信扫码登录 <no-reply@example.test>" });
+    const config = messagingOf({ EMAIL_PROVIDER: "smtp", SMTP_HOST: "127.0.0.1", SMTP_PORT: String(sink.port), SMTP_SECURE: "false", EMAIL_FROM: "微信扫码登录 <no-reply@example.test>" });
     const sender = createEmailSender(config);
     expect(sender.kind).toBe("smtp");
     await sender.send({ to: "zhang.wei@example.test", ...renderCodeEmail({ code: "864209", ttlMinutes: 5, locale: "zh-CN" }) });
@@ -51,7 +56,7 @@ describe("messaging factory", () => {
 
   it("creates Tencent and Aliyun senders without loading their SDKs", () => {
     const tencent = createSmsSender(
-      readMessagingConfig({
+      messagingOf({
         SMS_PROVIDER: "tencent",
         TENCENT_SMS_SECRET_ID: "id",
         TENCENT_SMS_SECRET_KEY: "key",
@@ -62,13 +67,13 @@ describe("messaging factory", () => {
     );
     expect(tencent.kind).toBe("tencent");
     const aliyun = createSmsSender(
-      readMessagingConfig({ SMS_PROVIDER: "aliyun", ALIYUN_SMS_ACCESS_KEY_ID: "id", ALIYUN_SMS_ACCESS_KEY_SECRET: "secret", ALIYUN_SMS_SIGN_NAME: "sign", ALIYUN_SMS_TEMPLATE_CODE: "SMS_1" }),
+      messagingOf({ SMS_PROVIDER: "aliyun", ALIYUN_SMS_ACCESS_KEY_ID: "id", ALIYUN_SMS_ACCESS_KEY_SECRET: "secret", ALIYUN_SMS_SIGN_NAME: "sign", ALIYUN_SMS_TEMPLATE_CODE: "SMS_1" }),
     );
     expect(aliyun.kind).toBe("aliyun");
   });
 
   it("refuses to create a sender when production has no provider", () => {
-    const config = readMessagingConfig({ NODE_ENV: "production" });
+    const config = messagingOf({ NODE_ENV: "production", AUTH_SECRET: "x".repeat(40), AUTH_URL: "https://login.example.com", AUTH_WECHAT_ID: "wx0123456789abcdef", AUTH_WECHAT_SECRET: "s".repeat(32) });
     expect(() => createSmsSender(config)).toThrow(MessagingError);
     expect(() => createSmsSender(config)).toThrow(/SMS_PROVIDER/);
     expect(() => createEmailSender(config)).toThrow(/EMAIL_PROVIDER/);

@@ -3,8 +3,8 @@
  * line per message (provider, masked recipient, time, and on failure the error's safe detail).
  *
  * The SDKs load on the first message, not with this module: together they cost about half a
- * second of start-up, and a site uses one of them at most. Config parsing lives in ./config so
- * lib/env.ts can import it without any of this.
+ * second of start-up, and a site uses one of them at most. lib/env.ts parses the configuration;
+ * ./config names its parts.
  */
 import "server-only";
 import { logger } from "@/lib/logger";
@@ -15,18 +15,7 @@ import type { EmailSender, OutgoingEmail, OutgoingNoticeSms, OutgoingSms, SmsSen
 
 export type { EmailSender, MessageLocale, OutgoingEmail, OutgoingNoticeSms, OutgoingSms, SmsSender } from "./types";
 export { MessagingError, type MessagingErrorCode, type MessagingRejection } from "./errors";
-export {
-  messagingConfigSchema,
-  messagingEnvSchema,
-  readMessagingConfig,
-  MessagingConfigError,
-  type AliyunSmsConfig,
-  type EmailConfig,
-  type MessagingConfig,
-  type SmsConfig,
-  type SmtpConfig,
-  type TencentSmsConfig,
-} from "./config";
+export type { AliyunSmsConfig, EmailConfig, MessagingConfig, SmsConfig, SmtpConfig, TencentSmsConfig } from "./config";
 export { contactMovedTime, renderCodeEmail, renderCodeSms, renderContactMovedEmail, renderContactMovedSms, type CodeEmailInput, type CodeSmsInput, type ContactMovedInput, type RenderedEmail } from "./templates";
 export { latestOutboxMessage, listOutbox, type OutboxEntry } from "./outbox";
 
