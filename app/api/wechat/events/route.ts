@@ -6,7 +6,7 @@
  */
 import type { NextRequest } from "next/server";
 import { getEnv } from "@/lib/env";
-import { publicOrigin } from "@/lib/http";
+import { logUnexpected, publicOrigin } from "@/lib/http";
 import { handlePush, isFirstDelivery } from "@/lib/login/push-handler";
 import { logger } from "@/lib/logger";
 import { buildReply, openPushRequest, type PushConfig } from "@/lib/wechat/push/verify-request";
@@ -83,7 +83,7 @@ async function handle(request: NextRequest): Promise<Response> {
     return new Response(answer, { headers: { "content-type": answer.startsWith("<xml>") ? "application/xml; charset=utf-8" : "text/plain; charset=utf-8", "cache-control": "no-store" } });
   } catch (error) {
     // WeChat retries on no answer; acknowledging keeps the user from "该公众号暂时无法提供服务".
-    logger.error("wechat.push.failed", { error: error instanceof Error ? error.message : String(error) });
+    logUnexpected(request, error);
     return plain("success");
   }
 }
