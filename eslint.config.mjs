@@ -22,15 +22,7 @@ const { default: nextCoreWebVitals } = await import("eslint-config-next/core-web
 const { default: tseslint } = await import("typescript-eslint");
 
 export default defineConfig([
-  globalIgnores([
-    "lib/db/generated/",
-    ".next*/",
-    ".data/",
-    "tools/prisma-cli/",
-    "playwright-report/",
-    "test-results/",
-    "next-env.d.ts",
-  ]),
+  globalIgnores(["lib/db/generated/", ".next*/", ".data/", "tools/prisma-cli/", "playwright-report/", "test-results/", "next-env.d.ts"]),
   js.configs.recommended,
   ...nextCoreWebVitals,
   tseslint.configs.recommended,
