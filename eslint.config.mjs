@@ -29,6 +29,11 @@ export default defineConfig([
     },
   },
   {
+    // typescript-eslint's base config parses every file as an ES module; .cjs files (.dependency-cruiser.cjs) are CommonJS.
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs" },
+  },
+  {
     // Vitest helpers named `use*` (useTestEmulator) register hooks, not React state; no React runs in *.test.ts.
     files: ["**/*.test.ts"],
     rules: { "react-hooks/rules-of-hooks": "off" },
