@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS } from "./demo-apps";
+import { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS } from "../lib/demo-apps";
 
 /**
  * The emulator's fixed registry: one Open Platform account with its apps, the virtual WeChat users and

@@ -9,7 +9,7 @@
  */
 import { BlockList, isIP } from "node:net";
 import { z } from "zod";
-import { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS } from "../emulator/demo-apps";
+import { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS } from "./demo-apps";
 
 // The demo apps are defined once, with the emulator that serves them; re-exported for the app's tests.
 export { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS };

@@ -1,5 +1,5 @@
 /**
- * The demo apps registered on the emulator, defined once: the emulator serves them (./config.ts), and
+ * The demo apps registered on the emulator, defined once: the emulator serves them (emulator/config.ts), and
  * the app falls back to them when no WeChat credentials are configured (lib/env.ts). Never valid on
  * real WeChat. Plain constants with no imports, so both a Next.js build and `tsx` load this file.
  */
