@@ -167,6 +167,8 @@ test.describe("sign-in failures", () => {
       ...tokenErrcodes.map((errcode) => ({ endpoint: "sns/oauth2/access_token", errcode })),
       ...userinfoErrcodes.map((errcode) => ({ endpoint: "sns/userinfo", errcode })),
     ];
+    // 37 sign-ins in one test: the suite's 60 s fit them only on an idle machine. Budget each one.
+    test.setTimeout(30_000 + (cases.length + 1) * 5_000);
     for (const { endpoint, errcode } of cases) {
       await test.step(`${endpoint} → ${errcode}`, async () => {
         await emulator.fault({ endpoint, errcode });
