@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { startSmtpSink, type SmtpSink } from "../lib/messaging/smtp-sink";
+import { startSmtpSink, type SmtpSink } from "../lib/test/smtp-sink";
 import { BIND_OPTIONAL_PORT, BIND_REQUIRED_PORT, SMS_GATEWAY_PORT, SMS_NOTICE_TEMPLATE_CODE, SMS_TEMPLATE_CODE, SMTP_SINK_PORT } from "./config";
 import { startSmsGateway, type SmsGateway } from "./sms-gateway";
 import { Emulator } from "./emulator";
