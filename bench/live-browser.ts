@@ -5,7 +5,7 @@
  */
 import { Agent, request, type IncomingHttpHeaders } from "node:http";
 import { performance } from "node:perf_hooks";
-import { CookieJar } from "./cookie-jar";
+import { CookieJar } from "tough-cookie";
 
 export type HttpAnswer = { status: number; headers: IncomingHttpHeaders; body: string; answeredAt: number };
 
@@ -86,7 +86,7 @@ export class LiveBrowser {
   async send(path: string, init: { method?: string; headers?: Record<string, string>; body?: string; via?: Agent; deadline?: boolean } = {}): Promise<HttpAnswer> {
     const url = new URL(path, this.appUrl);
     const attempt = () => {
-      const cookie = this.jar.headerFor(url);
+      const cookie = this.jar.getCookieStringSync(url);
       return sendRequest(url, {
         method: init.method,
         headers: { ...init.headers, ...(cookie ? { cookie } : {}) },
@@ -104,14 +104,15 @@ export class LiveBrowser {
       answer = await attempt();
     }
     const setCookies = answer.headers["set-cookie"];
-    if (setCookies) this.jar.storeSetCookies(url, setCookies);
+    // A cookie the jar refuses is dropped, as a browser drops it.
+    for (const setCookie of setCookies ?? []) this.jar.setCookieSync(setCookie, url, { ignoreError: true });
     return answer;
   }
 
   /** Opens a Server-Sent Events stream; `onEvent` gets each event with the time its bytes arrived. */
   openEventStream(path: string, onEvent: (event: StreamEvent) => void): EventStream {
     const url = new URL(path, this.appUrl);
-    const cookie = this.jar.headerFor(url);
+    const cookie = this.jar.getCookieStringSync(url);
     let close = () => {};
     let markOpened: () => void = () => {};
     let failOpen: (error: Error) => void = () => {};

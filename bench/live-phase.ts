@@ -293,7 +293,7 @@ async function waitForNotifications(items: Watched[], timeoutMs: number): Promis
 async function checkRedeem(item: Watched): Promise<string | undefined> {
   const redeem = await item.browser.send(`/api/login-tickets/${item.ticket.id}/redeem`, { method: "POST" });
   if (redeem.status !== 200) return `redeem: HTTP ${redeem.status} ${redeem.body.slice(0, 80)}`;
-  if (!item.browser.jar.get(item.browser.appUrl, SESSION_COOKIE)) return `redeem: no ${SESSION_COOKIE} cookie`;
+  if (!item.browser.jar.getCookiesSync(item.browser.appUrl).some((cookie) => cookie.key === SESSION_COOKIE)) return `redeem: no ${SESSION_COOKIE} cookie`;
   const session = await item.browser.send("/api/auth/session");
   if (!sessionSchema.safeParse(JSON.parse(session.body) as unknown).success) return "redeem: /api/auth/session has no user";
   return undefined;

@@ -103,7 +103,7 @@ async function runCallback(browser: VirtualBrowser, target: FlowTarget, callback
   const location = response.headers.get("location");
   const landed = location ? new URL(location, target.appUrl).pathname : undefined;
   if (!expectedStatuses.includes(response.status) || landed !== RETURN_TO) fail("callback", await describe(response));
-  if (!browser.jar.get(target.appUrl, SESSION_COOKIE)) fail("callback", `no ${SESSION_COOKIE} cookie`);
+  if (!browser.jar.getCookiesSync(target.appUrl).some((cookie) => cookie.key === SESSION_COOKIE)) fail("callback", `no ${SESSION_COOKIE} cookie`);
   return callbackMs;
 }
 

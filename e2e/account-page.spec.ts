@@ -9,8 +9,10 @@ async function signIn(page: Page, emulator: Emulator, user: string, query: Recor
   const login = new LoginPage(page);
   await login.goto(query);
   await emulator.confirm(login.qrUuid(), user);
-  await expect(page).toHaveURL(/\/account/);
-  return new AccountPage(page);
+  const account = new AccountPage(page);
+  // Callers count rows next: wait for the whole page, not just its URL.
+  await account.expectLoaded();
+  return account;
 }
 
 test.describe("the account page", () => {

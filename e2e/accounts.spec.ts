@@ -7,7 +7,8 @@ async function signIn(page: Page, emulator: Emulator, user: string, query: Recor
   const login = new LoginPage(page);
   await login.goto(query);
   await emulator.confirm(login.qrUuid(), user);
-  await expect(page).toHaveURL(/\/account/);
+  // Callers count rows next: wait for the whole page, not just its URL.
+  await new AccountPage(page).expectLoaded();
   return (await page.getByTestId("user-id").textContent()) ?? "";
 }
 

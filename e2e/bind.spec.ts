@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { startSmtpSink, type SmtpSink } from "../lib/messaging/smtp-sink";
+import { startSmtpSink, type SmtpSink } from "../lib/test/smtp-sink";
 import { BIND_OPTIONAL_PORT, BIND_REQUIRED_PORT, SMS_GATEWAY_PORT, SMS_NOTICE_TEMPLATE_CODE, SMS_TEMPLATE_CODE, SMTP_SINK_PORT } from "./config";
 import { startSmsGateway, type SmsGateway } from "./sms-gateway";
 import { Emulator } from "./emulator";
@@ -67,6 +67,7 @@ test.describe("first-login binding", () => {
     await expect(page.getByTestId("bind-skip")).toHaveCount(0);
     await page.goto(`${REQUIRED}/account`);
     await expect(page).toHaveURL(/\/bind/);
+    await bindFormReady(page);
 
     await page.getByTestId("bind-target").fill("12345");
     await page.getByTestId("bind-send").click();
@@ -91,6 +92,7 @@ test.describe("first-login binding", () => {
     const emulator = new Emulator(request);
     await signIn(page, emulator, REQUIRED, "chen");
     await expect(page).toHaveURL(/\/bind/);
+    await bindFormReady(page);
     await page.getByTestId("bind-tab-email").click();
     await page.getByTestId("bind-target").fill("Chen.Jie@Example.test");
     await page.getByTestId("bind-send").click();
@@ -119,6 +121,7 @@ test.describe("first-login binding", () => {
     const emulator = new Emulator(request);
     await signIn(page, emulator, OPTIONAL, "chen", { app: "web2" });
     await expect(page).toHaveURL(/\/bind/);
+    await bindFormReady(page);
     await page.getByTestId("bind-tab-email").click();
     await page.getByTestId("bind-target").fill("old.address@example.test");
     await page.getByTestId("bind-send").click();
@@ -127,6 +130,7 @@ test.describe("first-login binding", () => {
     await expect(page.getByTestId("bound-email")).toContainText("o***@example.test");
 
     await page.getByTestId("bind-link").last().click();
+    await bindFormReady(page);
     await page.getByTestId("bind-tab-email").click();
     await page.getByTestId("bind-target").fill("new.address@example.test");
     await page.getByTestId("bind-send").click();
@@ -138,6 +142,7 @@ test.describe("first-login binding", () => {
     await page.goto(`${OPTIONAL}/account`);
     await expect(page.getByTestId("bound-email")).toContainText("o***@example.test");
     await page.getByTestId("bind-link").last().click();
+    await bindFormReady(page);
     await page.getByTestId("bind-tab-email").click();
     await page.getByTestId("bind-target").fill("new.address@example.test");
     // The code sent before the wrong try is still the live one.
@@ -160,6 +165,8 @@ test.describe("first-login binding", () => {
     await victimPage.getByTestId("bind-code").fill(await codeSentTo(victimPage, OPTIONAL, "victim@example.test"));
     await victimPage.getByTestId("bind-submit").click();
     await expect(victimPage).toHaveURL(`${OPTIONAL}/account`);
+    // The identity rows are counted next: wait for the whole page, not just its URL.
+    await victimPage.waitForLoadState();
     const victimId = await victimPage.getByTestId("user-id").textContent();
     const victimIdentities = await victimPage.getByTestId("identity-row").count();
 

@@ -38,7 +38,8 @@ test.describe("sign-in failures", () => {
     await expectLoginError(page, "cancelled");
     await expect(page.getByTestId("error-next")).toHaveText("重新扫码");
     await page.getByTestId("error-next").click();
-    await expect(page).toHaveURL(/\/login/);
+    // The error page's own URL (/login/error) matches /login too: wait for the login page itself.
+    await expect(page).toHaveURL(/\/login(\?|$)/);
     await expect(login.qrFrame.locator("#wx-qr")).toBeVisible();
   });
 
@@ -56,9 +57,11 @@ test.describe("sign-in failures", () => {
     const firstState = await login.iframeState();
     await page.getByTestId("qr-refresh").click();
     await expect(page.getByTestId("qr-expired")).toBeHidden();
+    // The old iframe stays until the new attempt is minted and wxLogin.js swaps in its own, so wait
+    // for the new state before reading the QR: the frame read next is then the new one.
+    await expect.poll(() => login.iframeState()).not.toBe(firstState);
     const secondUuid = await login.qrUuid();
     expect(secondUuid).not.toBe(firstUuid);
-    expect(await login.iframeState()).not.toBe(firstState);
     await emulator.confirm(secondUuid, "lin");
     await new AccountPage(page).expectSignedInAs("林晓");
   });
@@ -164,6 +167,8 @@ test.describe("sign-in failures", () => {
       ...tokenErrcodes.map((errcode) => ({ endpoint: "sns/oauth2/access_token", errcode })),
       ...userinfoErrcodes.map((errcode) => ({ endpoint: "sns/userinfo", errcode })),
     ];
+    // 37 sign-ins in one test: the suite's 60 s fit them only on an idle machine. Budget each one.
+    test.setTimeout(30_000 + (cases.length + 1) * 5_000);
     for (const { endpoint, errcode } of cases) {
       await test.step(`${endpoint} → ${errcode}`, async () => {
         await emulator.fault({ endpoint, errcode });

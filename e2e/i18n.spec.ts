@@ -17,7 +17,7 @@ test.describe("languages", () => {
     await expect(page.getByTestId("redirect-login")).toHaveText("Open WeChat's login page");
     // WeChat's own iframe follows (lang=en).
     await expect(login.qrFrame.locator("#wx-status")).toContainText("Scan with WeChat");
-    expect(await page.getByTestId("redirect-login").getAttribute("href")).toContain("lang=en");
+    await expect(page.getByTestId("redirect-login")).toHaveAttribute("href", /lang=en/);
 
     await page.reload();
     await expect(page.getByRole("heading", { name: "Sign in with WeChat" })).toBeVisible();

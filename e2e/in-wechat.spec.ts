@@ -89,7 +89,11 @@ test.describe("inside WeChat's browser (Official Account web authorization)", ()
       const phone = await openWechatPhone(browser, "lin");
       const inWechat = await phone.newPage();
       await inWechat.goto("/login");
-      if (await inWechat.locator("#oa-allow").isVisible()) await inWechat.locator("#oa-allow").click();
+      // The way to WeChat's consent sheet, or past it, goes on by script after goto returns: wait for
+      // whichever page it ends on before deciding whether to consent.
+      const allow = inWechat.locator("#oa-allow");
+      await expect(allow.or(inWechat.getByTestId("nickname"))).toBeVisible();
+      if (await allow.isVisible()) await allow.click();
       await new AccountPage(inWechat).expectSignedInAs("林晓");
       await expect(inWechat.getByTestId("user-id")).toHaveText(userId!);
       await phone.close();

@@ -85,7 +85,7 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
     await expect(page.getByTestId("live-qr-overlay")).toContainText("已取消登录");
     await page.getByTestId("live-qr-refresh").click();
     await live.expectStatus("waiting");
-    expect(await live.ticketId()).not.toBe(first);
+    await expect.poll(() => live.ticketId()).not.toBe(first);
   });
 
   test("expiry: the countdown ends, the QR turns into a refresh button, and the new QR signs in", async ({ page, browser, request }) => {
@@ -163,13 +163,27 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
     const emulator = new Emulator(request);
     // A proxy that kills event streams.
     await page.route("**/api/login-tickets/*/events", (route) => route.abort());
-    const polls: number[] = [];
-    page.on("request", (req) => {
-      if (req.method() === "GET" && /\/api\/login-tickets\/[^/]+$/.test(new URL(req.url()).pathname)) polls.push(Date.now());
+    // The page's own clock, so "a while hidden" is page time run on purpose rather than a sleep.
+    await page.clock.install();
+    // Each status poll, counted in the page as it goes out (a request event could arrive later), and
+    // how many are still unanswered.
+    await page.addInitScript(() => {
+      const record = { sentAt: [] as number[], unanswered: 0 };
+      Object.assign(window, { statusPolls: record });
+      const send = window.fetch.bind(window);
+      window.fetch = (input, init) => {
+        const url = new URL(input instanceof Request ? input.url : String(input), location.href);
+        if ((init?.method ?? "GET") !== "GET" || !/^\/api\/login-tickets\/[^/]+$/.test(url.pathname)) return send(input, init);
+        record.sentAt.push(Date.now());
+        record.unanswered++;
+        return send(input, init).finally(() => record.unanswered--);
+      };
     });
+    const statusPolls = () => page.evaluate(() => (window as unknown as { statusPolls: { sentAt: number[]; unanswered: number } }).statusPolls);
     const live = new LiveQrPage(page);
     await live.goto();
-    await expect.poll(() => polls.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(async () => (await statusPolls()).sentAt.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    const polls = (await statusPolls()).sentAt;
     const gaps = polls.slice(1).map((time, index) => time - polls[index]!);
     expect(gaps[1]!).toBeGreaterThan(gaps[0]! * 1.5);
 
@@ -177,9 +191,16 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
       Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
       document.dispatchEvent(new Event("visibilitychange"));
     });
-    const whileHidden = polls.length;
-    await page.waitForTimeout(3000);
-    expect(polls.length).toBe(whileHidden);
+    // The countdown ticks on while hidden, each tick a render of its own, and React runs the clean-ups
+    // of a render's effects before it commits the next: two ticks on, polling has stopped.
+    const countdown = page.getByTestId("live-qr-countdown");
+    for (let tick = 0; tick < 2; tick++) await expect(countdown).not.toHaveText((await countdown.textContent())!);
+    // A page still polling schedules its next poll when the last one is answered: wait for that.
+    await expect.poll(async () => (await statusPolls()).unanswered).toBe(0);
+    const whileHidden = (await statusPolls()).sentAt.length;
+    // Twice the longest backoff (8 s) of page time: a poll still scheduled would go out in it.
+    await page.clock.runFor(16_000);
+    expect((await statusPolls()).sentAt.length).toBe(whileHidden);
 
     const delivery = await emulator.oaScan(await live.qrUrl(), "zhang", "existing");
     await page.evaluate(() => {
@@ -195,9 +216,13 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
     const emulator = new Emulator(request);
     const live = new LiveQrPage(page);
     await live.goto();
+    const id = await live.ticketId();
+    // What the server holds for the ticket; the page only shows it. The app has answered a push by the
+    // time oaScan returns, so a push it took would show here at once, with nothing to wait for.
+    const ticketStatus = async () => ((await (await page.request.get(`/api/login-tickets/${id}`)).json()) as { status: string }).status;
     const forged = await emulator.oaScan(await live.qrUrl(), "lin", "new", { badSignature: true });
     expect(forged.delivered).toBe(false);
-    await page.waitForTimeout(500);
+    expect(await ticketStatus()).toBe("waiting");
     await live.expectStatus("waiting");
     const real = await emulator.oaScan(await live.qrUrl(), "lin");
     expect(real.reply?.links).toHaveLength(1);
@@ -205,6 +230,7 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
     const replay = await emulator.oaReplayLast();
     // Acknowledged, but no second link and no change.
     expect(replay.reply?.links ?? []).toHaveLength(0);
+    expect(await ticketStatus()).toBe("scanned");
     await live.expectStatus("scanned");
   });
 

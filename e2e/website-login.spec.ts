@@ -30,7 +30,7 @@ test.describe("website QR login", () => {
     const login = new LoginPage(page);
     await login.goto({ self_redirect: "true" });
     const uuid = await login.qrUuid();
-    expect(await page.locator("#wx-qr-container iframe").getAttribute("src")).toContain("self_redirect=true");
+    await expect(page.locator("#wx-qr-container iframe")).toHaveAttribute("src", /self_redirect=true/);
     await emulator.confirm(uuid, "zhang");
     await new AccountPage(page).expectSignedInAs("张伟");
     expect(page.frames()).toHaveLength(1);

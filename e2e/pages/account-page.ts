@@ -5,7 +5,17 @@ export class AccountPage {
 
   async expectSignedInAs(nickname: string): Promise<void> {
     await expect(this.page).toHaveURL(/\/account$/);
+    await this.page.waitForLoadState();
     await expect(this.page.getByTestId("nickname")).toHaveText(nickname);
+  }
+
+  /**
+   * Waits until the page shown is /account and has loaded. The URL changes when the page commits,
+   * before its HTML is parsed: a count read then could see some of the rows only.
+   */
+  async expectLoaded(): Promise<void> {
+    await expect(this.page).toHaveURL(/\/account/);
+    await this.page.waitForLoadState();
   }
 
   identityRows() {

@@ -22,7 +22,9 @@ export class LiveQrPage {
     return (await this.page.getByTestId("live-qr-image").getAttribute("data-qr-url"))!;
   }
 
+  /** The id of the ticket shown; while a new QR is being made there is none, so this waits for one. */
   async ticketId(): Promise<string> {
+    await expect(this.status()).toHaveAttribute("data-ticket", /.+/);
     return (await this.status().getAttribute("data-ticket"))!;
   }
 

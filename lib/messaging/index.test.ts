@@ -1,9 +1,9 @@
 import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseEnv } from "@/lib/env";
+import { startSmtpSink, type SmtpSink } from "@/lib/test/smtp-sink";
 import { MessagingError, createEmailSender, createSmsSender, renderCodeEmail } from "./index";
 import { maskRecipient, safeDetail } from "./errors";
-import { startSmtpSink, type SmtpSink } from "./smtp-sink";
 
 let sink: SmtpSink;
 beforeAll(async () => {

@@ -4,10 +4,10 @@
  */
 import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startSmtpSink, type SmtpSink } from "@/lib/test/smtp-sink";
 import type { SmtpConfig } from "./config";
 import { MessagingError } from "./errors";
 import { createSmtpEmailSender, toMessagingError } from "./smtp";
-import { startSmtpSink, type SmtpSink } from "./smtp-sink";
 import { renderCodeEmail } from "./templates";
 
 const FROM = "微信扫码登录 <no-reply@example.test>";

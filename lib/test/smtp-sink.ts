@@ -1,15 +1,25 @@
 /**
- * A local mail catcher for tests and `npm run dev`: a real SMTP server (smtp-server) that accepts
- * every message and keeps it in memory, so email goes over real SMTP and nothing leaves the
- * machine. Point the app at it with EMAIL_PROVIDER=smtp, SMTP_HOST=127.0.0.1, SMTP_PORT=<port>,
- * SMTP_SECURE=false.
+ * A local mail catcher for tests: a real SMTP server (smtp-server) that accepts every message,
+ * reads it with mailparser and keeps it in memory, so email goes over real SMTP and nothing leaves
+ * the machine. Point the app at it with EMAIL_PROVIDER=smtp, SMTP_HOST=127.0.0.1,
+ * SMTP_PORT=<port>, SMTP_SECURE=false.
  *
- * smtp-server is a dev dependency: nothing the app loads in production may import this module.
+ * smtp-server and mailparser are dev dependencies: nothing the app loads may import this module.
  */
+import { simpleParser, type AddressObject } from "mailparser";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from "smtp-server";
-import { parseMail, type ParsedMail } from "./mail-parser";
 
-export type SinkMessage = ParsedMail & {
+/** A message as its reader sees it, with what the SMTP session said around it. */
+export type SinkMessage = {
+  /** `Name <address>`, decoded, as a mail client shows it. */
+  from: string;
+  /** The To header's addresses, the same way, comma-separated. */
+  to: string;
+  subject: string;
+  /** The text/plain body, decoded ("" when there is none). */
+  text: string;
+  /** The text/html body, decoded, if the message has one. */
+  html: string | undefined;
   envelope: { from: string | undefined; to: string[] };
   /** The message as received, read as UTF-8. */
   raw: string;
@@ -94,21 +104,26 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", () => {
         const bytes = Buffer.concat(chunks);
-        try {
-          deliver({
-            ...parseMail(bytes),
-            envelope: {
-              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
-              to: session.envelope.rcptTo.map((recipient) => recipient.address.toLowerCase()),
-            },
-            raw: bytes.toString("utf8"),
-            user: typeof session.user === "string" ? session.user : undefined,
-            receivedAt: new Date(),
-          });
-          callback();
-        } catch (error) {
-          callback(error instanceof Error ? error : new Error(String(error)));
-        }
+        // The message is kept before the 250 goes out, so a sender whose sendMail resolved finds it here.
+        simpleParser(bytes, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true })
+          .then((mail) => {
+            deliver({
+              from: formatAddresses(mail.from),
+              to: formatAddresses(mail.to),
+              subject: mail.subject ?? "",
+              text: mail.text ?? "",
+              html: mail.html === false ? undefined : mail.html,
+              envelope: {
+                from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+                to: session.envelope.rcptTo.map((recipient) => recipient.address.toLowerCase()),
+              },
+              raw: bytes.toString("utf8"),
+              user: typeof session.user === "string" ? session.user : undefined,
+              receivedAt: new Date(),
+            });
+            callback();
+          })
+          .catch((error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
       });
     },
   });
@@ -157,4 +172,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function formatAddresses(field: AddressObject | AddressObject[] | undefined): string {
+  const addresses = [field ?? []].flat().flatMap((object) => object.value);
+  return addresses.map(({ name, address = "" }) => (name ? `${name} <${address}>` : address)).join(", ");
 }
