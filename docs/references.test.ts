@@ -193,7 +193,7 @@ describe("references stay inside the repository", () => {
 describe("the documentation's own paths", () => {
   // A backticked repository path in a Markdown file (`lib/login/landing.ts`) names a file that exists,
   // so a rename cannot leave the READMEs and docs describing code that is gone.
-  const REPO_PATH = /`((?:app|lib|pages|e2e|emulator|bench|scripts|docs|prisma|miniprogram)\/[A-Za-z0-9_.\/\[\]()-]+)`/g;
+  const REPO_PATH = /`((?:app|lib|pages|e2e|emulator|bench|scripts|docs|prisma|miniprogram)\/[A-Za-z0-9_./[\]()-]+)`/g;
   // Paths that name someone else's files: @auth/core's callback module, a mini program's page route.
   const NOT_OURS = new Set(["lib/actions/callback/oauth/callback.js", "pages/login/login"]);
   it("names only files and folders that exist", () => {
