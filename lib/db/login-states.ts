@@ -6,7 +6,7 @@ import "server-only";
 import { randomAlphanumeric, sha256 } from "@/lib/crypto";
 import { db } from "./client";
 import type { WechatLoginState } from "./generated/client";
-import { takeLimits, type Limit } from "./limits";
+import { insertWithinLimits, type Limit } from "./limits";
 
 export type LoginMode = "embedded" | "redirect" | "oa_base" | "oa_userinfo";
 
@@ -28,21 +28,17 @@ export async function createLoginState(
   input: NewLoginState,
   limits: Limit[] = [],
 ): Promise<{ ok: true; state: string; expiresAt: Date } | { ok: false; bucket: string; retryAfterSeconds: number }> {
-  const prisma = await db();
   // 32 alphanumerics ≈ 190 bits; the alphabet also satisfies the Official Account's [A-Za-z0-9] rule.
   const state = randomAlphanumeric(32);
   const expiresAt = new Date(Date.now() + input.ttlSeconds * 1000);
-  const data = { id: sha256(state), bindingHash: input.bindingHash, appId: input.appId, mode: input.mode, returnTo: input.returnTo, expiresAt };
-  if (limits.length === 0) {
-    await prisma.wechatLoginState.create({ data, select: { id: true } });
-    return { ok: true, state, expiresAt };
-  }
-  return prisma.$transaction(async (tx) => {
-    const taken = await takeLimits(limits, tx);
-    if (!taken.ok) return taken;
-    await tx.wechatLoginState.create({ data, select: { id: true } });
-    return { ok: true as const, state, expiresAt };
-  });
+  const taken = await insertWithinLimits(
+    limits,
+    (client, hitId) => client.$executeRaw`
+      INSERT INTO "WechatLoginState" ("id", "bindingHash", "appId", "mode", "returnTo", "expiresAt")
+      SELECT ${sha256(state)}, ${input.bindingHash}, ${input.appId}, ${input.mode}, ${input.returnTo}, ${expiresAt}
+      WHERE ${hitId} = '' OR EXISTS (SELECT 1 FROM "LimitHit" WHERE "id" = ${hitId})`,
+  );
+  return taken.ok ? { ok: true, state, expiresAt } : taken;
 }
 
 /**
