@@ -9,6 +9,7 @@ import "server-only";
 import { NextResponse } from "next/server";
 import { releaseLimits, takeLimits, type Limit, type LimitResult } from "@/lib/db/limits";
 import { getEnv } from "@/lib/env";
+import { formatWait } from "@/lib/i18n/durations";
 import { translator, type Locale } from "@/lib/i18n/messages";
 import { getLocaleOf } from "@/lib/i18n/request";
 
@@ -39,9 +40,7 @@ export const releaseStreamLease = releaseLimits;
 /** "Try again in N seconds/minutes", in the visitor's language. */
 export function retryMessage(locale: Locale, retryAfterSeconds: number): string {
   const t = translator(locale);
-  return retryAfterSeconds < 120
-    ? t("login.limitedSeconds", { seconds: retryAfterSeconds })
-    : t("login.limitedMinutes", { minutes: Math.ceil(retryAfterSeconds / 60) });
+  return t("login.limited", { wait: formatWait(t, retryAfterSeconds) });
 }
 
 /** The refusal every limited sign-in API answers: 429, Retry-After and a localized message. */

@@ -9,7 +9,6 @@ import { listAccountEvents } from "@/lib/db/account-events";
 import { getAccountOverview, listSignIns, maskOpenid, SIGN_IN_HISTORY_DAYS, SIGN_IN_HISTORY_LIMIT } from "@/lib/db/accounts";
 import { describeDevice } from "@/lib/device";
 import { getEnv } from "@/lib/env";
-import type { MessageKey } from "@/lib/i18n/messages";
 import { getTranslator } from "@/lib/i18n/server";
 import { findWechatAppById } from "@/lib/wechat/apps";
 import { BoundContacts } from "./bound-contacts";
@@ -26,11 +25,11 @@ function isKnownMethod(method: string | null): method is KnownMethod {
   return (KNOWN_METHODS as readonly (string | null)[]).includes(method);
 }
 
-function methodLabel(method: string | null): MessageKey {
+function methodLabel(method: string | null): `account.method.${KnownMethod}` | "account.method.other" {
   return isKnownMethod(method) ? `account.method.${method}` : "account.method.other";
 }
 
-function appLabel(appId: string): MessageKey {
+function appLabel(appId: string): "account.appOfficialAccount" | "account.appWeb" | "account.appWeb2" {
   if (appId === getEnv().wechat.officialAccount?.appId) return "account.appOfficialAccount";
   return findWechatAppById(appId)?.key === "web2" ? "account.appWeb2" : "account.appWeb";
 }

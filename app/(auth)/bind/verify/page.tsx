@@ -14,13 +14,13 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 type Shown = LinkView | "bound" | "moved";
 
-const MESSAGES: Record<Shown, MessageKey> = {
+const MESSAGES = {
   confirm: "bind.linkConfirm",
   other_browser: "bind.linkOtherBrowser",
   invalid: "bind.linkInvalid",
   bound: "bind.linkBound",
   moved: "bind.linkMoved",
-};
+} as const satisfies Record<Shown, MessageKey>;
 
 /**
  * The link in the binding email. Opening it (a GET, which scanners and link previews also send)

@@ -7,6 +7,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { bindingCookie, bindingCookieName } from "@/lib/auth/cookies";
 import { clientIp, isSameOriginRequest, publicOrigin, readCookie } from "@/lib/http";
+import { LOCALES } from "@/lib/i18n/messages";
 import { readBindingHash } from "@/lib/login/binding";
 import { rateLimitedJson, rateLimitedPage, takeLoginLimits } from "@/lib/login/limits";
 import { logger } from "@/lib/logger";
@@ -18,7 +19,7 @@ const beginSchema = z.object({
   app: z.enum(["web", "web2"]).optional(),
   returnTo: z.string().max(2048).optional(),
   selfRedirect: z.boolean().optional(),
-  lang: z.enum(["zh-CN", "en"]).optional(),
+  lang: z.enum(LOCALES).optional(),
 });
 
 function withBinding(response: NextResponse, result: BeginResult): NextResponse {
