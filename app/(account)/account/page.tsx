@@ -1,7 +1,5 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
-import { revokeSessionAction, signOutEverywhereAction, unlinkIdentityAction } from "@/app/actions/account";
-import { signOutAction } from "@/app/actions/auth";
 import { auth } from "@/lib/auth";
 import { sessionCookieName } from "@/lib/auth/cookies";
 import { needsBinding } from "@/lib/contact-proof/codes";
@@ -11,6 +9,7 @@ import { describeDevice } from "@/lib/device";
 import { getEnv } from "@/lib/env";
 import { getTranslator } from "@/lib/i18n/server";
 import { findWechatAppById } from "@/lib/wechat/apps";
+import { revokeSessionAction, signOutAction, signOutEverywhereAction, unlinkIdentityAction } from "./actions";
 import { BoundContacts } from "./bound-contacts";
 import { accountNoticeSchema, isNoticeOk } from "./notices";
 

@@ -1,18 +1,17 @@
 "use client";
 
-import { useEffect, useMemo, useState } from "react";
-import type { SendResult, VerifyResult } from "@/lib/contact-proof/codes";
+import { useEffect, useMemo, useState, useTransition } from "react";
 import { formatWait } from "@/lib/i18n/durations";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { createTranslator, type Messages, type Translate } from "@/lib/i18n/translate";
+import { sendCodeAction, verifyCodeAction, type SendCodeResult, type VerifyCodeResult } from "./actions";
 
 type Channel = "phone" | "email";
-type ApiError = Extract<SendResult | VerifyResult, { ok: false }> | { ok: false; error: "signed_out" | "invalid_input" | "server" };
-type ApiResult = { ok: true } | ApiError;
+type Refusal = Extract<SendCodeResult | VerifyCodeResult, { ok: false }>;
 
 export type BindFormMessageKey = Extract<MessageKey, `bind.${string}` | `duration.${string}`>;
 
-function errorText(t: Translate<BindFormMessageKey>, result: ApiError): string {
+function refusalText(t: Translate<BindFormMessageKey>, result: Refusal): string {
   switch (result.error) {
     case "resend_wait":
     case "target_daily_limit":
@@ -39,7 +38,7 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
   const [notice, setNotice] = useState<{ kind: "info" | "error"; text: string } | undefined>();
   const [resendAt, setResendAt] = useState(0);
   const [now, setNow] = useState(() => Date.now());
-  const [busy, setBusy] = useState(false);
+  const [busy, startTransition] = useTransition();
   // Tells tests (and nothing else) that the form now reacts to input.
   const [ready, setReady] = useState(false);
   useEffect(() => setReady(true), []);
@@ -51,44 +50,31 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
   }, [resendAt, now]);
 
   const waitLeft = Math.max(0, Math.ceil((resendAt - now) / 1000));
-  async function call(path: string, body: unknown): Promise<ApiResult> {
-    const response = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    try {
-      return (await response.json()) as ApiResult;
-    } catch {
-      return { ok: false, error: "server" };
-    }
+
+  function holdResend(seconds: number) {
+    setResendAt(Date.now() + seconds * 1000);
+    setNow(Date.now());
   }
 
-  function finish(result: ApiResult) {
-    if (result.ok === true) {
-      window.location.assign(returnTo);
-      return;
-    }
-    setNotice({ kind: "error", text: errorText(t, result) });
+  function send() {
+    startTransition(async () => {
+      const result = await sendCodeAction({ channel, target }).catch((): Refusal => ({ ok: false, error: "server" }));
+      if (result.ok) {
+        holdResend(result.resendIn);
+        setNotice({ kind: "info", text: channel === "email" && emailLink ? t("bind.sentEmailLink") : t("bind.sent") });
+        return;
+      }
+      if (result.error === "resend_wait") holdResend(result.retryIn);
+      setNotice({ kind: "error", text: refusalText(t, result) });
+    });
   }
 
-  async function send() {
-    setBusy(true);
-    const result = await call("/api/bind/send", { channel, target });
-    setBusy(false);
-    if (result.ok === true) {
-      setResendAt(Date.now() + 60_000);
-      setNow(Date.now());
-      setNotice({ kind: "info", text: channel === "email" && emailLink ? t("bind.sentEmailLink") : t("bind.sent") });
-      return;
-    }
-    if (result.error === "resend_wait") {
-      setResendAt(Date.now() + result.retryIn * 1000);
-      setNow(Date.now());
-    }
-    finish(result);
-  }
-
-  async function verify() {
-    setBusy(true);
-    finish(await call("/api/bind/verify", { channel, target, code }));
-    setBusy(false);
+  function verify() {
+    startTransition(async () => {
+      const result = await verifyCodeAction({ channel, target, code }).catch((): Refusal => ({ ok: false, error: "server" }));
+      if (result.ok) window.location.assign(returnTo);
+      else setNotice({ kind: "error", text: refusalText(t, result) });
+    });
   }
 
   return (

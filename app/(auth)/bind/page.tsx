@@ -1,5 +1,5 @@
 import { redirect } from "next/navigation";
-import { signOutAction } from "@/app/actions/auth";
+import { signOutAction } from "@/app/(account)/account/actions";
 import { auth } from "@/lib/auth";
 import { safeReturnTo } from "@/lib/auth/return-to";
 import { listAccountEvents } from "@/lib/db/account-events";
