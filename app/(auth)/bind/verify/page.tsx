@@ -55,7 +55,7 @@ export default async function BindLinkPage({ searchParams }: { searchParams: Sea
         </form>
       ) : (
         <a className="btn" href="/account">
-          OK
+          {t("bind.linkDone")}
         </a>
       )}
     </div>
