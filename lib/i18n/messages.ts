@@ -51,6 +51,11 @@ export function pickMessages<Prefix extends string>(locale: Locale, prefixes: re
 }
 
 /** One text in every locale, zh-CN first: for a reader whose language we cannot know (a WeChat chat). */
+export function allLocales<K extends MessageKey>(key: K, ...args: MessageArgs<K>): string[] {
+  return LOCALES.map((locale) => translator(locale)(key, ...args));
+}
+
+/** {@link allLocales}, a line each. */
 export function inAllLocales<K extends MessageKey>(key: K, ...args: MessageArgs<K>): string {
-  return LOCALES.map((locale) => translator(locale)(key, ...args)).join("\n");
+  return allLocales(key, ...args).join("\n");
 }

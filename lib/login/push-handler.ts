@@ -10,7 +10,7 @@
 import "server-only";
 import { db } from "@/lib/db/client";
 import { Prisma } from "@/lib/db/generated/client";
-import { inAllLocales } from "@/lib/i18n/messages";
+import { allLocales, inAllLocales } from "@/lib/i18n/messages";
 import { logger } from "@/lib/logger";
 import { parsePushEvent, pushDedupKey, type PushEvent } from "@/lib/wechat/push/event";
 import { buildTextReplyXml } from "@/lib/wechat/push/xml";
@@ -57,7 +57,7 @@ export async function handlePush(fields: Record<string, string>, origin: string)
   switch (result.kind) {
     case "confirm_link": {
       const link = `${origin}/login/confirm?t=${result.confirmToken}`;
-      return textReply(event, inAllLocales("push.scanned", { link }));
+      return textReply(event, `${inAllLocales("push.scanned")}\n<a href="${link}">${allLocales("push.confirmLink").join(" / ")}</a>`);
     }
     case "expired":
       return textReply(event, inAllLocales("push.expired"));
