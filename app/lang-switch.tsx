@@ -1,5 +1,5 @@
-import { setLocale } from "@/app/actions/locale";
 import { getTranslator } from "@/lib/i18n/server";
+import { setLocale } from "./lang-switch-action";
 
 export async function LangSwitch() {
   const { locale, t } = await getTranslator();

@@ -295,11 +295,11 @@ test.describe("first-login binding", () => {
     await page.goto(`${OPTIONAL}/bind?returnTo=/account`);
     await bindFormReady(page);
     await page.getByTestId("bind-target").fill("+86 139 0013 9003");
-    const [refused] = await Promise.all([page.waitForResponse("**/api/bind/send"), page.getByTestId("bind-send").click()]);
-    expect(refused.status()).toBe(429);
-    expect(Number(refused.headers()["retry-after"])).toBeGreaterThan(0);
+    await page.getByTestId("bind-send").click();
     await expect(page.getByTestId("bind-message")).toContainText(/发送太频繁，请在 \d+ 秒后重新发送/);
+    // The refusal's retryIn holds the button for as long.
     await expect(page.getByTestId("bind-send")).toBeDisabled();
+    await expect(page.getByTestId("bind-send")).toContainText(/\d+ 秒后可重新发送/);
 
     // The countdown of the refused send holds the button: a fresh page has none.
     await page.reload();

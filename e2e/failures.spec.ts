@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { translator } from "../lib/i18n/messages";
 import { describeLoginError, loginErrorForErrcode, type LoginErrorCode } from "../lib/wechat/error-catalogue";
 import { Emulator, type QrSession } from "./emulator";
 import { AccountPage } from "./pages/account-page";
@@ -8,7 +9,7 @@ async function expectLoginError(page: Page, code: LoginErrorCode): Promise<void>
   const box = page.getByTestId("login-error");
   await expect(box).toBeVisible();
   await expect(box).toHaveAttribute("data-reason", code);
-  await expect(page.getByTestId("error-message")).toHaveText(describeLoginError(code).zh);
+  await expect(page.getByTestId("error-message")).toHaveText(translator("zh-CN")(describeLoginError(code).message));
   // The page never leaks internals.
   await expect(page.locator("body")).not.toContainText(/stack|Error:|at \w+ \(/);
 }

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { translator } from "../lib/i18n/messages";
 import { describeLoginError } from "../lib/wechat/error-catalogue";
 import { Emulator } from "./emulator";
 import { AccountPage } from "./pages/account-page";
@@ -58,7 +59,7 @@ test.describe("inside WeChat's browser (Official Account web authorization)", ()
     const page = await phone.newPage();
     await page.goto("/login");
     await expect(page.getByTestId("login-error")).toHaveAttribute("data-reason", "snapshot_user");
-    await expect(page.getByTestId("error-message")).toHaveText(describeLoginError("snapshot_user").zh);
+    await expect(page.getByTestId("error-message")).toHaveText(translator("zh-CN")(describeLoginError("snapshot_user").message));
     await expect(page.getByTestId("error-message")).toContainText("使用完整服务");
     await page.goto("/account");
     await expect(page).toHaveURL(/\/login|\/connect\/oauth2\/authorize/);

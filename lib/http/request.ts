@@ -16,6 +16,16 @@ export function publicOrigin(request: Request): string {
 }
 
 /**
+ * {@link publicOrigin} for server actions, which see headers but no Request: AUTH_URL, else (in
+ * development only, since production requires AUTH_URL) the Host the browser addressed.
+ */
+export function publicOriginFromHeaders(headers: Headers): string {
+  const configured = getEnv().authUrl;
+  if (configured) return new URL(configured).origin;
+  return new URL(`http://${headers.get("host") ?? "localhost"}`).origin;
+}
+
+/**
  * The client's address, as far as it can be trusted: the socket's peer, or with TRUSTED_PROXIES
  * the address our own proxies saw. Every IP the product stores, shows or limits on comes from here.
  */

@@ -7,6 +7,7 @@
 import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
 import { AppError, type ErrorCode } from "@/lib/errors";
+import { formatWait } from "@/lib/i18n/durations";
 import { translator, type Locale } from "@/lib/i18n/messages";
 import { getLocaleOf } from "@/lib/i18n/request";
 import { logger } from "@/lib/logger";
@@ -35,12 +36,10 @@ export function statusOf(code: ErrorCode): number {
   return STATUS[code] ?? (isLoginErrorCode(code) ? 502 : 400);
 }
 
-/** "Try again in N seconds/minutes", in the visitor's language. */
+/** "Try again in …", in the visitor's language (the one wait formatter, lib/i18n/durations.ts). */
 export function retryMessage(locale: Locale, retryAfterSeconds: number): string {
   const t = translator(locale);
-  return retryAfterSeconds < 120
-    ? t("login.limitedSeconds", { seconds: retryAfterSeconds })
-    : t("login.limitedMinutes", { minutes: Math.ceil(retryAfterSeconds / 60) });
+  return t("login.limited", { wait: formatWait(t, retryAfterSeconds) });
 }
 
 /** Logs an unexpected error, once, under a new request id that the answer names. */

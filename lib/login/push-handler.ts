@@ -9,6 +9,7 @@
  */
 import "server-only";
 import { recordFirstDelivery } from "@/lib/db/push-events";
+import { allLocales, inAllLocales } from "@/lib/i18n/messages";
 import { logger } from "@/lib/logger";
 import { parsePushEvent, pushDedupKey, type PushEvent } from "@/lib/wechat/push/event";
 import { buildTextReplyXml } from "@/lib/wechat/push/xml";
@@ -48,14 +49,14 @@ export async function handlePush(fields: Record<string, string>, origin: string)
   switch (result.kind) {
     case "confirm_link": {
       const link = `${origin}/login/confirm?t=${result.confirmToken}`;
-      return textReply(event, `扫码成功。请点击<a href="${link}">确认登录</a>，并选择电脑屏幕上显示的数字。\nScanned. Tap the link to confirm and pick the number shown on the computer.`);
+      return textReply(event, `${inAllLocales("push.scanned")}\n<a href="${link}">${allLocales("push.confirmLink").join(" / ")}</a>`);
     }
     case "expired":
-      return textReply(event, "二维码已过期，请在电脑上刷新后重新扫码。\nThe QR code has expired. Refresh it on the computer and scan again.");
+      return textReply(event, inAllLocales("push.expired"));
     case "taken":
-      return textReply(event, "该二维码已被其他微信扫描，请在电脑上刷新二维码。\nSomeone else already scanned this QR code. Refresh it on the computer.");
+      return textReply(event, inAllLocales("push.taken"));
     case "finished":
-      return textReply(event, "该次登录已完成或已取消。\nThis sign-in is already finished or cancelled.");
+      return textReply(event, inAllLocales("push.finished"));
     case "unknown":
       return ACK;
   }

@@ -13,7 +13,7 @@ import { MessagingError, maskRecipient } from "./errors";
 import { createOutboxEmailSender, createOutboxSmsSender } from "./outbox";
 import type { EmailSender, OutgoingEmail, OutgoingNoticeSms, OutgoingSms, SmsSender } from "./types";
 
-export type { EmailSender, MessageLocale, OutgoingEmail, OutgoingNoticeSms, OutgoingSms, SmsSender } from "./types";
+export type { EmailSender, OutgoingEmail, OutgoingNoticeSms, OutgoingSms, SmsSender } from "./types";
 export { MessagingError, type MessagingErrorCode, type MessagingRejection } from "./errors";
 export type { AliyunSmsConfig, EmailConfig, MessagingConfig, SmsConfig, SmtpConfig, TencentSmsConfig } from "./config";
 export { contactMovedTime, renderCodeEmail, renderCodeSms, renderContactMovedEmail, renderContactMovedSms, type CodeEmailInput, type CodeSmsInput, type ContactMovedInput, type RenderedEmail } from "./templates";

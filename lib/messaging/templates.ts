@@ -1,52 +1,42 @@
 /**
- * The texts of the code messages, in zh-CN and en. SMS through Tencent or Aliyun use the template
- * approved in their console instead; {@link renderCodeSms} is what the outbox stores and what
- * such a template should say.
+ * The SMS and emails put together from the texts in lib/i18n (`sms.*`, `mail.*`), in zh-CN or en.
+ * SMS through Tencent or Aliyun use the template approved in their console instead;
+ * {@link renderCodeSms} is what the outbox stores and what such a template should say.
  */
-import type { MessageLocale } from "./types";
+import { formatDuration } from "@/lib/i18n/durations";
+import { translator, type Locale } from "@/lib/i18n/messages";
 
-const PRODUCT_NAME: Record<MessageLocale, string> = { "zh-CN": "微信扫码登录", en: "Sign in with WeChat" };
-
-export type CodeSmsInput = { code: string; ttlMinutes: number; locale: MessageLocale };
+export type CodeSmsInput = { code: string; ttlMinutes: number; locale: Locale };
 
 export type CodeEmailInput = {
   code: string;
   ttlMinutes: number;
   /** A one-click confirmation link; only http(s). */
   link?: string;
-  locale: MessageLocale;
+  locale: Locale;
 };
 
 export type RenderedEmail = { subject: string; text: string; html: string };
 
 /** `【微信扫码登录】验证码 123456，5 分钟内有效。` */
 export function renderCodeSms({ code, ttlMinutes, locale }: CodeSmsInput): string {
-  if (locale === "zh-CN") return `【${PRODUCT_NAME["zh-CN"]}】验证码 ${code}，${ttlMinutes} 分钟内有效。`;
-  return `[${PRODUCT_NAME.en}] Your verification code is ${code}. It expires in ${minutes(ttlMinutes)}.`;
+  const t = translator(locale);
+  return t("sms.signed", { product: t("app.title"), text: t("sms.code", { code, ttl: formatDuration(t, "minute", ttlMinutes) }) });
 }
 
 /** The email with a binding code (and optionally a link): subject, plain text and HTML. */
 export function renderCodeEmail({ code, ttlMinutes, link, locale }: CodeEmailInput): RenderedEmail {
   if (link !== undefined) assertWebLink(link);
-  const product = PRODUCT_NAME[locale];
-  const words =
-    locale === "zh-CN"
-      ? {
-          subject: `【${product}】邮箱验证码`,
-          intro: "您正在绑定这个邮箱，验证码是：",
-          expiry: `验证码 ${ttlMinutes} 分钟内有效，请勿告诉他人。`,
-          linkIntro: "也可以点击下面的链接直接完成绑定：",
-          linkLabel: "完成绑定",
-          ignore: "如果这不是您本人的操作，请忽略这封邮件。",
-        }
-      : {
-          subject: `${product}: your email verification code`,
-          intro: "You are adding this email address to your account. Your verification code is:",
-          expiry: `The code expires in ${minutes(ttlMinutes)}. Do not share it with anyone.`,
-          linkIntro: "Or confirm with one click:",
-          linkLabel: "Confirm this email",
-          ignore: "If this was not you, you can ignore this email.",
-        };
+  const t = translator(locale);
+  const product = t("app.title");
+  const words = {
+    subject: t("mail.code.subject", { product }),
+    intro: t("mail.code.intro"),
+    expiry: t("mail.code.expiry", { ttl: formatDuration(t, "minute", ttlMinutes) }),
+    linkIntro: t("mail.code.linkIntro"),
+    linkLabel: t("mail.code.linkLabel"),
+    ignore: t("mail.code.ignore"),
+  };
 
   const text = [
     words.intro,
@@ -87,39 +77,29 @@ export function renderCodeEmail({ code, ttlMinutes, link, locale }: CodeEmailInp
   return { subject: words.subject, text, html };
 }
 
-export type ContactMovedInput = { channel: "phone" | "email"; at: Date; locale: MessageLocale };
+export type ContactMovedInput = { channel: "phone" | "email"; at: Date; locale: Locale };
 
 /** When a contact moved, as the notice says it (China Standard Time); also a provider template's `${time}`. */
-export function contactMovedTime(at: Date, locale: ContactMovedInput["locale"]): string {
+export function contactMovedTime(at: Date, locale: Locale): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" }).format(at);
 }
 
 function movedWords({ channel, at, locale }: ContactMovedInput) {
-  const time = contactMovedTime(at, locale);
-  if (locale === "zh-CN") {
-    const what = channel === "phone" ? "手机号" : "邮箱";
-    return {
-      subject: `【${PRODUCT_NAME["zh-CN"]}】你的${what}已转移到另一个微信账号`,
-      body: `你的${what}已于 ${time}（北京时间）被另一个微信账号验证，并已转移到该账号。你原来的账号和微信身份保持不变。如果这不是你本人的操作，请用你的微信登录，在账号页面查看记录并重新绑定，或联系网站客服。`,
-    };
-  }
-  const what = channel === "phone" ? "phone number" : "email address";
-  return {
-    subject: `${PRODUCT_NAME.en}: your ${what} moved to another WeChat account`,
-    body: `Your ${what} was verified by another WeChat account on ${time} (China Standard Time) and moved to it. Your own account and WeChat identity are unchanged. If that wasn't you, sign in with your WeChat, check the history on your account page and bind it again, or contact the site.`,
-  };
+  const t = translator(locale);
+  const product = t("app.title");
+  const what = t(channel === "phone" ? "mail.moved.phone" : "mail.moved.email");
+  return { product, subject: t("mail.moved.subject", { product, what }), body: t("mail.moved.body", { what, time: contactMovedTime(at, locale) }) };
 }
 
 /** The notice to a phone that another WeChat account just proved and took over. */
 export function renderContactMovedSms(input: ContactMovedInput): string {
-  const { body } = movedWords(input);
-  return input.locale === "zh-CN" ? `【${PRODUCT_NAME["zh-CN"]}】${body}` : `[${PRODUCT_NAME.en}] ${body}`;
+  const { product, body } = movedWords(input);
+  return translator(input.locale)("sms.signed", { product, text: body });
 }
 
 /** The notice to an email address that another WeChat account just proved and took over. */
 export function renderContactMovedEmail(input: ContactMovedInput): RenderedEmail {
-  const { subject, body } = movedWords(input);
-  const product = PRODUCT_NAME[input.locale];
+  const { product, subject, body } = movedWords(input);
   const text = [body, "", `— ${product}`, ""].join("\n");
   const e = escapeHtml;
   const html = [
@@ -133,10 +113,6 @@ export function renderContactMovedEmail(input: ContactMovedInput): RenderedEmail
     "",
   ].join("\n");
   return { subject, text, html };
-}
-
-function minutes(count: number): string {
-  return count === 1 ? "1 minute" : `${count} minutes`;
 }
 
 /** A link in a mail must not be `javascript:` or anything else a click could run. */

@@ -2,15 +2,14 @@
  * The one interface the app sends codes through, whatever carries them: the development outbox,
  * SMTP, Tencent Cloud SMS or Aliyun SMS.
  */
-
-export type MessageLocale = "zh-CN" | "en";
+import type { Locale } from "@/lib/i18n/messages";
 
 export type OutgoingSms = {
   /** E.164, e.g. `+8613800138000`. */
   to: string;
   code: string;
   ttlMinutes: number;
-  locale: MessageLocale;
+  locale: Locale;
 };
 
 export type OutgoingEmail = { to: string; subject: string; text: string; html?: string };

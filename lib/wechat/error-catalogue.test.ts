@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { pickMessages, translator } from "@/lib/i18n/messages";
 import { APP_ERROR_CODES, describeLoginError, isLoginErrorCode, KNOWN_WECHAT_ERRCODES, loginErrorForErrcode } from "./error-catalogue";
 
 // Every errcode the token and userinfo calls can return (docs/wechat-protocol.md §A5).
@@ -14,13 +15,20 @@ describe("error catalogue", () => {
   });
 
   it("gives every code a Chinese and an English message and a next step", () => {
+    const zh = translator("zh-CN");
+    const en = translator("en");
     for (const code of [...KNOWN_WECHAT_ERRCODES, ...APP_ERROR_CODES]) {
       const entry = describeLoginError(code);
-      expect(entry.zh).toMatch(/[\u4e00-\u9fff]/);
+      expect(zh(entry.message)).toMatch(/[\u4e00-\u9fff]/);
       // English text (it may quote a Chinese button label, as the snapshot message does).
-      expect(entry.en).toMatch(/^[A-Z][\x20-\x7e]{20,}/);
+      expect(en(entry.message)).toMatch(/^[A-Z][\x20-\x7e]{20,}/);
       expect(["scan_again", "retry_later", "start_again", "contact_site"]).toContain(entry.next);
     }
+  });
+
+  it("has a message for every code and no message without a code", () => {
+    const messageKeys = Object.keys(pickMessages("zh-CN", ["error."]));
+    expect(messageKeys.sort()).toEqual([...KNOWN_WECHAT_ERRCODES, ...APP_ERROR_CODES].map((code) => describeLoginError(code).message).sort());
   });
 
   it("sends configuration errors to the site and user-side errors back to the scanner", () => {

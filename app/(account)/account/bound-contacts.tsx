@@ -1,12 +1,12 @@
 import { maskTarget } from "@/lib/contact-proof/targets";
-import type { MessageKey } from "@/lib/i18n/messages";
+import type { Translate } from "@/lib/i18n/translate";
 
 type Props = {
   phone: string | null;
   email: string | null;
   /** The channels the site offers (empty when BIND_MODE=off). */
   channels: ("phone" | "email")[];
-  t: (key: MessageKey) => string;
+  t: Translate;
 };
 
 /** The bound phone and email, masked, with a link to add or change each (re-verified on /bind). */

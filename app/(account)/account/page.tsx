@@ -1,7 +1,5 @@
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
-import { revokeSessionAction, signOutEverywhereAction, unlinkIdentityAction } from "@/app/actions/account";
-import { signOutAction } from "@/app/actions/auth";
 import { auth } from "@/lib/auth";
 import { sessionCookieName } from "@/lib/auth/cookies";
 import { needsBinding } from "@/lib/contact-proof/codes";
@@ -9,9 +7,9 @@ import { listAccountEvents } from "@/lib/db/account-events";
 import { getAccountOverview, listSignIns, maskOpenid, SIGN_IN_HISTORY_DAYS, SIGN_IN_HISTORY_LIMIT } from "@/lib/db/accounts";
 import { describeDevice } from "@/lib/device";
 import { getEnv } from "@/lib/env";
-import type { MessageKey } from "@/lib/i18n/messages";
 import { getTranslator } from "@/lib/i18n/server";
 import { findWechatAppById } from "@/lib/wechat/apps";
+import { revokeSessionAction, signOutAction, signOutEverywhereAction, unlinkIdentityAction } from "./actions";
 import { BoundContacts } from "./bound-contacts";
 import { accountNoticeSchema, isNoticeOk } from "./notices";
 
@@ -26,11 +24,11 @@ function isKnownMethod(method: string | null): method is KnownMethod {
   return (KNOWN_METHODS as readonly (string | null)[]).includes(method);
 }
 
-function methodLabel(method: string | null): MessageKey {
+function methodLabel(method: string | null): `account.method.${KnownMethod}` | "account.method.other" {
   return isKnownMethod(method) ? `account.method.${method}` : "account.method.other";
 }
 
-function appLabel(appId: string): MessageKey {
+function appLabel(appId: string): "account.appOfficialAccount" | "account.appWeb" | "account.appWeb2" {
   if (appId === getEnv().wechat.officialAccount?.appId) return "account.appOfficialAccount";
   return findWechatAppById(appId)?.key === "web2" ? "account.appWeb2" : "account.appWeb";
 }

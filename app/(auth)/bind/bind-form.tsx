@@ -1,21 +1,44 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState, useTransition } from "react";
+import { formatWait } from "@/lib/i18n/durations";
+import type { MessageKey } from "@/lib/i18n/messages";
+import { createTranslator, type Messages, type Translate } from "@/lib/i18n/translate";
+import { sendCodeAction, verifyCodeAction, type SendCodeResult, type VerifyCodeResult } from "./actions";
 
 type Channel = "phone" | "email";
-type ApiError = { ok: false; error: string; retryIn?: number; triesLeft?: number; country?: string };
-type ApiResult = { ok: true; outcome?: string } | ApiError;
+type Refusal = Extract<SendCodeResult | VerifyCodeResult, { ok: false }>;
+
+export type BindFormMessageKey = Extract<MessageKey, `bind.${string}` | `duration.${string}`>;
+
+function refusalText(t: Translate<BindFormMessageKey>, result: Refusal): string {
+  switch (result.error) {
+    case "resend_wait":
+    case "target_daily_limit":
+    case "account_daily_limit":
+    case "ip_daily_limit":
+    case "sms_budget":
+      return t(`bind.err.${result.error}`, { wait: formatWait(t, result.retryIn) });
+    case "wrong_code":
+      return t("bind.err.wrong_code", { tries: result.triesLeft });
+    case "country_unsupported":
+      return t("bind.err.country_unsupported", { country: result.country });
+    default:
+      return t(`bind.err.${result.error}`);
+  }
+}
 
 /** Phone/email binding: send a code (with the resend countdown and any limit's wait), confirm it. */
-export function BindForm(props: { channels: Channel[]; returnTo: string; emailLink: boolean; messages: Record<string, string> }) {
-  const { channels, returnTo, emailLink, messages: m } = props;
+export function BindForm(props: { channels: Channel[]; returnTo: string; emailLink: boolean; messages: Messages<BindFormMessageKey> }) {
+  const { channels, returnTo, emailLink, messages } = props;
+  const t = useMemo(() => createTranslator(messages), [messages]);
   const [channel, setChannel] = useState<Channel>(channels[0] ?? "phone");
   const [target, setTarget] = useState("");
   const [code, setCode] = useState("");
   const [notice, setNotice] = useState<{ kind: "info" | "error"; text: string } | undefined>();
   const [resendAt, setResendAt] = useState(0);
   const [now, setNow] = useState(() => Date.now());
-  const [busy, setBusy] = useState(false);
+  const [busy, startTransition] = useTransition();
   // Tells tests (and nothing else) that the form now reacts to input.
   const [ready, setReady] = useState(false);
   useEffect(() => setReady(true), []);
@@ -27,55 +50,31 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
   }, [resendAt, now]);
 
   const waitLeft = Math.max(0, Math.ceil((resendAt - now) / 1000));
-  // "in 45 s", "in 12 min", "in 23 h": a daily cap's wait in seconds would be unreadable.
-  const waitText = (seconds: number) => {
-    const [key, n] = seconds < 120 ? ["bind.wait.seconds", seconds] : seconds < 7200 ? ["bind.wait.minutes", Math.ceil(seconds / 60)] : ["bind.wait.hours", Math.ceil(seconds / 3600)];
-    return m[key]!.replace("{n}", String(n));
-  };
-  const errorText = (result: ApiError) =>
-    (m[`bind.err.${result.error}`] ?? m["bind.err.server"]!)
-      .replace("{wait}", waitText(result.retryIn ?? 0))
-      .replace("{tries}", String(result.triesLeft ?? ""))
-      .replace("{country}", result.country ?? "");
 
-  async function call(path: string, body: unknown): Promise<ApiResult> {
-    const response = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    try {
-      return (await response.json()) as ApiResult;
-    } catch {
-      return { ok: false, error: "server" };
-    }
+  function holdResend(seconds: number) {
+    setResendAt(Date.now() + seconds * 1000);
+    setNow(Date.now());
   }
 
-  function finish(result: ApiResult) {
-    if (result.ok === true) {
-      window.location.assign(returnTo);
-      return;
-    }
-    setNotice({ kind: "error", text: errorText(result) });
+  function send() {
+    startTransition(async () => {
+      const result = await sendCodeAction({ channel, target }).catch((): Refusal => ({ ok: false, error: "server" }));
+      if (result.ok) {
+        holdResend(result.resendIn);
+        setNotice({ kind: "info", text: channel === "email" && emailLink ? t("bind.sentEmailLink") : t("bind.sent") });
+        return;
+      }
+      if (result.error === "resend_wait") holdResend(result.retryIn);
+      setNotice({ kind: "error", text: refusalText(t, result) });
+    });
   }
 
-  async function send() {
-    setBusy(true);
-    const result = await call("/api/bind/send", { channel, target });
-    setBusy(false);
-    if (result.ok === true) {
-      setResendAt(Date.now() + 60_000);
-      setNow(Date.now());
-      setNotice({ kind: "info", text: channel === "email" && emailLink ? m["bind.sentEmailLink"]! : m["bind.sent"]! });
-      return;
-    }
-    if (result.error === "resend_wait" && result.retryIn) {
-      setResendAt(Date.now() + result.retryIn * 1000);
-      setNow(Date.now());
-    }
-    finish(result);
-  }
-
-  async function verify() {
-    setBusy(true);
-    finish(await call("/api/bind/verify", { channel, target, code }));
-    setBusy(false);
+  function verify() {
+    startTransition(async () => {
+      const result = await verifyCodeAction({ channel, target, code }).catch((): Refusal => ({ ok: false, error: "server" }));
+      if (result.ok) window.location.assign(returnTo);
+      else setNotice({ kind: "error", text: refusalText(t, result) });
+    });
   }
 
   return (
@@ -95,7 +94,7 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
               }}
               data-testid={`bind-tab-${value}`}
             >
-              {value === "phone" ? m["bind.phone"] : m["bind.email"]}
+              {t(value === "phone" ? "bind.phone" : "bind.email")}
             </button>
           ))}
         </div>
@@ -106,13 +105,13 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
           inputMode={channel === "email" ? "email" : "tel"}
           autoComplete={channel === "email" ? "email" : "tel"}
           maxLength={channel === "email" ? 254 : 32}
-          placeholder={channel === "email" ? m["bind.emailPlaceholder"] : m["bind.phonePlaceholder"]}
+          placeholder={t(channel === "email" ? "bind.emailPlaceholder" : "bind.phonePlaceholder")}
           value={target}
           onChange={(event) => setTarget(event.target.value)}
           data-testid="bind-target"
         />
         <button type="button" className="btn secondary" disabled={busy || waitLeft > 0 || !target} onClick={send} data-testid="bind-send">
-          {waitLeft > 0 ? m["bind.resendIn"]!.replace("{seconds}", String(waitLeft)) : m["bind.send"]}
+          {waitLeft > 0 ? t("bind.resendIn", { seconds: waitLeft }) : t("bind.send")}
         </button>
       </div>
       <div className="field-row">
@@ -120,13 +119,13 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
           inputMode="numeric"
           autoComplete="one-time-code"
           maxLength={6}
-          placeholder={m["bind.codePlaceholder"]}
+          placeholder={t("bind.codePlaceholder")}
           value={code}
           onChange={(event) => setCode(event.target.value.replace(/\D/g, ""))}
           data-testid="bind-code"
         />
         <button type="button" className="btn" disabled={busy || code.length !== 6} onClick={verify} data-testid="bind-submit">
-          {m["bind.submit"]}
+          {t("bind.submit")}
         </button>
       </div>
       {notice && (

@@ -1,11 +1,11 @@
 import { redirect } from "next/navigation";
-import { signOutAction } from "@/app/actions/auth";
+import { signOutAction } from "@/app/(account)/account/actions";
 import { auth } from "@/lib/auth";
 import { safeReturnTo } from "@/lib/login/landing";
 import { listAccountEvents } from "@/lib/db/account-events";
 import { getEnv } from "@/lib/env";
+import { pickMessages } from "@/lib/i18n/messages";
 import { getTranslator } from "@/lib/i18n/server";
-import { zhMessages, type MessageKey } from "@/lib/i18n/messages";
 import { BindForm } from "./bind-form";
 
 export const dynamic = "force-dynamic";
@@ -20,11 +20,9 @@ export default async function BindPage({ searchParams }: { searchParams: SearchP
   if (!session?.user?.id) redirect(`/login?${new URLSearchParams({ returnTo: "/bind" })}`);
   const { bind } = getEnv();
   if (bind.mode === "off") redirect(returnTo);
-  const { t } = await getTranslator();
+  const { locale, t } = await getTranslator();
   // In required mode an account whose contact moved away lands here, not on /account: say why.
   const [moved] = await listAccountEvents(session.user.id, 90, 1);
-  const keys = (Object.keys(zhMessages) as MessageKey[]).filter((key) => key.startsWith("bind."));
-  const messages = Object.fromEntries(keys.map((key) => [key, t(key)]));
   return (
     <div className="card" data-testid="bind-page" data-mode={bind.mode}>
       <h1>{t("bind.heading")}</h1>
@@ -34,7 +32,7 @@ export default async function BindPage({ searchParams }: { searchParams: SearchP
           {t(moved.channel === "email" ? "account.event.contact.moved_away.email" : "account.event.contact.moved_away.phone", { target: moved.target ?? "—" })}
         </p>
       )}
-      <BindForm channels={bind.channels} returnTo={returnTo} emailLink={bind.emailLink} messages={messages} />
+      <BindForm channels={bind.channels} returnTo={returnTo} emailLink={bind.emailLink} messages={pickMessages(locale, ["bind.", "duration."])} />
       <div className="bind-footer">
         {bind.mode === "optional" && (
           <a href={returnTo} data-testid="bind-skip">

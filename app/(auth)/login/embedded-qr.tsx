@@ -1,6 +1,8 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import type { Locale } from "@/lib/i18n/messages";
+import { createTranslator, type Messages } from "@/lib/i18n/translate";
 
 type WxLoginOptions = Record<string, string | boolean | undefined> & { id: string };
 
@@ -16,7 +18,7 @@ type BeginResponse = {
   wxLogin: { appid: string; scope: string; redirect_uri: string; state: string; self_redirect: boolean; lang?: string };
 };
 
-export type EmbeddedQrLabels = { validFor: string; expired: string; refresh: string; loading: string; loadFailed: string };
+export type EmbeddedQrMessageKey = "login.validFor" | "login.expired" | "login.refresh" | "login.loading" | "login.loadFailed";
 
 const scriptLoads = new Map<string, Promise<void>>();
 
@@ -40,8 +42,9 @@ function loadScript(src: string): Promise<void> {
 }
 
 /** WeChat's embedded QR (wxLogin.js iframe) with a validity countdown and one-click refresh. */
-export function EmbeddedQr(props: { app: string; returnTo: string; selfRedirect: boolean; lang: "zh-CN" | "en"; labels: EmbeddedQrLabels }) {
-  const { app, returnTo, selfRedirect, lang, labels } = props;
+export function EmbeddedQr(props: { app: string; returnTo: string; selfRedirect: boolean; lang: Locale; messages: Messages<EmbeddedQrMessageKey> }) {
+  const { app, returnTo, selfRedirect, lang, messages } = props;
+  const t = createTranslator(messages);
   const [attempt, setAttempt] = useState(0);
   const [status, setStatus] = useState<"loading" | "ready" | "expired" | "failed">("loading");
   const [expiresAt, setExpiresAt] = useState(0);
@@ -90,18 +93,18 @@ export function EmbeddedQr(props: { app: string; returnTo: string; selfRedirect:
     <>
       <div className="qr-box">
         <div id="wx-qr-container" ref={container} data-testid="wx-qr-container" />
-        {status === "loading" && <div className="qr-overlay muted">{labels.loading}</div>}
+        {status === "loading" && <div className="qr-overlay muted">{t("login.loading")}</div>}
         {(status === "expired" || status === "failed") && (
           <div className="qr-overlay" data-testid="qr-expired">
-            <p>{status === "expired" ? labels.expired : labels.loadFailed}</p>
+            <p>{t(status === "expired" ? "login.expired" : "login.loadFailed")}</p>
             <button type="button" className="btn" onClick={refresh} data-testid="qr-refresh">
-              {labels.refresh}
+              {t("login.refresh")}
             </button>
           </div>
         )}
       </div>
       <p className="countdown" data-testid="qr-countdown">
-        {status === "ready" ? labels.validFor.replace("{seconds}", String(remaining)) : ""}
+        {status === "ready" ? t("login.validFor", { seconds: remaining }) : ""}
       </p>
     </>
   );

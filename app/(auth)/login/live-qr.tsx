@@ -1,14 +1,13 @@
 "use client";
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { MessageKey } from "@/lib/i18n/messages";
+import { createTranslator, type Messages } from "@/lib/i18n/translate";
 
 type Status = "loading" | "waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "failed";
 type Ticket = { id: string; status: Status; expiresIn: number; matchCode: string; qrImage: string; qrUrl: string };
 
-export type LiveQrLabels = Record<
-  "waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "refresh" | "loading" | "createFailed" | "validFor" | "signedInAs" | "signedInUnnamed",
-  string
->;
+export type LiveQrMessageKey = Extract<MessageKey, `live.${string}`>;
 
 const OPEN: Status[] = ["waiting", "scanned"];
 /** If the stream has delivered nothing this long after opening, it is being buffered or cut. */
@@ -21,7 +20,8 @@ const POLL_MAX_MS = 8000;
  * polling with backoff where streams are cut. Watching pauses while the tab is hidden and
  * resumes on return; an expired or cancelled QR is one click from a fresh one.
  */
-export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrLabels }) {
+export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Messages<LiveQrMessageKey> }) {
+  const t = useMemo(() => createTranslator(messages), [messages]);
   const [ticket, setTicket] = useState<Ticket | undefined>();
   // The deadline on this browser's clock: the server says "in N seconds", not "at T".
   const [deadline, setDeadline] = useState(0);
@@ -147,13 +147,13 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
       const { returnTo: target, nickname } = (await response.json()) as { returnTo: string; nickname: string | null };
       // Whose account this browser is now in, before it leaves: someone who did not scan their own
       // QR (a reverse hijack) sees at once that it is not theirs.
-      setSignedInAs(nickname ? labels.signedInAs.replace("{name}", nickname) : labels.signedInUnnamed);
+      setSignedInAs(nickname ? t("live.signedInAs", { name: nickname }) : t("live.signedInUnnamed"));
       setStatus("redeemed");
       window.location.assign(target);
     } catch {
       setStatus("error");
     }
-  }, [labels.signedInAs, labels.signedInUnnamed]);
+  }, [t]);
 
   useEffect(() => {
     if (status === "confirmed" && ticket) void redeem(ticket.id);
@@ -163,14 +163,12 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
   const needsRefresh = status === "expired" || status === "cancelled" || status === "error" || status === "failed";
   const message =
     status === "loading"
-      ? labels.loading
+      ? t("live.loading")
       : status === "failed"
-        ? (refusal ?? labels.createFailed)
-        : status === "scanned"
-          ? labels.scanned
-          : status === "redeemed" && signedInAs
-            ? signedInAs
-            : labels[status];
+        ? (refusal ?? t("live.createFailed"))
+        : status === "redeemed" && signedInAs
+          ? signedInAs
+          : t(`live.${status}`);
 
   return (
     <div className="live-qr" data-testid="live-qr" data-status={status} data-ticket={ticket?.id}>
@@ -180,7 +178,7 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
           <div className="qr-overlay" data-testid="live-qr-overlay">
             <p>{message}</p>
             <button type="button" className="btn" onClick={refresh} data-testid="live-qr-refresh">
-              {labels.refresh}
+              {t("live.refresh")}
             </button>
           </div>
         )}
@@ -197,7 +195,7 @@ export function LiveQr({ returnTo, labels }: { returnTo: string; labels: LiveQrL
         </p>
       )}
       <p className="countdown" data-testid="live-qr-countdown">
-        {isOpen ? labels.validFor.replace("{seconds}", String(remaining)) : ""}
+        {isOpen ? t("live.validFor", { seconds: remaining }) : ""}
       </p>
     </div>
   );

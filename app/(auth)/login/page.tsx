@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { auth } from "@/lib/auth";
 import { safeReturnTo } from "@/lib/login/landing";
 import { getEnv } from "@/lib/env";
+import { pickMessages } from "@/lib/i18n/messages";
 import { getTranslator } from "@/lib/i18n/server";
 import { classifyBrowser } from "@/lib/wechat/browser";
 import { EmbeddedQr } from "./embedded-qr";
@@ -62,13 +63,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
             returnTo={returnTo}
             selfRedirect={selfRedirect}
             lang={locale}
-            labels={{
-              validFor: t("login.validFor"),
-              expired: t("login.expired"),
-              refresh: t("login.refresh"),
-              loading: t("login.loading"),
-              loadFailed: t("login.loadFailed"),
-            }}
+            messages={pickMessages(locale, ["login.validFor", "login.expired", "login.refresh", "login.loading", "login.loadFailed"])}
           />
           <p className="muted">
             {t("login.redirectHint")}{" "}
@@ -80,21 +75,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
       ) : (
         <LiveQr
           returnTo={returnTo}
-          labels={{
-            waiting: t("live.waiting"),
-            scanned: t("live.scanned"),
-            confirmed: t("live.confirmed"),
-            redeemed: t("live.redeemed"),
-            expired: t("live.expired"),
-            cancelled: t("live.cancelled"),
-            error: t("live.error"),
-            refresh: t("live.refresh"),
-            loading: t("live.loading"),
-            createFailed: t("live.createFailed"),
-            validFor: t("live.validFor"),
-            signedInAs: t("live.signedInAs"),
-            signedInUnnamed: t("live.signedInUnnamed"),
-          }}
+          messages={pickMessages(locale, ["live."])}
         />
       )}
       {otherMode && (

@@ -5,8 +5,10 @@ import { sessionCookieName } from "@/lib/auth/cookies";
 import { inspectBindLink, sessionProofHash, type LinkView } from "@/lib/contact-proof/codes";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { getTranslator } from "@/lib/i18n/server";
+import { confirmLinkAction } from "./actions";
 
-// Never to other sites (the URL holds the token); same-origin keeps the Origin header on the button's POST.
+// Never to other sites (the URL holds the token); same-origin keeps the Origin header on the button's
+// POST, which Next checks against the Host for every server action.
 export const metadata: Metadata = { referrer: "same-origin" };
 export const dynamic = "force-dynamic";
 
@@ -14,13 +16,13 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 type Shown = LinkView | "bound" | "moved";
 
-const MESSAGES: Record<Shown, MessageKey> = {
+const MESSAGES = {
   confirm: "bind.linkConfirm",
   other_browser: "bind.linkOtherBrowser",
   invalid: "bind.linkInvalid",
   bound: "bind.linkBound",
   moved: "bind.linkMoved",
-};
+} as const satisfies Record<Shown, MessageKey>;
 
 /**
  * The link in the binding email. Opening it (a GET, which scanners and link previews also send)
@@ -45,7 +47,7 @@ export default async function BindLinkPage({ searchParams }: { searchParams: Sea
       <h1>{t("bind.linkHeading")}</h1>
       <p>{t(MESSAGES[shown])}</p>
       {shown === "confirm" ? (
-        <form method="post" action="/api/bind/link">
+        <form action={confirmLinkAction}>
           <input type="hidden" name="token" value={token} />
           <button type="submit" className="btn" data-testid="bind-link-confirm">
             {t("bind.linkConfirmButton")}
@@ -53,7 +55,7 @@ export default async function BindLinkPage({ searchParams }: { searchParams: Sea
         </form>
       ) : (
         <a className="btn" href="/account">
-          OK
+          {t("bind.linkDone")}
         </a>
       )}
     </div>

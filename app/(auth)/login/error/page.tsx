@@ -15,21 +15,21 @@ export default async function LoginErrorPage({ searchParams }: { searchParams: S
   // Auth.js's own error redirect (`?error=...`, stock provider only) has no finer detail.
   const code: LoginErrorCode = isLoginErrorCode(reason) ? reason : "server_error";
   const entry = describeLoginError(code);
-  const { locale, t } = await getTranslator();
+  const { t } = await getTranslator();
   const returnTo = safeReturnTo(first(params.returnTo));
   const retryHref = `/login?${new URLSearchParams({ returnTo })}`;
   return (
     <div className="card" data-testid="login-error" data-reason={code}>
       <div className="error-icon" aria-hidden>!</div>
-      <h1>{t("error.heading")}</h1>
-      <p data-testid="error-message">{locale === "en" ? entry.en : entry.zh}</p>
-      <p className="muted">{t("error.code", { code })}</p>
+      <h1>{t("loginError.heading")}</h1>
+      <p data-testid="error-message">{t(entry.message)}</p>
+      <p className="muted">{t("loginError.code", { code })}</p>
       <p>
         <a className="btn" href={retryHref} data-testid="error-next" data-next={entry.next}>
-          {t(`error.next.${entry.next}`)}
+          {t(`loginError.next.${entry.next}`)}
         </a>
       </p>
-      {entry.next === "contact_site" && <p className="muted">{t("error.contactHint")}</p>}
+      {entry.next === "contact_site" && <p className="muted">{t("loginError.contactHint")}</p>}
     </div>
   );
 }

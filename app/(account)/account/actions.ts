@@ -3,14 +3,15 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { accountNoticeUrl, type AccountNotice } from "@/app/(account)/account/notices";
 import { auth, signOut } from "@/lib/auth";
 import { sessionCookie, sessionCookieName } from "@/lib/auth/cookies";
 import { deleteAllSessions, deleteSession, findSessionIdByToken, unlinkIdentity } from "@/lib/db/accounts";
 import { closeLoginStatesOfUser } from "@/lib/db/login-states";
 import { clientIpFromHeaders } from "@/lib/http";
 import { logger } from "@/lib/logger";
+import { accountNoticeUrl, type AccountNotice } from "./notices";
 
+// `signed_out` keeps /login from signing a WeChat in-app browser straight back in.
 const SIGNED_OUT_URL = "/login?signed_out=1";
 
 const unlinkFormSchema = z.object({ identityId: z.string().min(1).max(64) });
@@ -24,6 +25,11 @@ async function requireUserId(): Promise<string> {
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Signs this browser out: the sign-out buttons of the account page and of /bind. */
+export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: SIGNED_OUT_URL });
 }
 
 /** Unlinks one of the signed-in user's WeChat identities; the rule is re-checked in the database. */
