@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { translator } from "../lib/i18n/messages";
-import { describeLoginError, loginErrorForErrcode, type LoginErrorCode } from "../lib/wechat/error-catalogue";
+import { describeLoginError, loginErrorForErrcode, type LoginErrorCode } from "../lib/errors";
 import { Emulator, type QrSession } from "./emulator";
 import { AccountPage } from "./pages/account-page";
 import { LoginPage } from "./pages/login-page";

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { translator } from "../lib/i18n/messages";
-import { describeLoginError } from "../lib/wechat/error-catalogue";
+import { describeLoginError } from "../lib/errors";
 import { Emulator } from "./emulator";
 import { AccountPage } from "./pages/account-page";
 import { LiveQrPage } from "./pages/live-qr-page";

@@ -1,9 +1,68 @@
 /**
- * One error type for expected failures. `code` is a closed union: every code has a message in
- * each language (lib/i18n) and, for sign-in failures, a next step. `detail` is for the server
- * log only and never reaches a page or a response body.
+ * One error type for expected failures, and the one catalogue of their codes.
+ *
+ * `AppError.code` is a closed union: WeChat's errcodes the product knows, our own sign-in codes
+ * (state checks, network, cancel), the ticket API's refusals and a request's refusals. Every
+ * sign-in code has a next step here and a message in each language (`error.<code>` in lib/i18n,
+ * checked by the type there). `detail` is for the server log only and never reaches a page or a
+ * response body; lib/http/respond.ts is the one place that turns an error into an answer.
+ *
+ * @see docs/wechat-protocol.md §A5
  */
-import type { LoginErrorCode } from "@/lib/wechat/error-catalogue";
+
+/** What the error page offers: scan again, try later, start over, or contact the site. */
+export type NextStep = "scan_again" | "retry_later" | "start_again" | "contact_site";
+
+const WECHAT_ERRCODES = {
+  "-1": "retry_later",
+  "40001": "contact_site",
+  "40002": "contact_site",
+  "40003": "scan_again",
+  "40013": "contact_site",
+  "40014": "scan_again",
+  "40029": "scan_again",
+  "40030": "scan_again",
+  "40125": "contact_site",
+  "40163": "scan_again",
+  "40164": "contact_site",
+  "41001": "contact_site",
+  "41002": "contact_site",
+  "41003": "contact_site",
+  "41004": "contact_site",
+  "41008": "scan_again",
+  "41009": "contact_site",
+  "42001": "scan_again",
+  "42002": "scan_again",
+  "42003": "scan_again",
+  "42007": "scan_again",
+  "45009": "retry_later",
+  "45011": "retry_later",
+  "48001": "contact_site",
+  "50001": "scan_again",
+  "50002": "contact_site",
+} as const satisfies Record<string, NextStep>;
+
+const APP_ERRORS = {
+  cancelled: "scan_again",
+  state_missing: "start_again",
+  state_invalid: "start_again",
+  state_expired: "start_again",
+  state_used: "start_again",
+  state_wrong_browser: "start_again",
+  code_missing: "scan_again",
+  timeout: "retry_later",
+  upstream_unavailable: "retry_later",
+  malformed_response: "retry_later",
+  snapshot_user: "start_again",
+  unknown_app: "start_again",
+  unknown_errcode: "contact_site",
+  server_error: "retry_later",
+} as const satisfies Record<string, NextStep>;
+
+export type WechatErrcode = keyof typeof WECHAT_ERRCODES;
+export type AppErrorCode = keyof typeof APP_ERRORS;
+/** Every way a sign-in can fail, as the error page names it (`/login/error?reason=<code>`). */
+export type LoginErrorCode = WechatErrcode | AppErrorCode;
 
 /** Refusals of the follow-to-login ticket API. */
 export type TicketErrorCode = "not_found" | "expired" | "wrong_browser" | "not_confirmed" | "already_redeemed" | "already_scanned" | "cancelled";
@@ -12,6 +71,27 @@ export type TicketErrorCode = "not_found" | "expired" | "wrong_browser" | "not_c
 export type RequestErrorCode = "invalid_request" | "cross_origin" | "rate_limited";
 
 export type ErrorCode = LoginErrorCode | TicketErrorCode | RequestErrorCode;
+
+export const KNOWN_WECHAT_ERRCODES = Object.keys(WECHAT_ERRCODES) as WechatErrcode[];
+export const APP_ERROR_CODES = Object.keys(APP_ERRORS) as AppErrorCode[];
+
+export function isLoginErrorCode(value: string): value is LoginErrorCode {
+  return Object.hasOwn(WECHAT_ERRCODES, value) || Object.hasOwn(APP_ERRORS, value);
+}
+
+/** The one errcode → code mapping: a known errcode keeps its identity; unknown ones get a generic message. */
+export function loginErrorForErrcode(errcode: number): LoginErrorCode {
+  const key = String(errcode);
+  return Object.hasOwn(WECHAT_ERRCODES, key) ? (key as WechatErrcode) : "unknown_errcode";
+}
+
+export type LoginErrorDescription = { message: `error.${LoginErrorCode}`; next: NextStep };
+
+/** What the error page shows for `code`: its message key (translate it in the visitor's language) and the next step. */
+export function describeLoginError(code: LoginErrorCode): LoginErrorDescription {
+  const next = Object.hasOwn(WECHAT_ERRCODES, code) ? WECHAT_ERRCODES[code as WechatErrcode] : APP_ERRORS[code as AppErrorCode];
+  return { message: `error.${code}`, next };
+}
 
 export class AppError extends Error {
   override name = "AppError";

@@ -6,12 +6,11 @@
  */
 import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
-import { AppError, type ErrorCode } from "@/lib/errors";
+import { AppError, isLoginErrorCode, type ErrorCode } from "@/lib/errors";
 import { formatWait } from "@/lib/i18n/durations";
 import { translator, type Locale } from "@/lib/i18n/messages";
 import { getLocaleOf } from "@/lib/i18n/request";
 import { logger } from "@/lib/logger";
-import { isLoginErrorCode } from "@/lib/wechat/error-catalogue";
 import { publicOrigin } from "./request";
 
 const NO_STORE = { "cache-control": "no-store" };

@@ -12,26 +12,15 @@
  * ./durations.ts), 0.4 KB in the browser, placeholders type-checked from the zh-CN text, one
  * translator everywhere; the catalogue itself (36 KB minified) stays on the server.
  */
-import * as account from "./messages/account";
-import * as bind from "./messages/bind";
-import * as common from "./messages/common";
-import * as login from "./messages/login";
-import * as loginErrors from "./messages/login-errors";
-import * as outgoing from "./messages/outgoing";
+import { en, zh, type MessageKey } from "./catalogue";
 import { createTranslator, type MessageArgs, type Messages, type Translate } from "./translate";
+
+export type { Catalogue, MessageKey } from "./catalogue";
 
 export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = "zh-CN";
 export const LOCALE_COOKIE = "locale";
-
-const zh = { ...common.zh, ...login.zh, ...loginErrors.zh, ...bind.zh, ...account.zh, ...outgoing.zh } as const;
-
-/** The zh-CN texts as types: what placeholders each key takes. */
-export type Catalogue = typeof zh;
-export type MessageKey = keyof Catalogue;
-
-const en: Messages = { ...common.en, ...login.en, ...loginErrors.en, ...bind.en, ...account.en, ...outgoing.en };
 
 const CATALOGUES: Record<Locale, Messages> = { "zh-CN": zh, en };
 

@@ -4,7 +4,7 @@
  * This module holds no messages: a client island imports it and gets only the few messages its
  * page picked for it (`pickMessages` in ./messages), never the whole catalogue.
  */
-import type { Catalogue, MessageKey } from "./messages";
+import type { Catalogue, MessageKey } from "./catalogue";
 
 type PlaceholdersOf<Text extends string> = Text extends `${string}{${infer Name}}${infer Rest}` ? Name | PlaceholdersOf<Rest> : never;
 

@@ -12,8 +12,7 @@ import "server-only";
 import type { z } from "zod";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
-import { AppError } from "@/lib/errors";
-import { loginErrorForErrcode } from "./error-catalogue";
+import { AppError, loginErrorForErrcode } from "@/lib/errors";
 import { wechatErrorSchema } from "./schemas";
 
 /** WeChat answered with a non-zero errcode: an {@link AppError} whose code is the errcode's own (or `unknown_errcode`). */

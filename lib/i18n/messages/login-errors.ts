@@ -1,4 +1,4 @@
-/** The sign-in error page, and one message per login error code (`error.<code>`, see lib/wechat/error-catalogue.ts). */
+/** The sign-in error page, and one message per login error code (`error.<code>`, see lib/errors.ts). */
 export const zh = {
   "loginError.heading": "登录没有完成",
   "loginError.code": "错误代码：{code}",

@@ -1,6 +1,6 @@
 import { safeReturnTo } from "@/lib/login/landing";
 import { getTranslator } from "@/lib/i18n/server";
-import { describeLoginError, isLoginErrorCode, type LoginErrorCode } from "@/lib/wechat/error-catalogue";
+import { describeLoginError, isLoginErrorCode, type LoginErrorCode } from "@/lib/errors";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
