@@ -41,13 +41,16 @@ export function retryMessage(locale: Locale, retryAfterSeconds: number): string 
   return t("login.limited", { wait: formatWait(t, retryAfterSeconds) });
 }
 
-/** Logs an unexpected error, once, under a new request id that the answer names. */
-export function logUnexpected(request: NextRequest, error: unknown): string {
+/**
+ * Logs an unexpected error, once, under a new request id that the answer names. `where` is the
+ * route's request, or a server action's name (`"bind.send"`), which has no request of its own.
+ */
+export function logUnexpected(where: NextRequest | string, error: unknown, fields: Record<string, unknown> = {}): string {
   const requestId = crypto.randomUUID();
   logger.error("request.unexpected", {
     requestId,
-    method: request.method,
-    path: request.nextUrl.pathname,
+    ...(typeof where === "string" ? { action: where } : { method: where.method, path: where.nextUrl.pathname }),
+    ...fields,
     error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
   });
   return requestId;

@@ -15,6 +15,7 @@ import { claimLoginState, findLoginState, recordLoginOutcome, type LoginMode } f
 import { createSessionForUser, SESSION_MAX_AGE_SECONDS } from "@/lib/db/sessions";
 import { OUTCOME_SUCCESS } from "@/lib/db/sign-ins";
 import { isAppError, isLoginErrorCode, type LoginErrorCode } from "@/lib/errors";
+import { logUnexpected } from "@/lib/http";
 import { logger } from "@/lib/logger";
 import { WechatApiError } from "@/lib/wechat/api-client";
 import { exchangeCode } from "@/lib/wechat/sns";
@@ -118,7 +119,7 @@ export async function completeOAuthCallback(input: CallbackInput): Promise<Callb
     }
     const code = errorCodeOf(error);
     if (code) return fail(code);
-    logger.error("wechat.callback.unexpected", { error: error instanceof Error ? error.message : String(error) });
+    logUnexpected("wechat.callback", error);
     return fail("server_error");
   }
 }

@@ -7,7 +7,7 @@ import { auth, signOut } from "@/lib/auth";
 import { sessionCookie, sessionCookieName } from "@/lib/auth/cookies";
 import { deleteAllSessions, deleteSession, findSessionIdByToken, unlinkIdentity } from "@/lib/db/accounts";
 import { closeLoginStatesOfUser } from "@/lib/db/login-states";
-import { clientIpFromHeaders } from "@/lib/http";
+import { clientIpFromHeaders, logUnexpected } from "@/lib/http";
 import { logger } from "@/lib/logger";
 import { accountNoticeUrl, type AccountNotice } from "./notices";
 
@@ -21,10 +21,6 @@ async function requireUserId(): Promise<string> {
   const session = await auth();
   if (!session?.user?.id) redirect("/login?returnTo=/account");
   return session.user.id;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Signs this browser out: the sign-out buttons of the account page and of /bind. */
@@ -43,7 +39,7 @@ export async function unlinkIdentityAction(formData: FormData): Promise<void> {
     notice = result.ok ? "identity_unlinked" : result.error === "last_method" ? "identity_last_method" : "identity_not_found";
     if (result.ok) logger.info("account.identity.unlinked", { userId, appId: result.appId });
   } catch (error) {
-    logger.error("account.identity.unlink_failed", { userId, error: describeError(error) });
+    logUnexpected("account.identity", error, { userId });
     notice = "error";
   }
   redirect(accountNoticeUrl(notice));
@@ -64,7 +60,7 @@ export async function revokeSessionAction(formData: FormData): Promise<void> {
     if (deleted) await closeLoginStatesOfUser(userId);
     notice = deleted ? "session_revoked" : "session_not_found";
   } catch (error) {
-    logger.error("account.session.revoke_failed", { userId, error: describeError(error) });
+    logUnexpected("account.session", error, { userId });
     notice = "error";
   }
   redirect(accountNoticeUrl(notice));
@@ -79,7 +75,7 @@ export async function signOutEverywhereAction(): Promise<void> {
     const count = await deleteAllSessions(userId);
     logger.info("account.sessions.revoked_all", { userId, count });
   } catch (error) {
-    logger.error("account.sessions.revoke_all_failed", { userId, error: describeError(error) });
+    logUnexpected("account.sessions", error, { userId });
     redirect(accountNoticeUrl("error"));
   }
   // The session row is gone; clear the now dangling cookie too.

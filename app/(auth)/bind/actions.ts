@@ -6,9 +6,8 @@ import { auth } from "@/lib/auth";
 import { sessionCookieName } from "@/lib/auth/cookies";
 import { sendBindCode, sessionProofHash, verifyBindCode, type SendResult, type VerifyResult } from "@/lib/contact-proof/codes";
 import { deliverBindCode, notifyContactMoved } from "@/lib/contact-proof/deliver";
-import { clientIpFromHeaders, publicOriginFromHeaders } from "@/lib/http";
+import { clientIpFromHeaders, logUnexpected, publicOriginFromHeaders } from "@/lib/http";
 import { getLocale } from "@/lib/i18n/server";
-import { logger } from "@/lib/logger";
 
 const sendCodeSchema = z.object({ channel: z.enum(["phone", "email"]), target: z.string().max(320) }).strict();
 export type SendCodeInput = z.infer<typeof sendCodeSchema>;
@@ -26,10 +25,6 @@ export type VerifyCodeResult = { ok: true; outcome: "bound" | "moved" } | Extrac
 /** The proof a code is tied to: sha256 of this browser's Auth.js session token. */
 async function currentSessionHash(): Promise<string | undefined> {
   return sessionProofHash((await cookies()).get(sessionCookieName())?.value);
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Sends a binding code to a phone (SMS) or an email address, within the limits. */
@@ -51,7 +46,7 @@ export async function sendCodeAction(input: SendCodeInput): Promise<SendCodeResu
       deliver: (message) => deliverBindCode(message, locale),
     });
   } catch (error) {
-    logger.error("bind.send.error", { userId: session.user.id, error: describeError(error) });
+    logUnexpected("bind.send", error, { userId: session.user.id });
     return { ok: false, error: "server" };
   }
 }
@@ -74,7 +69,7 @@ export async function verifyCodeAction(input: VerifyCodeInput): Promise<VerifyCo
     });
     return result.ok ? { ok: true, outcome: result.outcome } : result;
   } catch (error) {
-    logger.error("bind.verify.error", { userId: session.user.id, error: describeError(error) });
+    logUnexpected("bind.verify", error, { userId: session.user.id });
     return { ok: false, error: "server" };
   }
 }
