@@ -5,13 +5,14 @@
 import * as account from "./messages/account";
 import * as bind from "./messages/bind";
 import * as common from "./messages/common";
+import * as fatal from "./messages/fatal";
 import * as login from "./messages/login";
 import * as loginErrors from "./messages/login-errors";
 import * as outgoing from "./messages/outgoing";
 
-export const zh = { ...common.zh, ...login.zh, ...loginErrors.zh, ...bind.zh, ...account.zh, ...outgoing.zh } as const;
+export const zh = { ...common.zh, ...login.zh, ...loginErrors.zh, ...bind.zh, ...account.zh, ...outgoing.zh, ...fatal.zh } as const;
 
 export type Catalogue = typeof zh;
 export type MessageKey = keyof Catalogue;
 
-export const en: { readonly [Key in MessageKey]: string } = { ...common.en, ...login.en, ...loginErrors.en, ...bind.en, ...account.en, ...outgoing.en };
+export const en: { readonly [Key in MessageKey]: string } = { ...common.en, ...login.en, ...loginErrors.en, ...bind.en, ...account.en, ...outgoing.en, ...fatal.en };

@@ -2,6 +2,7 @@
 export const zh = {
   "loginError.heading": "登录没有完成",
   "loginError.code": "错误代码：{code}",
+  "loginError.reference": "问题编号：{ref}",
   "loginError.next.scan_again": "重新扫码",
   "loginError.next.retry_later": "稍后重试",
   "loginError.next.start_again": "重新开始登录",
@@ -52,6 +53,7 @@ export const zh = {
 export const en: Record<keyof typeof zh, string> = {
   "loginError.heading": "Sign-in did not complete",
   "loginError.code": "Error code: {code}",
+  "loginError.reference": "Reference: {ref}",
   "loginError.next.scan_again": "Scan again",
   "loginError.next.retry_later": "Try again",
   "loginError.next.start_again": "Start again",

@@ -17,6 +17,8 @@ export default async function LoginErrorPage({ searchParams }: { searchParams: S
   const entry = describeLoginError(code);
   const { t } = await getTranslator();
   const returnTo = safeReturnTo(first(params.returnTo));
+  // The id an unexpected failure was logged under (lib/http/respond.ts), for support to find it.
+  const requestId = /^[0-9a-f-]{36}$/.test(first(params.ref) ?? "") ? first(params.ref) : undefined;
   const retryHref = `/login?${new URLSearchParams({ returnTo })}`;
   return (
     <div className="card" data-testid="login-error" data-reason={code}>
@@ -24,6 +26,7 @@ export default async function LoginErrorPage({ searchParams }: { searchParams: S
       <h1>{t("loginError.heading")}</h1>
       <p data-testid="error-message">{t(entry.message)}</p>
       <p className="muted">{t("loginError.code", { code })}</p>
+      {requestId && <p className="muted" data-testid="error-reference">{t("loginError.reference", { ref: requestId })}</p>}
       <p>
         <a className="btn" href={retryHref} data-testid="error-next" data-next={entry.next}>
           {t(`loginError.next.${entry.next}`)}
