@@ -2,7 +2,7 @@
  * The WeChat emulator for one test file: started on a free port before the file's tests, with the
  * app's environment pointed at it, and stopped after them (environment restored, login bus closed).
  */
-import { afterAll, beforeAll, vi } from "vitest";
+import { afterAll, beforeAll, expect, vi } from "vitest";
 import { startEmulator, type RunningEmulator } from "@/emulator/server";
 import { reloadEnv } from "@/lib/env";
 import { closeLoginBus } from "@/lib/login/bus";
@@ -18,6 +18,11 @@ export type TestEmulator = {
    * cached from it (they would name tokens the emulator no longer knows).
    */
   reset(): Promise<void>;
+  /**
+   * Opens WeChat's full-page QR at `qrconnectUrl` and has `user`'s phone confirm it: the code and
+   * the redirect WeChat's page then navigates to.
+   */
+  scanWebsiteQr(qrconnectUrl: string, user: string): Promise<{ code: string; redirect: string }>;
 };
 
 /** Registers the hooks; `url` is readable once the file's tests run. */
@@ -51,6 +56,12 @@ export function useTestEmulator(options: { callbackDomain: string; env?: Record<
     async reset() {
       await handle.control("reset");
       forgetAppTokens();
+    },
+    async scanWebsiteQr(qrconnectUrl, user) {
+      const page = await (await fetch(qrconnectUrl)).text();
+      const uuid = /data-uuid="([^"]+)"/.exec(page)?.[1];
+      expect(uuid).toBeTruthy();
+      return handle.control<{ code: string; redirect: string }>(`qr/${uuid}/confirm`, { user });
     },
   };
   return handle;
