@@ -33,3 +33,26 @@ export async function confirmOnPhone(ticketId: string, matchCode: string): Promi
   if (scan.kind !== "confirm_link") throw new Error(`scan: ${scan.kind}`);
   expect(await confirmTicket(scan.confirmToken, matchCode)).toBe("confirmed");
 }
+
+/**
+ * A ticket row as a confirm on the phone leaves it (status confirmed, the person resolved), for
+ * tests of what happens next without WeChat.
+ */
+export async function insertConfirmedTicket(input: { userId: string; bindingHash: string; confirmedAt?: Date; returnTo?: string }) {
+  const prisma = await db();
+  const id = randomToken(24);
+  return prisma.loginTicket.create({
+    data: {
+      id,
+      bindingHash: input.bindingHash,
+      appId: DEMO_OFFICIAL_ACCOUNT.appId,
+      scene: `login_${id}`,
+      matchCode: "42",
+      returnTo: input.returnTo ?? "/account",
+      expiresAt: new Date(Date.now() + 5 * 60_000),
+      status: "confirmed",
+      userId: input.userId,
+      confirmedAt: input.confirmedAt ?? new Date(),
+    },
+  });
+}
