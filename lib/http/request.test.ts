@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sessionCookieName } from "@/lib/auth/cookies";
-import { parseEnv, reloadEnv } from "@/lib/env";
+import { parseEnv } from "@/lib/env";
 import { PEER_HEADER } from "@/lib/peer-address";
-import { withEnv } from "@/lib/test/env";
+import { restoreEnvAfterEach, withEnv } from "@/lib/test/env";
 import { clientIp, isPrefetch, isSameOriginRequest, publicOrigin, readSessionToken, resolveClientIp } from "./request";
 
 const trust = (value?: string) => parseEnv(value === undefined ? {} : { TRUSTED_PROXIES: value }).trustedProxies;
@@ -31,10 +31,7 @@ describe("the client address", () => {
 });
 
 describe("what a route may trust of a request", () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    reloadEnv();
-  });
+  restoreEnvAfterEach();
 
   it("takes our origin from AUTH_URL, never from forwarded host headers", () => {
     const forwarded = new Request("http://internal:3000/api/wechat/login", { headers: { "x-forwarded-host": "evil.example", host: "evil.example" } });

@@ -5,9 +5,8 @@
  */
 import { NextRequest } from "next/server";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { reloadEnv } from "@/lib/env";
 import { AppError, type ErrorCode } from "@/lib/errors";
-import { withEnv } from "@/lib/test/env";
+import { restoreEnvAfterEach, withEnv } from "@/lib/test/env";
 import { errorPage, errorResponse, loginErrorPath, logUnexpected, statusOf } from "./respond";
 
 const SECRET_TEXT = "connect ECONNREFUSED 10.0.0.5:5432 password=hunter2";
@@ -27,9 +26,8 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-  reloadEnv();
 });
+restoreEnvAfterEach();
 
 describe("errorResponse", () => {
   it.each<[ErrorCode, number]>([

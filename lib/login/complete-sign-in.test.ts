@@ -3,14 +3,13 @@
  * written and the attempt closed in one transaction, then the landing rule. On the embedded
  * database and (with TEST_DATABASE_URL) PostgreSQL.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
 import { claimLoginState, createLoginState } from "@/lib/db/login-states";
 import { AttemptClosedError } from "@/lib/db/sign-ins";
-import { reloadEnv } from "@/lib/env";
 import { testDatabases } from "@/lib/test/databases";
-import { withEnv } from "@/lib/test/env";
+import { restoreEnvAfterEach, withEnv } from "@/lib/test/env";
 import { identity, WEB } from "@/lib/test/people";
 import { insertConfirmedTicket } from "@/lib/test/tickets";
 import { completeSignIn, type BrowserContext } from "./complete-sign-in";
@@ -27,10 +26,7 @@ async function claimedState(): Promise<string> {
   return claim.row.id;
 }
 
-afterEach(() => {
-  vi.unstubAllEnvs();
-  reloadEnv();
-});
+restoreEnvAfterEach();
 
 describe.each(testDatabases())("completing a sign-in on $name", (database) => {
   beforeAll(() => database.setUp());

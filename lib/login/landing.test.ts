@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { reloadEnv } from "@/lib/env";
-import { withEnv } from "@/lib/test/env";
+import { describe, expect, it } from "vitest";
+import { restoreEnvAfterEach, withEnv } from "@/lib/test/env";
 import { DEFAULT_RETURN_TO, landingAfterSignIn, safeReturnTo } from "./landing";
 
 describe("safeReturnTo", () => {
@@ -35,10 +34,7 @@ describe("safeReturnTo", () => {
 });
 
 describe("landingAfterSignIn", () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    reloadEnv();
-  });
+  restoreEnvAfterEach();
 
   const none = { phone: null, email: null, signIns: 1 };
 

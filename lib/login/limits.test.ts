@@ -3,19 +3,15 @@
  * address, and leases on open live-status streams. On the embedded database and (with
  * TEST_DATABASE_URL) PostgreSQL.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
-import { reloadEnv } from "@/lib/env";
 import { testDatabases } from "@/lib/test/databases";
-import { withEnv } from "@/lib/test/env";
+import { restoreEnvAfterEach, withEnv } from "@/lib/test/env";
 import { loginLimits, releaseStreamLease, takeLoginLimits, takeStreamLease } from "./limits";
 import { startOAuthAttempt } from "./oauth-attempt";
 
-afterEach(() => {
-  vi.unstubAllEnvs();
-  reloadEnv();
-});
+restoreEnvAfterEach();
 
 describe("loginLimits", () => {
   it("limits a browser, and its address when it has a trusted one, per 10 minutes", () => {

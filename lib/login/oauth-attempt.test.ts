@@ -3,21 +3,17 @@
  * within the per-browser and per-address limits. On the embedded database and (with
  * TEST_DATABASE_URL) PostgreSQL.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
-import { reloadEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { testDatabases } from "@/lib/test/databases";
-import { withEnv } from "@/lib/test/env";
+import { restoreEnvAfterEach, withEnv } from "@/lib/test/env";
 import { startOAuthAttempt } from "./oauth-attempt";
 
 const OA = "wx8e0b5c61d2a3f4a0";
 
-afterEach(() => {
-  vi.unstubAllEnvs();
-  reloadEnv();
-});
+restoreEnvAfterEach();
 
 describe.each(testDatabases())("starting an OAuth attempt on $name", (database) => {
   beforeAll(() => database.setUp());

@@ -1,13 +1,10 @@
 /** The configured website apps, looked up by key (the login page's choice) and by appid (a returned state). */
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { DEMO_WECHAT_APPS, reloadEnv } from "@/lib/env";
-import { withEnv } from "@/lib/test/env";
+import { describe, expect, it } from "vitest";
+import { DEMO_WECHAT_APPS } from "@/lib/env";
+import { restoreEnvAfterEach, withEnv } from "@/lib/test/env";
 import { findWechatApp, findWechatAppById, listWechatApps } from "./apps";
 
-afterEach(() => {
-  vi.unstubAllEnvs();
-  reloadEnv();
-});
+restoreEnvAfterEach();
 
 describe("the website apps", () => {
   it("defaults to the first app, finds the others by key and by appid, and nothing else", () => {

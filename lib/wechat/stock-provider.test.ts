@@ -1,13 +1,10 @@
 /** The stock Auth.js WeChat provider, kept for the benchmark, points at the configured WeChat hosts. */
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { DEMO_WECHAT_APPS, reloadEnv } from "@/lib/env";
-import { withEnv } from "@/lib/test/env";
+import { describe, expect, it } from "vitest";
+import { DEMO_WECHAT_APPS } from "@/lib/env";
+import { restoreEnvAfterEach, withEnv } from "@/lib/test/env";
 import { STOCK_PROVIDER_ID, stockWechatProvider } from "./stock-provider";
 
-afterEach(() => {
-  vi.unstubAllEnvs();
-  reloadEnv();
-});
+restoreEnvAfterEach();
 
 describe("the stock provider", () => {
   it("uses the first website app against the configured hosts, under its own id", () => {
