@@ -1,17 +1,14 @@
+/**
+ * Who a WeChat identity is: users keyed on unionid when WeChat gives one, else on the identity
+ * alone; a unionid learned later joins two users. Reached through signInWithWechat, the way
+ * every surface resolves a person. On the embedded database and (with TEST_DATABASE_URL) PostgreSQL.
+ */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { db } from "./client";
-import { readMigrations } from "./migrate";
-import type { WechatSignIn } from "./people";
-import { AttemptClosedError, signInWithWechat } from "./sign-ins";
 import { testDatabases } from "@/lib/test/databases";
-
-const WEB = "wx8e0b5c61d2a3f470";
-const WEB2 = "wx8e0b5c61d2a3f471";
-const meta = { userAgent: "vitest", ip: "127.0.0.1", method: "wechat:website", maxAgeSeconds: 3600 };
-
-function identity(appId: string, openid: string, unionid?: string): WechatSignIn {
-  return { appId, openid, unionid, nickname: `n-${openid}`, avatarUrl: "", tokens: { accessToken: `at-${openid}`, refreshToken: `rt-${openid}`, expiresIn: 7200, scope: "snsapi_login" } };
-}
+import { identity, meta, WEB, WEB2 } from "@/lib/test/people";
+import { db } from "./client";
+import { findUserIdByIdentity, findUserName, getContactFacts } from "./people";
+import { signInWithWechat } from "./sign-ins";
 
 describe.each(testDatabases())("WeChat users on $name", (database) => {
   beforeAll(() => database.setUp());
@@ -19,13 +16,6 @@ describe.each(testDatabases())("WeChat users on $name", (database) => {
   beforeEach(async () => {
     const prisma = await db();
     await prisma.$transaction([prisma.session.deleteMany(), prisma.wechatIdentity.deleteMany(), prisma.user.deleteMany()]);
-  });
-
-  it("is migrated with Prisma's own bookkeeping, so `prisma migrate deploy` sees it as up to date", async () => {
-    const prisma = await db();
-    const rows = await prisma.$queryRaw<{ migration_name: string; checksum: string }[]>`SELECT migration_name, checksum FROM "_prisma_migrations" ORDER BY migration_name`;
-    const files = await readMigrations();
-    expect(rows).toEqual(files.map((file) => ({ migration_name: file.name, checksum: file.checksum })));
   });
 
   it("meets one person arriving through two apps with one unionid in one user", async () => {
@@ -87,28 +77,21 @@ describe.each(testDatabases())("WeChat users on $name", (database) => {
     expect(row.refreshTokenEnc).not.toContain("rt-oSeal");
   });
 
-  it("leaves no partial rows when a later step of the sign-in fails", async () => {
-    await expect(
-      // The last step, closing the attempt, finds no ticket to close.
-      signInWithWechat(identity(WEB, "oFail00000000000000000000001", "oUnionFail000000000000000001"), meta, {
-        attempt: { kind: "ticket", id: "no-such-ticket", bindingHash: "x", confirmedAfter: new Date() },
-      }),
-    ).rejects.toBeInstanceOf(AttemptClosedError);
-    const prisma = await db();
-    expect(await prisma.user.count()).toBe(0);
-    expect(await prisma.wechatIdentity.count()).toBe(0);
-    expect(await prisma.session.count()).toBe(0);
-  });
 
-  it("lets two racing first sign-ins of one person end in one user", async () => {
-    const results = await Promise.all([
-      signInWithWechat(identity(WEB, "oRace00000000000000000000001", "oUnionRace000000000000000001"), meta),
-      signInWithWechat(identity(WEB2, "oRace20000000000000000000001", "oUnionRace000000000000000001"), meta),
-    ]);
-    expect(results[0]!.userId).toBe(results[1]!.userId);
+
+  it("finds the user of a known identity only, its name, and what the landing rule needs", async () => {
+    const { userId } = await signInWithWechat(identity(WEB, "oKnown00000000000000000000001"), meta);
+    expect(await findUserIdByIdentity(WEB, "oKnown00000000000000000000001")).toBe(userId);
+    // The same openid under another app is another identity (openids are per app).
+    expect(await findUserIdByIdentity(WEB2, "oKnown00000000000000000000001")).toBeUndefined();
+    expect(await findUserName(userId)).toBe("n-oKnown00000000000000000000001");
+    expect(await findUserName("no-such-user")).toBeNull();
+
+    expect(await getContactFacts(userId)).toEqual({ phone: null, email: null, signIns: 1 });
+    await signInWithWechat(identity(WEB, "oKnown00000000000000000000001"), meta);
     const prisma = await db();
-    expect(await prisma.user.count({ where: { unionid: "oUnionRace000000000000000001" } })).toBe(1);
-    expect(await prisma.wechatIdentity.count({ where: { userId: results[0]!.userId } })).toBe(2);
-    expect(await prisma.session.count({ where: { userId: results[0]!.userId } })).toBe(2);
+    await prisma.user.update({ where: { id: userId }, data: { phone: "+8613800138000" } });
+    expect(await getContactFacts(userId)).toEqual({ phone: "+8613800138000", email: null, signIns: 2 });
+    expect(await getContactFacts("no-such-user")).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
  * with TEST_DATABASE_URL, on PostgreSQL.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openidFor, unionidFor, WEB_APP, WEB2_APP } from "@/emulator/config";
+import { openidFor, unionidFor, WEB_APP } from "@/emulator/config";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
 import { testDatabases } from "@/lib/test/databases";
@@ -14,20 +14,11 @@ import { beginWebsiteLogin } from "./website-qr";
 const ORIGIN = "http://localhost:3999";
 const emulator = useTestEmulator({ callbackDomain: "localhost:3999", env: { WECHAT_HTTP_TIMEOUT_MS: "1000" } });
 
-async function control<T>(path: string, body: unknown = {}): Promise<T> {
-  const response = await fetch(`${emulator.url}/_emulator/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 /** Starts a login in one "browser" and has the phone confirm it; returns the callback's inputs. */
 async function scanAndConfirm(user: string, options: { appKey?: "web" | "web2"; binding?: string } = {}) {
   const binding = options.binding ?? randomToken(32);
   const begin = await beginWebsiteLogin({ appKey: options.appKey ?? "web", form: "redirect", bindingHash: sha256(binding), ip: null, origin: ORIGIN });
-  const page = await (await fetch(begin.qrconnectUrl)).text();
-  const uuid = /data-uuid="([^"]+)"/.exec(page)?.[1];
-  expect(uuid).toBeTruthy();
-  const session = await control<{ code: string; redirect: string }>(`qr/${uuid}/confirm`, { user });
+  const session = await emulator.scanWebsiteQr(begin.qrconnectUrl, user);
   const redirect = new URL(session.redirect);
   expect(`${redirect.origin}${redirect.pathname}`).toBe(begin.redirectUri);
   expect(redirect.searchParams.get("state")).toBe(begin.state);
@@ -38,7 +29,7 @@ async function scanAndConfirm(user: string, options: { appKey?: "web" | "web2"; 
 describe.each(testDatabases())("website login on $name", (database) => {
   beforeAll(() => database.setUp());
   afterAll(() => database.tearDown());
-  afterEach(() => control("reset"));
+  afterEach(() => emulator.reset());
 
   it("signs a confirmed user in with an Auth.js session and the WeChat identity", async () => {
     const { input } = await scanAndConfirm("lin");
@@ -78,7 +69,7 @@ describe.each(testDatabases())("website login on $name", (database) => {
   it("keeps the identity of an errcode and writes nothing on failure", async () => {
     const prisma = await db();
     const before = { users: await prisma.user.count(), identities: await prisma.wechatIdentity.count(), sessions: await prisma.session.count() };
-    await control("faults", { endpoint: "sns/userinfo", errcode: 48001 });
+    await emulator.control("faults", { endpoint: "sns/userinfo", errcode: 48001 });
     const { input } = await scanAndConfirm("li", { appKey: "web2" });
     expect(await completeOAuthCallback(input)).toEqual({ kind: "error", code: "48001", returnTo: "/account" });
     expect({ users: await prisma.user.count(), identities: await prisma.wechatIdentity.count(), sessions: await prisma.session.count() }).toEqual(before);
@@ -87,7 +78,7 @@ describe.each(testDatabases())("website login on $name", (database) => {
   });
 
   it("reports a WeChat timeout as such", async () => {
-    await control("faults", { endpoint: "sns/oauth2/access_token", timeout: true });
+    await emulator.control("faults", { endpoint: "sns/oauth2/access_token", timeout: true });
     const { input } = await scanAndConfirm("lin");
     expect(await completeOAuthCallback(input)).toMatchObject({ kind: "error", code: "timeout" });
   });
@@ -107,15 +98,5 @@ describe.each(testDatabases())("website login on $name", (database) => {
     const outcome = await completeOAuthCallback({ ...first.input, currentUserId: async () => other.id });
     // Already signed in: sent on, but no session is opened for the code's owner in this browser.
     expect(outcome).toEqual({ kind: "signed_in", returnTo: "/account" });
-  });
-
-  it("builds WeChat's URLs as documented", async () => {
-    const begin = await beginWebsiteLogin({ appKey: "web2", form: "embedded", bindingHash: sha256(randomToken(32)), ip: null, origin: ORIGIN, lang: "en", selfRedirect: true });
-    const url = new URL(begin.qrconnectUrl);
-    expect([...url.searchParams.keys()]).toEqual(["appid", "redirect_uri", "response_type", "scope", "state", "lang"]);
-    expect(url.searchParams.get("appid")).toBe(WEB2_APP.appid);
-    expect(url.hash).toBe("#wechat_redirect");
-    expect(begin.state).toMatch(/^[A-Za-z0-9]{32}$/);
-    expect(begin.wxLogin).toEqual({ appid: WEB2_APP.appid, scope: "snsapi_login", redirect_uri: encodeURIComponent(`${ORIGIN}/api/wechat/callback`), state: begin.state, self_redirect: true, lang: "en" });
   });
 });

@@ -1,22 +1,31 @@
 /**
  * Watching a ticket, as the events stream does: what a waiting page is sent, in order, and that
- * nothing is sent for a ticket that is not this browser's. On PGlite (in-process bus) and, when
+ * nothing is sent for a ticket that is not this browser's; and, through the Pages events route
+ * served over real HTTP, the lease each open stream holds. On PGlite (in-process bus) and, when
  * configured, PostgreSQL (LISTEN/NOTIFY).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getCookieParser } from "next/dist/server/api-utils/get-cookie-parser";
+import { createServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { openidFor } from "@/emulator/config";
+import eventsHandler from "@/pages/api/login-tickets/[id]/events";
+import { bindingCookieName } from "@/lib/auth/cookies";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
 import { DEMO_OFFICIAL_ACCOUNT } from "@/lib/env";
+import { AppError } from "@/lib/errors";
+import { PEER_HEADER } from "@/lib/peer-address";
 import { testDatabases } from "@/lib/test/databases";
 import { useTestEmulator } from "@/lib/test/emulator";
+import { withDefaultLimits, withEnv } from "@/lib/test/env";
+import { browserWithTicket, startTicket } from "@/lib/test/tickets";
 import { closeLoginBus } from "./bus";
+import { confirmTicket, recordScan } from "./follow-to-login";
 import { openWatchCount, watchTicket, type WatchSink } from "./ticket-watch";
-import { confirmTicket, createLoginTicket, recordScan } from "./follow-to-login";
-import { AppError } from "@/lib/errors";
 
 // createLoginTicket and confirmTicket call the Official Account API.
-useTestEmulator({ callbackDomain: "localhost:3998" });
+const emulator = useTestEmulator({ callbackDomain: "localhost:3998" });
 
 /** A response body as the browser would read it. */
 class RecordingSink implements WatchSink {
@@ -44,10 +53,59 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
 }
 
 async function newTicket() {
-  const binding = randomToken(32);
-  const ticket = await createLoginTicket({ bindingHash: sha256(binding), returnTo: "/account", ip: null, userAgent: null });
-  const { scene } = await (await db()).loginTicket.findUniqueOrThrow({ where: { id: ticket.id } });
-  return { ticket, bindingHash: sha256(binding), scene };
+  const { ticket, bindingHash, scene } = await startTicket();
+  return { ticket, bindingHash, scene };
+}
+
+/** The Pages events route on a real HTTP server, with the helpers Next adds to req/res. */
+let server: Server;
+let serverUrl = "";
+function startEventsServer(): Promise<void> {
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const match = /^\/api\/login-tickets\/([^/]*)\/events$/.exec(req.url ?? "");
+    req.headers[PEER_HEADER] = req.socket.remoteAddress ?? "";
+    // As Next's API resolver does: the query, and the cookies through Next's own parser.
+    Object.assign(req, { query: { id: match ? decodeURIComponent(match[1]!) : "" }, cookies: getCookieParser(req.headers)() });
+    Object.assign(res, {
+      status(code: number) {
+        res.statusCode = code;
+        return res;
+      },
+    });
+    void (eventsHandler as unknown as (q: IncomingMessage, s: ServerResponse) => Promise<void>)(req, res).catch((error: unknown) => {
+      res.statusCode = 500;
+      res.end(String(error));
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => {
+      serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      resolve();
+    }),
+  );
+}
+
+/** Opens a stream over its own socket and waits for its first status event; `close` drops the socket. */
+function openStream(ticketId: string, binding: string): Promise<{ status: number; retryAfter: string | null; text: string; close: () => void }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpGet(`${serverUrl}/api/login-tickets/${encodeURIComponent(ticketId)}/events`, { headers: { cookie: `${bindingCookieName()}=${binding}` }, agent: false }, (incoming) => {
+      let text = "";
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
+        const retryAfter = incoming.headers["retry-after"];
+        resolve({ status: incoming.statusCode ?? 0, retryAfter: typeof retryAfter === "string" ? retryAfter : null, text, close: () => outgoing.destroy() });
+      };
+      incoming.setEncoding("utf8");
+      incoming.on("data", (chunk: string) => {
+        text += chunk;
+        if (incoming.statusCode === 200 && text.includes("event: status")) settle();
+      });
+      incoming.on("end", settle);
+    });
+    outgoing.on("error", reject);
+  });
 }
 
 describe.each(testDatabases())("watching a login ticket on $name", (database) => {
@@ -119,5 +177,54 @@ describe.each(testDatabases())("watching a login ticket on $name", (database) =>
     // Long enough for a NOTIFY round trip; a write after end would throw in the sink.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(sink.statuses()).toEqual(["waiting"]);
+  });
+  describe("over HTTP, through the Pages events route", () => {
+    beforeAll(() => startEventsServer());
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      // Every watch ends with its socket.
+      await waitFor(() => openWatchCount() === 0);
+    });
+    beforeEach(async () => {
+      await emulator.reset();
+      await (await db()).limitHit.deleteMany({});
+    });
+    afterEach(() => {
+      vi.restoreAllMocks();
+      withDefaultLimits();
+    });
+
+    it("open live-status streams are limited per browser, and a closed stream gives its place back", async () => {
+      withEnv({ LIMIT_STREAMS_PER_BROWSER: "2" });
+      const { binding, ticket } = await browserWithTicket();
+      const first = await openStream(ticket.id, binding);
+      const second = await openStream(ticket.id, binding);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      const third = await openStream(ticket.id, binding);
+      expect(third.status).toBe(429);
+      expect(Number(third.retryAfter)).toBeGreaterThan(0);
+      expect(third.text).toMatch(/秒|分钟/);
+
+      first.close();
+      const prisma = await db();
+      // The lease goes when the server sees the socket close.
+      for (let count = 2; count >= 2; await new Promise((resolve) => setTimeout(resolve, 20))) {
+        count = await prisma.limitHit.count({ where: { bucket: "stream.browser" } });
+      }
+      const fourth = await openStream(ticket.id, binding);
+      expect(fourth.status).toBe(200);
+      second.close();
+      fourth.close();
+    });
+
+    it("malformed ticket ids get 404 before the database, with nothing logged as an error", async () => {
+      const { binding } = await browserWithTicket();
+      const errors = vi.spyOn(console, "error");
+      for (const id of ["\u0000", "%00", "x".repeat(5000), "' OR 1=1 --"]) {
+        expect((await openStream(id, binding)).status).toBe(404);
+      }
+      expect(errors).not.toHaveBeenCalled();
+    });
   });
 });

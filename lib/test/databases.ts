@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { closeDatabase } from "@/lib/db/client";
+import { closeDatabase, db } from "@/lib/db/client";
 import { createMigratedDatabase } from "./create-database";
 import { reloadEnv } from "@/lib/env";
 
@@ -24,6 +24,8 @@ export function testDatabases(): TestDatabase[] {
       process.env.PGLITE_DIR = dir;
       reloadEnv();
       await closeDatabase();
+      // Migrate here, under the hook timeout: on a busy machine a fresh PGlite takes longer than a test may.
+      await db();
     },
     async tearDown() {
       await closeDatabase();
