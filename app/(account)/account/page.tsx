@@ -59,6 +59,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
         </p>
       )}
       <div className="profile">
+        {/* eslint-disable-next-line @next/next/no-img-element -- WeChat's avatar, loaded by the browser under our CSP; the image optimizer would fetch users' avatars from our server. */}
         {user.image ? <img src={user.image} alt="" data-testid="avatar" /> : <div className="profile-placeholder" />}
         <div>
           <div className="muted">{t("account.nickname")}</div>

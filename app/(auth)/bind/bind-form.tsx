@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useMemo, useState, useTransition } from "react";
+import { useEffect, useMemo, useState, useSyncExternalStore, useTransition } from "react";
 import { formatWait } from "@/lib/i18n/durations";
 import type { MessageKey } from "@/lib/i18n/messages";
 import { createTranslator, type Messages, type Translate } from "@/lib/i18n/translate";
@@ -40,8 +40,11 @@ export function BindForm(props: { channels: Channel[]; returnTo: string; emailLi
   const [now, setNow] = useState(() => Date.now());
   const [busy, startTransition] = useTransition();
   // Tells tests (and nothing else) that the form now reacts to input.
-  const [ready, setReady] = useState(false);
-  useEffect(() => setReady(true), []);
+  const ready = useSyncExternalStore(
+    () => () => {},
+    () => true,
+    () => false,
+  );
 
   useEffect(() => {
     if (resendAt <= now) return;

@@ -53,7 +53,6 @@ export function EmbeddedQr(props: { app: string; returnTo: string; selfRedirect:
 
   useEffect(() => {
     let cancelled = false;
-    setStatus("loading");
     (async () => {
       const response = await fetch("/api/wechat/login", {
         method: "POST",
@@ -87,7 +86,10 @@ export function EmbeddedQr(props: { app: string; returnTo: string; selfRedirect:
     return () => clearInterval(timer);
   }, [status, expiresAt]);
 
-  const refresh = () => setAttempt((value) => value + 1);
+  const refresh = () => {
+    setStatus("loading");
+    setAttempt((value) => value + 1);
+  };
 
   return (
     <>

@@ -42,9 +42,6 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
 
   useEffect(() => {
     let cancelled = false;
-    setStatus("loading");
-    setTicket(undefined);
-    setRefusal(undefined);
     redeeming.current = false;
     fetch("/api/login-tickets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ returnTo }) })
       .then(async (response) => {
@@ -67,6 +64,23 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
 
   const isOpen = OPEN.includes(status);
 
+  const redeem = useCallback(async (id: string) => {
+    if (redeeming.current) return;
+    redeeming.current = true;
+    try {
+      const response = await fetch(`/api/login-tickets/${id}/redeem`, { method: "POST" });
+      if (!response.ok) throw new Error(`redeem failed: ${response.status}`);
+      const { returnTo: target, nickname } = (await response.json()) as { returnTo: string; nickname: string | null };
+      // Whose account this browser is now in, before it leaves: someone who did not scan their own
+      // QR (a reverse hijack) sees at once that it is not theirs.
+      setSignedInAs(nickname ? t("live.signedInAs", { name: nickname }) : t("live.signedInUnnamed"));
+      setStatus("redeemed");
+      window.location.assign(target);
+    } catch {
+      setStatus("error");
+    }
+  }, [t]);
+
   // Watch the status while the ticket is open and the tab is visible.
   useEffect(() => {
     if (!ticket || !isOpen || !visible) return;
@@ -81,6 +95,8 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
       if (next !== lastSeen) delay = POLL_MIN_MS;
       lastSeen = next;
       setStatus(next);
+      // A confirmed ticket is redeemed at once, by this page, for this browser.
+      if (next === "confirmed") void redeem(ticket.id);
     };
     const poll = async () => {
       if (stopped) return;
@@ -123,7 +139,7 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
       clearTimeout(pollTimer);
       clearTimeout(silenceTimer);
     };
-  }, [ticket, isOpen, visible]);
+  }, [ticket, isOpen, visible, redeem]);
 
   // Countdown; the QR reads as expired at zero even if no event arrives.
   useEffect(() => {
@@ -138,28 +154,13 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
     return () => clearInterval(timer);
   }, [ticket, isOpen, deadline]);
 
-  const redeem = useCallback(async (id: string) => {
-    if (redeeming.current) return;
-    redeeming.current = true;
-    try {
-      const response = await fetch(`/api/login-tickets/${id}/redeem`, { method: "POST" });
-      if (!response.ok) throw new Error(`redeem failed: ${response.status}`);
-      const { returnTo: target, nickname } = (await response.json()) as { returnTo: string; nickname: string | null };
-      // Whose account this browser is now in, before it leaves: someone who did not scan their own
-      // QR (a reverse hijack) sees at once that it is not theirs.
-      setSignedInAs(nickname ? t("live.signedInAs", { name: nickname }) : t("live.signedInUnnamed"));
-      setStatus("redeemed");
-      window.location.assign(target);
-    } catch {
-      setStatus("error");
-    }
-  }, [t]);
 
-  useEffect(() => {
-    if (status === "confirmed" && ticket) void redeem(ticket.id);
-  }, [status, ticket, redeem]);
-
-  const refresh = () => setAttempt((value) => value + 1);
+  const refresh = () => {
+    setStatus("loading");
+    setTicket(undefined);
+    setRefusal(undefined);
+    setAttempt((value) => value + 1);
+  };
   const needsRefresh = status === "expired" || status === "cancelled" || status === "error" || status === "failed";
   const message =
     status === "loading"
@@ -173,6 +174,7 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
   return (
     <div className="live-qr" data-testid="live-qr" data-status={status} data-ticket={ticket?.id}>
       <div className="qr-box live">
+        {/* eslint-disable-next-line @next/next/no-img-element -- a data: URL drawn on the server; there is nothing to optimize. */}
         {ticket && <img src={ticket.qrImage} alt="QR" width={240} height={240} data-testid="live-qr-image" data-qr-url={ticket.qrUrl} />}
         {needsRefresh && (
           <div className="qr-overlay" data-testid="live-qr-overlay">
