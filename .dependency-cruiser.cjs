@@ -8,6 +8,8 @@
 const LEAVES = ["env", "crypto", "logger", "errors", "demo-apps"];
 const LEAF = `^lib/(${LEAVES.join("|")})\\.ts$`;
 const TESTS = "\\.(test|spec)\\.tsx?$";
+/** Test helpers (lib/test/): like tests, nobody in the app imports them, so they may reach across layers. */
+const TEST_HELPERS = "^lib/test/";
 
 /** @type {import("dependency-cruiser").IConfiguration} */
 module.exports = {
@@ -58,7 +60,7 @@ module.exports = {
       name: "lib-imports-routes",
       severity: "error",
       comment: "Routes (app/, pages/) call lib, never the other way round.",
-      from: { path: "^lib/" },
+      from: { path: "^lib/", pathNot: TEST_HELPERS },
       to: { path: "^(app|pages)/" },
     },
     {
@@ -80,7 +82,7 @@ module.exports = {
     },
   ],
   options: {
-    doNotFollow: { path: ["node_modules", "^lib/db/generated/", TESTS] },
+    doNotFollow: { path: ["node_modules", "^lib/db/generated/", TESTS, TEST_HELPERS] },
     exclude: { path: "^(\\.next[^/]*|\\.data|tools/prisma-cli|playwright-report|test-results)/" },
     // Type-only imports count: a type still ties one layer to another.
     tsPreCompilationDeps: true,

@@ -1,6 +1,16 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
-import { APP_PORT, APP_URL, BIND_OPTIONAL_PORT, BIND_REQUIRED_PORT, E2E_DATA_DIR, EMULATOR_PORT, EMULATOR_URL, HAS_INSTANCES, INSTANCE_PORTS } from "./e2e/config";
+import {
+  APP_PORT,
+  APP_URL,
+  BIND_OPTIONAL_PORT,
+  BIND_REQUIRED_PORT,
+  E2E_DATA_DIR,
+  EMULATOR_PORT,
+  EMULATOR_URL,
+  HAS_INSTANCES,
+  INSTANCE_PORTS,
+} from "./e2e/config";
 
 // Playwright cannot download its browsers on offline machines; Debian's chromium works.
 // Elsewhere leave PLAYWRIGHT_CHROMIUM_EXECUTABLE unset and run `npx playwright install chromium`.
@@ -42,7 +52,15 @@ export default defineConfig({
         ...devices["Desktop Chrome"],
         launchOptions: {
           executablePath,
-          args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+          args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+          ],
         },
       },
     },

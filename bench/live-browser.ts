@@ -17,14 +17,18 @@ export function sendRequest(url: string | URL, init: SendInit): Promise<HttpAnsw
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...init.headers };
     if (init.body !== undefined) headers["content-length"] = String(Buffer.byteLength(init.body));
-    const outgoing = request(url, { method: init.method ?? "GET", headers, agent: init.agent, ...(init.timeoutMs ? { timeout: init.timeoutMs } : {}) }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString("utf8"), answeredAt: performance.now() }),
-      );
-      response.on("error", reject);
-    });
+    const outgoing = request(
+      url,
+      { method: init.method ?? "GET", headers, agent: init.agent, ...(init.timeoutMs ? { timeout: init.timeoutMs } : {}) },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString("utf8"), answeredAt: performance.now() }),
+        );
+        response.on("error", reject);
+      },
+    );
     outgoing.on("timeout", () => outgoing.destroy(new Error(`timeout after ${init.timeoutMs} ms`)));
     outgoing.on("error", reject);
     outgoing.end(init.body);
@@ -83,7 +87,10 @@ export class LiveBrowser {
    * A request to the app with this browser's cookies; `via` overrides the agent (e.g. a shared
    * setup agent). `deadline: false` waits as long as it takes, as a page's fetch does.
    */
-  async send(path: string, init: { method?: string; headers?: Record<string, string>; body?: string; via?: Agent; deadline?: boolean } = {}): Promise<HttpAnswer> {
+  async send(
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string; via?: Agent; deadline?: boolean } = {},
+  ): Promise<HttpAnswer> {
     const url = new URL(path, this.appUrl);
     const attempt = () => {
       const cookie = this.jar.getCookieStringSync(url);

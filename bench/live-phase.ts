@@ -122,7 +122,12 @@ function describeError(error: unknown): string {
 }
 
 /** `POST /api/login-tickets` in fresh browsers, through a shared setup agent that is closed afterwards. */
-async function createTickets(countWanted: number, target: Omit<PhaseTarget, "serverPid">, setupAgent: Agent, failures: Map<string, number>): Promise<Watched[]> {
+async function createTickets(
+  countWanted: number,
+  target: Omit<PhaseTarget, "serverPid">,
+  setupAgent: Agent,
+  failures: Map<string, number>,
+): Promise<Watched[]> {
   const created: Watched[] = [];
   await forEachLimited(
     Array.from({ length: countWanted }, (_, index) => index),
@@ -130,7 +135,12 @@ async function createTickets(countWanted: number, target: Omit<PhaseTarget, "ser
     async () => {
       const browser = new LiveBrowser(target.appUrl, target.timeoutMs);
       try {
-        const answer = await browser.send("/api/login-tickets", { method: "POST", headers: { "content-type": "application/json" }, body: "{}", via: setupAgent });
+        const answer = await browser.send("/api/login-tickets", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{}",
+          via: setupAgent,
+        });
         const ticket = answer.status === 201 ? ticketSchema.safeParse(JSON.parse(answer.body) as unknown) : undefined;
         if (!ticket?.success || ticket.data.status !== "waiting") {
           count(failures, `create: HTTP ${answer.status} ${answer.body.slice(0, 80)}`);
@@ -250,10 +260,12 @@ async function confirmAll(items: Watched[], target: PhaseTarget, agent: Agent, g
     if (!item.confirmToken) continue;
     await gate.takeSlot();
     pending.push(
-      confirmOnPhone({ appUrl: target.appUrl, agent, confirmToken: item.confirmToken, code: item.ticket.matchCode, timeoutMs: target.timeoutMs }).then((outcome) => {
-        item.confirm = outcome;
-        if (outcome.result !== "confirmed") count(failures, `confirm: ${outcome.result}`);
-      }),
+      confirmOnPhone({ appUrl: target.appUrl, agent, confirmToken: item.confirmToken, code: item.ticket.matchCode, timeoutMs: target.timeoutMs }).then(
+        (outcome) => {
+          item.confirm = outcome;
+          if (outcome.result !== "confirmed") count(failures, `confirm: ${outcome.result}`);
+        },
+      ),
     );
   }
   await Promise.all(pending);

@@ -71,7 +71,10 @@ export function renderTargets(sse: PhaseResult | undefined): string {
   const memory = isMemoryMeasurable(sse)
     ? `${formatNumber(kib, 1)} KiB per waiting browser ${verdict(kib, TARGETS.kibPerBrowser)}`
     : `memory not measured (needs --browsers ≥ ${MIN_BROWSERS_PER_STEP * (sse.ramp.length - 1)})`;
-  return [line, `SSE: p50 ${formatNumber(p50, 1)} ms ${verdict(p50, TARGETS.p50Ms)}, p99 ${formatNumber(p99, 1)} ms ${verdict(p99, TARGETS.p99Ms)}, ${memory}`].join("\n");
+  return [
+    line,
+    `SSE: p50 ${formatNumber(p50, 1)} ms ${verdict(p50, TARGETS.p50Ms)}, p99 ${formatNumber(p99, 1)} ms ${verdict(p99, TARGETS.p99Ms)}, ${memory}`,
+  ].join("\n");
 }
 
 const MIB = 2 ** 20;
@@ -99,7 +102,9 @@ export function renderDetails(result: PhaseResult): string[] {
     `  redeem check: ${result.redeem.ok}/${result.redeem.tried} browsers signed in (POST /redeem → session cookie → /api/auth/session)`,
   ];
   if (result.polls) {
-    lines.push(`  polls answered ${result.polls.completed}, ticks skipped while a poll was still out ${result.polls.skippedTicks}, poll errors ${result.polls.errors}`);
+    lines.push(
+      `  polls answered ${result.polls.completed}, ticks skipped while a poll was still out ${result.polls.skippedTicks}, poll errors ${result.polls.errors}`,
+    );
   }
   const reasons = [...result.failures.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6);
   for (const [reason, times] of reasons) lines.push(`  failure: ${times}× ${reason}`);

@@ -116,7 +116,13 @@ async function main(): Promise<number> {
   try {
     const appPort = await findFreePort();
     emulator = await startEmulator({ port: 0, host: "127.0.0.1", callbackDomains: [`localhost:${appPort}`] });
-    const env = buildAppEnv({ appPort, emulatorUrl: emulator.url, pgliteDir: PGLITE_DIR, databaseUrl: options.databaseUrl, extra: { WECHAT_STOCK_PROVIDER: "1" } });
+    const env = buildAppEnv({
+      appPort,
+      emulatorUrl: emulator.url,
+      pgliteDir: PGLITE_DIR,
+      databaseUrl: options.databaseUrl,
+      extra: { WECHAT_STOCK_PROVIDER: "1" },
+    });
     await prepareApp({ skipBuild: options.skipBuild, databaseUrl: options.databaseUrl, env, buildLog: BUILD_LOG });
     app = await startApp({ port: appPort, env, logFile: SERVER_LOG });
     console.log(`app: ${app.url} (log: ${SERVER_LOG}), emulator: ${emulator.url}\n`);

@@ -50,13 +50,7 @@ export function describeDatabase(databaseUrl: string | undefined, pgliteDir: str
 }
 
 /** The app's environment: ours only, so a developer's .env or shell cannot point the bench at real WeChat. */
-export function buildAppEnv(input: {
-  appPort: number;
-  emulatorUrl: string;
-  pgliteDir: string;
-  databaseUrl: string | undefined;
-  extra?: ChildEnv;
-}): ChildEnv {
+export function buildAppEnv(input: { appPort: number; emulatorUrl: string; pgliteDir: string; databaseUrl: string | undefined; extra?: ChildEnv }): ChildEnv {
   const env: ChildEnv = { ...process.env };
   for (const name of INHERITED_VARIABLES_REMOVED) delete env[name];
   return {

@@ -50,10 +50,7 @@ function formatNumber(value: number, digits: number): string {
 }
 
 export function renderTable(tallies: readonly Tally[]): string {
-  const lines = [
-    "| provider | logins | failures | logins/s | callback p50 (ms) | callback p99 (ms) |",
-    "|---|---:|---:|---:|---:|---:|",
-  ];
+  const lines = ["| provider | logins | failures | logins/s | callback p50 (ms) | callback p99 (ms) |", "|---|---:|---:|---:|---:|---:|"];
   for (const tally of tallies) {
     lines.push(
       `| ${tally.provider} | ${tally.logins} | ${tally.failures} | ${formatNumber(throughputOf(tally), 1)} | ` +

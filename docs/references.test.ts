@@ -31,7 +31,11 @@ const WALK_SKIP = new Set(["node_modules", ".git", ".data", "test-results", "pla
 
 function listFiles(): string[] {
   try {
-    const out = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const out = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return [...new Set(out.split("\0").filter(Boolean))];
   } catch {
     return walk("");
@@ -199,7 +203,12 @@ describe("the documentation's own paths", () => {
   it("names only files and folders that exist", () => {
     const missing = readTextFiles()
       .filter(({ rel }) => rel.endsWith(".md"))
-      .flatMap(({ rel, text }) => [...text.matchAll(REPO_PATH)].map((match) => match[1]!).filter((named) => !NOT_OURS.has(named) && !existsSync(path.join(ROOT, named.replace(/\/$/, "")))).map((named) => `${rel}: ${named}`));
+      .flatMap(({ rel, text }) =>
+        [...text.matchAll(REPO_PATH)]
+          .map((match) => match[1]!)
+          .filter((named) => !NOT_OURS.has(named) && !existsSync(path.join(ROOT, named.replace(/\/$/, ""))))
+          .map((named) => `${rel}: ${named}`),
+      );
     expect(missing).toEqual([]);
   });
 });

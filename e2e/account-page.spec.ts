@@ -64,7 +64,11 @@ test.describe("the account page", () => {
 
     await test.step("a forged identity id", async () => {
       const button = li.identityRows().first().getByTestId("unlink-identity");
-      await li.identityRows().first().locator('input[name="identityId"]').evaluate((input, id) => ((input as HTMLInputElement).value = id), zhangIdentityId);
+      await li
+        .identityRows()
+        .first()
+        .locator('input[name="identityId"]')
+        .evaluate((input, id) => ((input as HTMLInputElement).value = id), zhangIdentityId);
       await button.evaluate((element) => element.removeAttribute("disabled"));
       await button.click();
       await expect(li.notice()).toHaveAttribute("data-notice", "identity_not_found");
@@ -108,7 +112,10 @@ test.describe("the account page", () => {
     });
 
     await test.step("signing out the laptop's own session is a sign-out", async () => {
-      await laptop.sessionRow(await laptop.currentSessionId()).getByTestId("revoke-session").click();
+      await laptop
+        .sessionRow(await laptop.currentSessionId())
+        .getByTestId("revoke-session")
+        .click();
       await expect(laptop.page).toHaveURL(/\/login\?signed_out=1$/);
       await laptop.page.goto("/account");
       await expect(laptop.page).toHaveURL(/\/login/);

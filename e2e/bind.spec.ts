@@ -152,7 +152,10 @@ test.describe("first-login binding", () => {
     await expect(page.getByTestId("bound-email")).toContainText("n***@example.test");
   });
 
-  test("an emailed link binds only in the browser that asked, and only by a POST: a prefetch or another browser takes nothing over", async ({ browser, request }) => {
+  test("an emailed link binds only in the browser that asked, and only by a POST: a prefetch or another browser takes nothing over", async ({
+    browser,
+    request,
+  }) => {
     const emulator = new Emulator(request);
     // The victim (李娜) has an email bound to his account.
     const victim = await browser.newContext();
@@ -227,7 +230,10 @@ test.describe("first-login binding", () => {
     await expect(page.getByTestId("bound-email")).toContainText("z***@example.test");
   });
 
-  test("a recycled number: the newcomer who proves it gets it; the owner keeps his WeChat and account, sees the move, and is told", async ({ browser, request }) => {
+  test("a recycled number: the newcomer who proves it gets it; the owner keeps his WeChat and account, sees the move, and is told", async ({
+    browser,
+    request,
+  }) => {
     const emulator = new Emulator(request);
     const owner = await browser.newContext();
     const ownerPage = await owner.newPage();
@@ -271,7 +277,9 @@ test.describe("first-login binding", () => {
 
     // A notice went to the number.
     // The notice went to the number, through the site's approved notice template.
-    const notice = gateway.messages.filter((message) => message.to === aliyunNumber("+8613900139002") && message.templateCode === SMS_NOTICE_TEMPLATE_CODE).at(-1);
+    const notice = gateway.messages
+      .filter((message) => message.to === aliyunNumber("+8613900139002") && message.templateCode === SMS_NOTICE_TEMPLATE_CODE)
+      .at(-1);
     expect(notice?.params.time, "a moved-away notice was texted to the number").toMatch(/\d/);
     await owner.close();
     await other.close();

@@ -158,7 +158,10 @@ test.describe("sign-in failures", () => {
   });
 
   // Every errcode the token call can return (docs/wechat-protocol.md §A5), then the userinfo ones.
-  const tokenErrcodes = [-1, 40001, 40002, 40003, 40013, 40014, 40029, 40030, 40125, 40163, 40164, 41001, 41002, 41003, 41004, 41008, 41009, 42001, 42002, 42003, 42007, 45009, 45011, 48001, 50001, 50002, 61234];
+  const tokenErrcodes = [
+    -1, 40001, 40002, 40003, 40013, 40014, 40029, 40030, 40125, 40163, 40164, 41001, 41002, 41003, 41004, 41008, 41009, 42001, 42002, 42003, 42007, 45009,
+    45011, 48001, 50001, 50002, 61234,
+  ];
   const userinfoErrcodes = [40001, 40003, 40014, 41001, 41009, 42001, 48001, 50001, 50002];
 
   test("each injected errcode shows its own message and next step", async ({ page, request }) => {

@@ -37,7 +37,9 @@ test.describe("languages", () => {
 
 test.describe("WeChat's own error pages (emulator)", () => {
   test("a redirect_uri outside the callback domain gets 'redirect_uri 参数错误'", async ({ page }) => {
-    await page.goto(`${EMULATOR_URL}/connect/qrconnect?appid=wx8e0b5c61d2a3f470&redirect_uri=${encodeURIComponent("http://evil.example/cb")}&response_type=code&scope=snsapi_login&state=x`);
+    await page.goto(
+      `${EMULATOR_URL}/connect/qrconnect?appid=wx8e0b5c61d2a3f470&redirect_uri=${encodeURIComponent("http://evil.example/cb")}&response_type=code&scope=snsapi_login&state=x`,
+    );
     await expect(page.locator("body")).toContainText("redirect_uri 参数错误");
   });
 

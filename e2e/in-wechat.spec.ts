@@ -109,7 +109,10 @@ test.describe("inside WeChat's browser (Official Account web authorization)", ()
       await live.expectStatus("scanned");
       const phone = await (await openWechatPhone(browser, "lin")).newPage();
       await phone.goto(delivery.reply!.links[0]!);
-      await phone.getByTestId("confirm-choice").filter({ hasText: await live.matchCode() }).click();
+      await phone
+        .getByTestId("confirm-choice")
+        .filter({ hasText: await live.matchCode() })
+        .click();
       await expect(other).toHaveURL(/\/account$/);
       await expect(other.getByTestId("user-id")).toHaveText(userId!);
       // One identity per (appid, openid): the website app's and the Official Account's.

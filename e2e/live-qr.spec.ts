@@ -150,10 +150,7 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
     expect(await (await other.request.get("/api/auth/session")).json()).toBeNull();
     await other.close();
     await page.unroute("**/api/login-tickets/*/redeem");
-    const [first, second] = await Promise.all([
-      page.request.post(`/api/login-tickets/${id}/redeem`),
-      page.request.post(`/api/login-tickets/${id}/redeem`),
-    ]);
+    const [first, second] = await Promise.all([page.request.post(`/api/login-tickets/${id}/redeem`), page.request.post(`/api/login-tickets/${id}/redeem`)]);
     expect([first.status(), second.status()].sort()).toEqual([200, 409]);
     await page.goto("/account");
     await expect(page.locator(`[data-testid="identity-row"][data-appid="${OA_APPID}"]`)).toHaveCount(1);

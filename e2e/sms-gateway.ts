@@ -37,7 +37,8 @@ export async function startSmsGateway(port: number): Promise<SmsGateway> {
       } catch {
         // Kept as empty: the spec then finds no code and says so.
       }
-      for (const to of numbers.split(",")) messages.push({ to, templateCode: params.get("TemplateCode") ?? "", params: templateParams, receivedAt: Date.now() });
+      for (const to of numbers.split(","))
+        messages.push({ to, templateCode: params.get("TemplateCode") ?? "", params: templateParams, receivedAt: Date.now() });
       response.end(JSON.stringify({ Code: "OK", Message: "OK", BizId: `${Date.now()}^0`, RequestId: "E2E-SMS-GATEWAY" }));
     });
   });

@@ -214,7 +214,11 @@ describe("/cgi-bin/qrcode/create", () => {
     const token = await fetchAppToken(base);
     const response = await createQr(token, { expire_seconds: 600, action_name: "QR_STR_SCENE", action_info: { scene: { scene_str: "login_5f1c9a2e" } } });
     expect(response.headers.get("content-type")).toBe(CGI_JSON);
-    expect(response.body).toEqual({ ticket: expect.any(String), expire_seconds: 600, url: expect.stringMatching(/^http:\/\/weixin\.qq\.com\/q\/[A-Za-z0-9]+$/) });
+    expect(response.body).toEqual({
+      ticket: expect.any(String),
+      expire_seconds: 600,
+      url: expect.stringMatching(/^http:\/\/weixin\.qq\.com\/q\/[A-Za-z0-9]+$/),
+    });
     expect(response.body.ticket).toMatch(/^[A-Za-z0-9+/]+==$/);
     expect(response.body.ticket).toMatch(/\+/);
     expect(response.body.ticket).toMatch(/\//);

@@ -42,13 +42,7 @@ function cgiError(errcode: number): CgiBody {
  * `application/json; encoding=utf-8`, errors as `{errcode, errmsg}` with a rid. Every call is counted for
  * `GET /_emulator/stats`, faulted ones included.
  */
-export async function handleCgi(
-  ctx: EmulatorContext,
-  endpoint: CgiEndpoint,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-): Promise<void> {
+export async function handleCgi(ctx: EmulatorContext, endpoint: CgiEndpoint, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   ctx.state.oa.countCall(endpoint);
   const fault = ctx.state.faults.consume(endpoint);
   if (fault && (await applyFault(fault, res, CGI_CONTENT_TYPE))) return;
@@ -108,14 +102,11 @@ function checkAppCredentials(ctx: EmulatorContext, input: { appid?: string; secr
 
 /** @see https://developers.weixin.qq.com/doc/service/en/Basic_Information/Get_access_token.html */
 function getToken(ctx: EmulatorContext, query: URLSearchParams): CgiBody {
-  const check = checkAppCredentials(
-    ctx,
-    {
-      appid: nonEmptyString(query.get("appid")),
-      secret: nonEmptyString(query.get("secret")),
-      grantType: nonEmptyString(query.get("grant_type")),
-    },
-  );
+  const check = checkAppCredentials(ctx, {
+    appid: nonEmptyString(query.get("appid")),
+    secret: nonEmptyString(query.get("secret")),
+    grantType: nonEmptyString(query.get("grant_type")),
+  });
   if (!check.ok) return check.body;
   const now = ctx.state.now();
   return tokenAnswer(ctx.state.oa.issueToken(check.app, now), now);
@@ -124,10 +115,11 @@ function getToken(ctx: EmulatorContext, query: URLSearchParams): CgiBody {
 /** @see https://developers.weixin.qq.com/doc/service/api/base/api_getstableaccesstoken */
 function getStableToken(ctx: EmulatorContext, body: Record<string, unknown> | undefined): CgiBody {
   if (!body) return cgiError(47001);
-  const check = checkAppCredentials(
-    ctx,
-    { appid: nonEmptyString(body.appid), secret: nonEmptyString(body.secret), grantType: nonEmptyString(body.grant_type) },
-  );
+  const check = checkAppCredentials(ctx, {
+    appid: nonEmptyString(body.appid),
+    secret: nonEmptyString(body.secret),
+    grantType: nonEmptyString(body.grant_type),
+  });
   if (!check.ok) return check.body;
   const now = ctx.state.now();
   const result = ctx.state.oa.getStableToken(check.app, now, body.force_refresh === true);

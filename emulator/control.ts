@@ -62,7 +62,14 @@ const settingsPatchSchema = z
   .partial()
   .strict();
 
-const clockSchema = z.object({ advanceSeconds: z.number().min(0).max(10 * 365 * 24 * 3600) }).strict();
+const clockSchema = z
+  .object({
+    advanceSeconds: z
+      .number()
+      .min(0)
+      .max(10 * 365 * 24 * 3600),
+  })
+  .strict();
 
 const qrQuerySchema = z.object({ state: z.string().optional(), appid: z.string().optional() });
 

@@ -17,10 +17,7 @@ const TIMEOUT_HOLD_MS = 60_000;
 
 export const faultSchema = z
   .object({
-    endpoint: z.preprocess(
-      (value) => (typeof value === "string" ? value.replace(/^\/+/, "") : value),
-      z.enum(FAULT_ENDPOINTS),
-    ),
+    endpoint: z.preprocess((value) => (typeof value === "string" ? value.replace(/^\/+/, "") : value), z.enum(FAULT_ENDPOINTS)),
     times: z.number().int().min(1).max(10_000).default(1),
     errcode: z.number().int().optional(),
     errmsg: z.string().optional(),
@@ -93,14 +90,19 @@ export async function applyFault(fault: Fault, res: ServerResponse, contentType 
   }
   if (fault.status !== undefined) {
     const title = `${fault.status} ${fault.status >= 500 ? "Bad Gateway" : "Error"}`;
-    send(res, fault.status, `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>stgw</center>\r\n</body>\r\n</html>\r\n`, {
-      "Content-Type": "text/html",
-    });
+    send(
+      res,
+      fault.status,
+      `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>stgw</center>\r\n</body>\r\n</html>\r\n`,
+      {
+        "Content-Type": "text/html",
+      },
+    );
     return true;
   }
   if (fault.malformed) {
     // What a captive portal or a truncated proxy answer looks like: 200, text/plain, not JSON.
-    send(res, 200, "<html><body>系统繁忙，请稍后再试 {\"errcode\":", { "Content-Type": contentType });
+    send(res, 200, '<html><body>系统繁忙，请稍后再试 {"errcode":', { "Content-Type": contentType });
     return true;
   }
   if (fault.errcode !== undefined) {

@@ -100,7 +100,12 @@ describe("authorize: where and how the link opens", () => {
   });
 
   it("checks the parameter order strictly; extras may follow state", async () => {
-    const ok = await authorize(authorizeParams({}, [["forcePopup", "true"], ["connect_redirect", "1"]]));
+    const ok = await authorize(
+      authorizeParams({}, [
+        ["forcePopup", "true"],
+        ["connect_redirect", "1"],
+      ]),
+    );
     expect(ok.status).toBe(302);
     const swapped: Params = [
       ["redirect_uri", CALLBACK],

@@ -28,9 +28,7 @@ const PARAM_ORDER = ["appid", "redirect_uri", "response_type", "scope"] as const
 const STATE_PATTERN = /^[A-Za-z0-9]{0,128}$/;
 const COOKIE_ATTRIBUTES = "Path=/; Max-Age=31536000; SameSite=Lax";
 
-type AuthorizeCheck =
-  | { ok: true; app: WechatApp; redirectUri: string; scope: string; state: string }
-  | { ok: false; code?: number; message: string };
+type AuthorizeCheck = { ok: true; app: WechatApp; redirectUri: string; scope: string; state: string } | { ok: false; code?: number; message: string };
 
 function readParamNames(search: string): string[] {
   return search
@@ -124,8 +122,7 @@ export function handleOaAuthorize(ctx: EmulatorContext, req: IncomingMessage, re
   }
 
   const { state } = ctx;
-  const snapshot =
-    state.settings.snapshot || url.searchParams.get("forceSnapShot") === "true" || readCookie(req, WX_SNAPSHOT_COOKIE) === "1";
+  const snapshot = state.settings.snapshot || url.searchParams.get("forceSnapShot") === "true" || readCookie(req, WX_SNAPSHOT_COOKIE) === "1";
   const issue = (options: { snapshot: boolean }): string => {
     const code = state.issueOaCode({ appid: check.app.appid, userId: user.id, scope: check.scope, snapshot: options.snapshot });
     return buildCallbackUrl(check.redirectUri, { code: code.code, state: check.state });

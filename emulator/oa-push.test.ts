@@ -227,12 +227,7 @@ describe("retries and failures", () => {
 
   it("fails at once, without retrying, on a non-2xx status, JSON or garbage", async () => {
     const qr = await createOaQr(base);
-    const answers = [
-      { status: 500, body: "oops" },
-      { body: '{"errcode":0}', contentType: "application/json" },
-      { body: "OK" },
-      { status: 302, body: "" },
-    ];
+    const answers = [{ status: 500, body: "oops" }, { body: '{"errcode":0}', contentType: "application/json" }, { body: "OK" }, { status: 302, body: "" }];
     for (const answer of answers) {
       receiver.pushes.length = 0;
       receiver.answer = () => answer;
@@ -254,7 +249,8 @@ describe("retries and failures", () => {
 describe("passive replies", () => {
   it("parses a plaintext text reply; only http(s) anchors become links", async () => {
     await setMode("plaintext");
-    const content = '请点击 <a href="http://localhost:3000/oa/confirm?t=abc&amp;x=1">确认登录</a>，或 <a href="javascript:alert(1)">这里</a> <a href=\'https://example.com/b\'>B</a>';
+    const content =
+      '请点击 <a href="http://localhost:3000/oa/confirm?t=abc&amp;x=1">确认登录</a>，或 <a href="javascript:alert(1)">这里</a> <a href=\'https://example.com/b\'>B</a>';
     receiver.answer = () => ({ body: textReply(content), contentType: "application/xml" });
     const qr = await createOaQr(base);
     const report = await scan({ ticket: qr.ticket, user: "lin", as: "new" });

@@ -66,10 +66,7 @@ export function buildEventMessage(input: { openid: string; createTime: number; f
  * the same body with a fresh timestamp, nonce and signatures. `badSignature` signs with a wrong token.
  * @see https://developers.weixin.qq.com/doc/service/en/Message_Management/Passive_user_reply_message.html
  */
-export async function pushToDeveloper(
-  ctx: EmulatorContext,
-  options: { openid: string; message: string; badSignature?: boolean },
-): Promise<DeliveryReport> {
+export async function pushToDeveloper(ctx: EmulatorContext, options: { openid: string; message: string; badSignature?: boolean }): Promise<DeliveryReport> {
   const { settings, oa } = ctx.state;
   const mode = settings.oaPushMode;
   const aesKey = decodeEncodingAesKey(settings.oaEncodingAesKey);
@@ -277,7 +274,11 @@ export async function verifyPushUrl(ctx: EmulatorContext): Promise<UrlCheckRepor
     const body = await response.text();
     return { ok: response.status === 200 && body === echostr, url: settings.oaPushUrl, status: response.status, body: body.slice(0, 200) };
   } catch (error) {
-    const cause = controller.signal.aborted ? `no answer within ${settings.pushTimeoutMs} ms` : error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    const cause = controller.signal.aborted
+      ? `no answer within ${settings.pushTimeoutMs} ms`
+      : error instanceof Error && error.cause instanceof Error
+        ? error.cause.message
+        : String(error);
     return { ok: false, url: settings.oaPushUrl, error: cause };
   } finally {
     clearTimeout(timer);

@@ -139,14 +139,14 @@ describe("qrconnect page", () => {
 
     const lite = await openQr(base, { login_type: "jssdk", stylelite: "1", href: css });
     expect(lite.html).toContain('class="layout-lite"');
-    expect(lite.html).not.toContain("<link rel=\"stylesheet\"");
+    expect(lite.html).not.toContain('<link rel="stylesheet"');
 
     const script = await openQr(base, { login_type: "jssdk", href: "javascript:alert(1)" });
     expect(script.html).not.toContain("javascript:alert");
 
     const fullPage = await openQr(base, { style: "white", href: css });
     expect(fullPage.html).toContain('class="layout-page"');
-    expect(fullPage.html).not.toContain("<link rel=\"stylesheet\"");
+    expect(fullPage.html).not.toContain('<link rel="stylesheet"');
   });
 
   it("treats self_redirect=false and default as top-window redirects", async () => {
@@ -286,11 +286,20 @@ function runQrPageScript(html: string) {
     createElement: () => createFakeElement(),
   };
   const window = {
-    location: { set href(url: string) { navigations.push({ target: "self", url }); } },
-    top: { location: { set href(url: string) { navigations.push({ target: "top", url }); } } },
+    location: {
+      set href(url: string) {
+        navigations.push({ target: "self", url });
+      },
+    },
+    top: {
+      location: {
+        set href(url: string) {
+          navigations.push({ target: "top", url });
+        },
+      },
+    },
   };
-  const pageFetch = (url: string, init?: RequestInit) =>
-    stopped ? new Promise<Response>(() => undefined) : fetch(new URL(url, base), init);
+  const pageFetch = (url: string, init?: RequestInit) => (stopped ? new Promise<Response>(() => undefined) : fetch(new URL(url, base), init));
   vm.runInNewContext(script, { window, document, fetch: pageFetch, setTimeout, Date, JSON, Number, encodeURIComponent, Error });
   return {
     navigations,
@@ -379,7 +388,13 @@ describe("wxLogin.js", () => {
 
   async function runWxLogin(options: Record<string, unknown>) {
     const source = await (await fetch(`${base}/connect/zh_CN/htmledition/js/wxLogin.js`)).text();
-    const container = { innerHTML: "<p>old</p>", children: [] as Record<string, unknown>[], appendChild(child: Record<string, unknown>) { this.children.push(child); } };
+    const container = {
+      innerHTML: "<p>old</p>",
+      children: [] as Record<string, unknown>[],
+      appendChild(child: Record<string, unknown>) {
+        this.children.push(child);
+      },
+    };
     const document = {
       createElement: (tag: string) => ({ tagName: tag.toUpperCase() }),
       getElementById: (id: string) => (id === "login_container" ? container : null),

@@ -19,9 +19,7 @@ export const QRCONNECT_ERRORS = {
 
 const WEBSITE_SCOPE = "snsapi_login";
 
-type QrconnectCheck =
-  | { ok: true; appid: string; appName: string; redirectUri: string }
-  | { ok: false; message: string };
+type QrconnectCheck = { ok: true; appid: string; appName: string; redirectUri: string } | { ok: false; message: string };
 
 /**
  * Validates a qrconnect request the way WeChat does: appid, then scope (website apps only hold

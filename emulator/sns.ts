@@ -37,13 +37,7 @@ export function matchSnsRoute(pathname: string): SnsEndpoint | undefined {
  * here the way they would in production.
  * @see https://developers.weixin.qq.com/doc/oplatform/Website_App/WeChat_Login/Authorized_Interface_Calling_UnionID.html
  */
-export async function handleSns(
-  ctx: SnsContext,
-  endpoint: SnsEndpoint,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-): Promise<void> {
+export async function handleSns(ctx: SnsContext, endpoint: SnsEndpoint, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const fault = ctx.state.faults.consume(endpoint);
   if (fault && (await applyFault(fault, res))) return;
 

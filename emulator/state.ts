@@ -263,12 +263,7 @@ export class EmulatorState {
   }
 
   /** Issues a fresh access/refresh token pair, as a successful code exchange does. */
-  issueTokens(
-    app: WechatApp,
-    userId: string,
-    scope: string,
-    options: { snapshot?: boolean } = {},
-  ): { access: AccessTokenRecord; refresh: RefreshTokenRecord } {
+  issueTokens(app: WechatApp, userId: string, scope: string, options: { snapshot?: boolean } = {}): { access: AccessTokenRecord; refresh: RefreshTokenRecord } {
     const now = this.now();
     const snapshot = options.snapshot === true ? { snapshot: true } : {};
     const openid = options.snapshot ? snapshotOpenidFor(app.appid, userId) : openidFor(app.appid, userId);

@@ -32,11 +32,7 @@ export async function callControl<T = Record<string, unknown>>(
 }
 
 /** Calls an /sns endpoint with GET and decodes its text/plain JSON. */
-export async function callSns<T = Record<string, unknown>>(
-  baseUrl: string,
-  path: string,
-  params: Record<string, string>,
-): Promise<JsonResponse<T>> {
+export async function callSns<T = Record<string, unknown>>(baseUrl: string, path: string, params: Record<string, string>): Promise<JsonResponse<T>> {
   const response = await fetch(`${baseUrl}/sns/${path}?${new URLSearchParams(params)}`);
   return { status: response.status, headers: response.headers, body: JSON.parse(await response.text()) as T };
 }
@@ -47,10 +43,7 @@ export function buildQrconnectUrl(baseUrl: string, params: Record<string, string
 }
 
 /** Opens a QR page and returns its uuid. */
-export async function openQr(
-  baseUrl: string,
-  params: Record<string, string> = {},
-): Promise<{ uuid: string; html: string }> {
+export async function openQr(baseUrl: string, params: Record<string, string> = {}): Promise<{ uuid: string; html: string }> {
   const response = await fetch(
     buildQrconnectUrl(baseUrl, {
       appid: WEB_APP.appid,
@@ -84,10 +77,7 @@ export type TokenBody = {
 };
 
 /** Logs a user in and exchanges the code for tokens. */
-export async function obtainTokens(
-  baseUrl: string,
-  options: { appid?: string; secret?: string; user?: string } = {},
-): Promise<TokenBody> {
+export async function obtainTokens(baseUrl: string, options: { appid?: string; secret?: string; user?: string } = {}): Promise<TokenBody> {
   const appid = options.appid ?? WEB_APP.appid;
   const code = await obtainCode(baseUrl, { appid, ...(options.user ? { user: options.user } : {}) });
   const response = await callSns<TokenBody>(baseUrl, "oauth2/access_token", {

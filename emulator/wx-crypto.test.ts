@@ -78,7 +78,7 @@ describe("AES (official vectors)", () => {
 
 describe("wx-xml", () => {
   it("builds WeChat-shaped XML and reads fields back", () => {
-    const xml = buildXml({ ToUserName: "gh_x", CreateTime: 1700000123, Content: "a ]]> b <a href=\"http://x\">y</a>" });
+    const xml = buildXml({ ToUserName: "gh_x", CreateTime: 1700000123, Content: 'a ]]> b <a href="http://x">y</a>' });
     expect(xml).toContain("<CreateTime>1700000123</CreateTime>");
     expect(xml).toContain("<ToUserName><![CDATA[gh_x]]></ToUserName>");
     expect(isXmlDocument(xml)).toBe(true);

@@ -35,7 +35,9 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * `msg_signature` / `MsgSignature` over [token, timestamp, nonce, Encrypt]. Sorted as plain strings.
  */
 export function computeSignature(...parts: string[]): string {
-  return createHash("sha1").update([...parts].sort().join("")).digest("hex");
+  return createHash("sha1")
+    .update([...parts].sort().join(""))
+    .digest("hex");
 }
 
 /** The 32-byte AES key behind a 43-character EncodingAESKey (`base64decode(key + "=")`). */

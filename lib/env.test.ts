@@ -75,7 +75,13 @@ describe("parseEnv", () => {
 
   it("treats an empty variable as unset", () => {
     const env = parseEnv({ WECHAT_LOGIN_QR: "", BIND_MODE: "", LOG_LEVEL: " ", LIMIT_SMS_DAILY_BUDGET: "", WECHAT_QR_TTL_SECONDS: "" });
-    expect([env.wechat.loginQr, env.bind.mode, env.logLevel, env.limits.smsDailyBudget, env.wechat.qrTtlSeconds]).toEqual(["website", "off", "info", 1000, 300]);
+    expect([env.wechat.loginQr, env.bind.mode, env.logLevel, env.limits.smsDailyBudget, env.wechat.qrTtlSeconds]).toEqual([
+      "website",
+      "off",
+      "info",
+      1000,
+      300,
+    ]);
   });
 
   it("falls back to apps the emulator serves, with the secrets it expects", () => {
@@ -94,7 +100,9 @@ describe("parseEnv", () => {
   });
 
   it("requires a provider for every channel binding offers, and no outbox in production", () => {
-    expect(errorOf({ ...production, BIND_MODE: "required", BIND_CHANNELS: "phone" })).toContain("SMS_PROVIDER is required when BIND_MODE=required offers phone");
+    expect(errorOf({ ...production, BIND_MODE: "required", BIND_CHANNELS: "phone" })).toContain(
+      "SMS_PROVIDER is required when BIND_MODE=required offers phone",
+    );
     expect(errorOf({ ...production, BIND_MODE: "optional", EMAIL_PROVIDER: "outbox" })).toContain("EMAIL_PROVIDER=outbox is for development only");
     expect(parseEnv({ BIND_MODE: "required" }).bind).toEqual({ mode: "required", channels: ["phone", "email"], emailLink: false });
   });
@@ -142,7 +150,14 @@ describe("parseEnv: messaging", () => {
   it("reads Tencent, with ap-guangzhou by default", () => {
     expect(messagingOf(TENCENT).sms).toEqual({
       provider: "tencent",
-      tencent: { secretId: "AKIDexample", secretKey: "tencent-secret-value", region: "ap-guangzhou", sdkAppId: "1400006666", signName: "微信扫码登录", templateId: "1110" },
+      tencent: {
+        secretId: "AKIDexample",
+        secretKey: "tencent-secret-value",
+        region: "ap-guangzhou",
+        sdkAppId: "1400006666",
+        signName: "微信扫码登录",
+        templateId: "1110",
+      },
     });
     expect(messagingOf({ ...TENCENT, TENCENT_SMS_REGION: "ap-singapore" }).sms).toMatchObject({ tencent: { region: "ap-singapore" } });
   });
@@ -170,7 +185,10 @@ describe("parseEnv: messaging", () => {
 
   it("reads SMTP, with the port and TLS following each other", () => {
     const base = { EMAIL_PROVIDER: "smtp", SMTP_HOST: "smtp.example.com", EMAIL_FROM: "微信扫码登录 <no-reply@example.com>" };
-    expect(messagingOf(base).email).toEqual({ provider: "smtp", smtp: { host: "smtp.example.com", port: 587, secure: false, from: "微信扫码登录 <no-reply@example.com>" } });
+    expect(messagingOf(base).email).toEqual({
+      provider: "smtp",
+      smtp: { host: "smtp.example.com", port: 587, secure: false, from: "微信扫码登录 <no-reply@example.com>" },
+    });
     expect(messagingOf({ ...base, SMTP_PORT: "465" }).email).toMatchObject({ smtp: { port: 465, secure: true } });
     expect(messagingOf({ ...base, SMTP_SECURE: "true" }).email).toMatchObject({ smtp: { port: 465, secure: true } });
     expect(messagingOf({ ...base, SMTP_PORT: "2525", SMTP_SECURE: "false" }).email).toMatchObject({ smtp: { port: 2525, secure: false } });
@@ -192,7 +210,18 @@ describe("parseEnv: messaging", () => {
 
   it("reads the messaging variables in the one schema", () => {
     expect(Object.keys(envVariablesSchema.shape)).toEqual(
-      expect.arrayContaining(["SMS_PROVIDER", "TENCENT_SMS_REGION", "ALIYUN_SMS_TEMPLATE_CODE", "EMAIL_PROVIDER", "SMTP_HOST", "SMTP_PORT", "SMTP_SECURE", "SMTP_USER", "SMTP_PASS", "EMAIL_FROM"]),
+      expect.arrayContaining([
+        "SMS_PROVIDER",
+        "TENCENT_SMS_REGION",
+        "ALIYUN_SMS_TEMPLATE_CODE",
+        "EMAIL_PROVIDER",
+        "SMTP_HOST",
+        "SMTP_PORT",
+        "SMTP_SECURE",
+        "SMTP_USER",
+        "SMTP_PASS",
+        "EMAIL_FROM",
+      ]),
     );
   });
 });

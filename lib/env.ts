@@ -191,7 +191,12 @@ function readSmsConfig(raw: EnvVariables, report: Report) {
   const provider = raw.SMS_PROVIDER ?? (raw.NODE_ENV === "production" ? undefined : "outbox");
   if (provider === "outbox") return { provider: "outbox" as const };
   if (provider === "tencent") {
-    requireWith(raw, report, ["TENCENT_SMS_SECRET_ID", "TENCENT_SMS_SECRET_KEY", "TENCENT_SMS_SDK_APP_ID", "TENCENT_SMS_SIGN_NAME", "TENCENT_SMS_TEMPLATE_ID"], "with SMS_PROVIDER=tencent");
+    requireWith(
+      raw,
+      report,
+      ["TENCENT_SMS_SECRET_ID", "TENCENT_SMS_SECRET_KEY", "TENCENT_SMS_SDK_APP_ID", "TENCENT_SMS_SIGN_NAME", "TENCENT_SMS_TEMPLATE_ID"],
+      "with SMS_PROVIDER=tencent",
+    );
     return {
       provider: "tencent" as const,
       tencent: {
@@ -211,7 +216,12 @@ function readSmsConfig(raw: EnvVariables, report: Report) {
     };
   }
   if (provider === "aliyun") {
-    requireWith(raw, report, ["ALIYUN_SMS_ACCESS_KEY_ID", "ALIYUN_SMS_ACCESS_KEY_SECRET", "ALIYUN_SMS_SIGN_NAME", "ALIYUN_SMS_TEMPLATE_CODE"], "with SMS_PROVIDER=aliyun");
+    requireWith(
+      raw,
+      report,
+      ["ALIYUN_SMS_ACCESS_KEY_ID", "ALIYUN_SMS_ACCESS_KEY_SECRET", "ALIYUN_SMS_SIGN_NAME", "ALIYUN_SMS_TEMPLATE_CODE"],
+      "with SMS_PROVIDER=aliyun",
+    );
     return {
       provider: "aliyun" as const,
       aliyun: {
@@ -274,8 +284,7 @@ export const envSchema = envVariablesSchema.transform((raw, context) => {
   const openBaseUrl = trimSlash(raw.WECHAT_OPEN_BASE_URL ?? (hasRealCredentials ? REAL_OPEN_BASE_URL : emulatorUrl));
   const apiBaseUrl = trimSlash(raw.WECHAT_API_BASE_URL ?? (hasRealCredentials ? REAL_API_BASE_URL : emulatorUrl));
   const wxLoginJsUrl =
-    raw.WECHAT_WXLOGIN_JS_URL ??
-    (openBaseUrl === REAL_OPEN_BASE_URL ? REAL_WXLOGIN_JS_URL : `${openBaseUrl}/connect/zh_CN/htmledition/js/wxLogin.js`);
+    raw.WECHAT_WXLOGIN_JS_URL ?? (openBaseUrl === REAL_OPEN_BASE_URL ? REAL_WXLOGIN_JS_URL : `${openBaseUrl}/connect/zh_CN/htmledition/js/wxLogin.js`);
 
   const apps = [
     credentials.AUTH_WECHAT_ID === undefined ? undefined : websiteApp("web", credentials.AUTH_WECHAT_ID, credentials.AUTH_WECHAT_SECRET),
@@ -404,7 +413,10 @@ export class EnvError extends Error {
  * dot and its subdomains, 127/8, 0.0.0.0, `::`, `::1` and IPv4-mapped forms of those.
  */
 export function isLoopback(url: string): boolean {
-  const hostname = new URL(url).hostname.toLowerCase().replace(/\.+$/, "").replace(/^\[|\]$/g, "");
+  const hostname = new URL(url).hostname
+    .toLowerCase()
+    .replace(/\.+$/, "")
+    .replace(/^\[|\]$/g, "");
   if (hostname === "localhost" || hostname.endsWith(".localhost")) return true;
   const local = new BlockList();
   local.addSubnet("127.0.0.0", 8, "ipv4");

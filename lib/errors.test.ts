@@ -3,7 +3,10 @@ import { pickMessages, translator } from "@/lib/i18n/messages";
 import { APP_ERROR_CODES, describeLoginError, isLoginErrorCode, KNOWN_WECHAT_ERRCODES, loginErrorForErrcode } from "@/lib/errors";
 
 // Every errcode the token and userinfo calls can return (docs/wechat-protocol.md §A5).
-const PROTOCOL_ERRCODES = [-1, 40001, 40002, 40003, 40013, 40014, 40029, 40030, 40125, 40163, 40164, 41001, 41002, 41003, 41004, 41008, 41009, 42001, 42002, 42003, 42007, 45009, 45011, 48001, 50001, 50002];
+const PROTOCOL_ERRCODES = [
+  -1, 40001, 40002, 40003, 40013, 40014, 40029, 40030, 40125, 40163, 40164, 41001, 41002, 41003, 41004, 41008, 41009, 42001, 42002, 42003, 42007, 45009, 45011,
+  48001, 50001, 50002,
+];
 
 describe("error catalogue", () => {
   it("has its own entry for every errcode of the protocol table", () => {

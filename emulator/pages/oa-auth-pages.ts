@@ -100,16 +100,9 @@ export function renderPickUserPage(users: readonly { label: string; href: string
 }
 
 /** The snsapi_userinfo consent sheet: 允许 (`#oa-allow`) or 拒绝 (`#oa-deny`), posted as a form. */
-export function renderConsentPage(options: {
-  appName: string;
-  consentId: string;
-  nickname: string;
-  headimgurl: string;
-}): string {
+export function renderConsentPage(options: { appName: string; consentId: string; nickname: string; headimgurl: string }): string {
   const initial = escapeHtml(Array.from(options.appName.trim())[0] ?? "W");
-  const avatar = options.headimgurl
-    ? `<img src="${escapeHtml(options.headimgurl)}" alt="">`
-    : `<div class="ph" aria-hidden="true"></div>`;
+  const avatar = options.headimgurl ? `<img src="${escapeHtml(options.headimgurl)}" alt="">` : `<div class="ph" aria-hidden="true"></div>`;
   const body = `<div class="mask"></div>
 <form class="sheet" id="oa-consent" method="post" action="/connect/oauth2/consent">
   <input type="hidden" name="id" value="${escapeHtml(options.consentId)}">

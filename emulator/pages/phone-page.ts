@@ -135,8 +135,7 @@ export function renderPhonePage(options: { session: QrSession; appName: string; 
   const finished = status === "confirmed" || status === "expired";
   const disabled = finished ? " disabled" : "";
   const userOptions = VIRTUAL_USERS.map(
-    (user) =>
-      `<option value="${escapeHtml(user.id)}"${user.id === session.userId ? " selected" : ""}>${escapeHtml(formatUserLabel(user))}</option>`,
+    (user) => `<option value="${escapeHtml(user.id)}"${user.id === session.userId ? " selected" : ""}>${escapeHtml(formatUserLabel(user))}</option>`,
   ).join("");
   const config = { controlUrl: `/_emulator/qr/${encodeURIComponent(session.uuid)}`, texts };
   const initial = options.appName.trim().charAt(0).toUpperCase() || "W";

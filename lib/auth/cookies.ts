@@ -26,12 +26,20 @@ export function bindingCookieName(): string {
   return `${usesSecureCookies() ? "__Host-" : ""}wxlogin.bind`;
 }
 
-export type CookieSpec = { name: string; value: string; options: { httpOnly: true; sameSite: "lax"; secure: boolean; path: "/"; expires?: Date; maxAge?: number } };
+export type CookieSpec = {
+  name: string;
+  value: string;
+  options: { httpOnly: true; sameSite: "lax"; secure: boolean; path: "/"; expires?: Date; maxAge?: number };
+};
 
 export function sessionCookie(token: string, expires: Date): CookieSpec {
   return { name: sessionCookieName(), value: token, options: { httpOnly: true, sameSite: "lax", secure: usesSecureCookies(), path: "/", expires } };
 }
 
 export function bindingCookie(value: string): CookieSpec {
-  return { name: bindingCookieName(), value, options: { httpOnly: true, sameSite: "lax", secure: usesSecureCookies(), path: "/", maxAge: BINDING_MAX_AGE_SECONDS } };
+  return {
+    name: bindingCookieName(),
+    value,
+    options: { httpOnly: true, sameSite: "lax", secure: usesSecureCookies(), path: "/", maxAge: BINDING_MAX_AGE_SECONDS },
+  };
 }

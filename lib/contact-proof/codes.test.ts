@@ -8,7 +8,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { db } from "@/lib/db/client";
 import { reloadEnv } from "@/lib/env";
 import { testDatabases } from "@/lib/test/databases";
-import { ACCOUNT_DAILY_CAP, confirmBindLink, inspectBindLink, IP_DAILY_CAP, MAX_ATTEMPTS, sendBindCode, sessionProofHash, TARGET_DAILY_CAP, verifyBindCode, type Deliver, type NotifyMoved } from "./codes";
+import {
+  ACCOUNT_DAILY_CAP,
+  confirmBindLink,
+  inspectBindLink,
+  IP_DAILY_CAP,
+  MAX_ATTEMPTS,
+  sendBindCode,
+  sessionProofHash,
+  TARGET_DAILY_CAP,
+  verifyBindCode,
+  type Deliver,
+  type NotifyMoved,
+} from "./codes";
 
 const WEB = "wx8e0b5c61d2a3f470";
 const WEB2 = "wx8e0b5c61d2a3f471";
@@ -110,7 +122,9 @@ describe.each(testDatabases())("binding on $name", (database) => {
     const prisma = await db();
     await prisma.session.create({ data: { sessionToken: "second-browser", userId: attacker.id, expires: new Date(Date.now() + 3_600_000) } });
     expect(await verify(attacker, "13800138111", lastCode(), "phone", "second-browser")).toEqual({ ok: false, error: "no_code" });
-    expect(await verifyBindCode({ userId: attacker.id, sessionHash: undefined, channel: "phone", rawTarget: "13800138111", code: lastCode(), ip: null, notify })).toEqual({ ok: false, error: "no_code" });
+    expect(
+      await verifyBindCode({ userId: attacker.id, sessionHash: undefined, channel: "phone", rawTarget: "13800138111", code: lastCode(), ip: null, notify }),
+    ).toEqual({ ok: false, error: "no_code" });
     expect((await prisma.user.findUniqueOrThrow({ where: { id: attacker.id } })).phone).toBeNull();
     // In the browser that asked, the same code still works.
     expect(await verify(attacker, "13800138111")).toMatchObject({ ok: true, outcome: "bound" });
@@ -125,8 +139,14 @@ describe.each(testDatabases())("binding on $name", (database) => {
     // A prefetch has no session; the victim has his own.
     expect(await inspectBindLink(token, undefined)).toBe("other_browser");
     expect(await inspectBindLink(token, { userId: victim.id, sessionHash: sessionProofHash(victim.session) })).toBe("other_browser");
-    expect(await confirmBindLink(token, { userId: victim.id, sessionHash: sessionProofHash(victim.session), ip: null, notify })).toEqual({ ok: false, error: "other_browser" });
-    expect(await confirmBindLink(token, { userId: attacker.id, sessionHash: sessionProofHash("another-session"), ip: null, notify })).toEqual({ ok: false, error: "other_browser" });
+    expect(await confirmBindLink(token, { userId: victim.id, sessionHash: sessionProofHash(victim.session), ip: null, notify })).toEqual({
+      ok: false,
+      error: "other_browser",
+    });
+    expect(await confirmBindLink(token, { userId: attacker.id, sessionHash: sessionProofHash("another-session"), ip: null, notify })).toEqual({
+      ok: false,
+      error: "other_browser",
+    });
     expect((await prisma.user.findUniqueOrThrow({ where: { id: victim.id } })).email).toBe("victim@example.com");
     expect(await prisma.wechatIdentity.count({ where: { userId: victim.id } })).toBe(1);
     expect((await prisma.session.findUniqueOrThrow({ where: { sessionToken: attacker.session } })).userId).toBe(attacker.id);

@@ -30,7 +30,8 @@ export function normalizePhone(input: string, allowedCountryCodes?: readonly str
   if (!parsed?.isValid()) return { ok: false, error: "invalid_phone" };
   const type = parsed.getType();
   if (type !== "MOBILE" && type !== "FIXED_LINE_OR_MOBILE") return { ok: false, error: "invalid_phone" };
-  if (allowedCountryCodes && !allowedCountryCodes.includes(parsed.countryCallingCode)) return { ok: false, error: "country_unsupported", country: parsed.countryCallingCode };
+  if (allowedCountryCodes && !allowedCountryCodes.includes(parsed.countryCallingCode))
+    return { ok: false, error: "country_unsupported", country: parsed.countryCallingCode };
   return { ok: true, target: parsed.number };
 }
 

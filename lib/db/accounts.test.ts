@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SESSION_MAX_AGE_SECONDS } from "./sessions";
 import { testDatabases } from "@/lib/test/databases";
-import {
-  deleteAllSessions,
-  deleteSession,
-  estimateLastActive,
-  findSessionIdByToken,
-  getAccountOverview,
-  listSignIns,
-  unlinkIdentity,
-} from "./accounts";
+import { deleteAllSessions, deleteSession, estimateLastActive, findSessionIdByToken, getAccountOverview, listSignIns, unlinkIdentity } from "./accounts";
 import { db } from "./client";
 import { mergeUsers } from "./merge-users";
 import type { WechatSignIn } from "./people";
@@ -56,9 +48,7 @@ describe.each(testDatabases())("account page data on $name", (database) => {
       expect(await unlinkIdentity(userId, web2!.id, { ip: "10.0.0.1" })).toEqual({ ok: true, appId: WEB2 });
       expect(await identitiesOf(userId)).toEqual([WEB]);
       const audit = await prisma.auditLog.findMany({ where: { userId } });
-      expect(audit).toEqual([
-        expect.objectContaining({ action: "identity.unlink", ip: "10.0.0.1", detail: { appId: WEB2, openid: "oLiW…0001" } }),
-      ]);
+      expect(audit).toEqual([expect.objectContaining({ action: "identity.unlink", ip: "10.0.0.1", detail: { appId: WEB2, openid: "oLiW…0001" } })]);
       // The other app still holds the unionid, so the user keeps it.
       expect((await prisma.user.findUniqueOrThrow({ where: { id: userId } })).unionid).toBe("oUnionLi00000000000000000001");
 
@@ -161,7 +151,10 @@ describe.each(testDatabases())("account page data on $name", (database) => {
       const prisma = await db();
       // Auth.js slid this session's expiry forward when it was used two days after sign-in.
       const createdAt = new Date(Date.now() - 5 * DAY);
-      await prisma.session.update({ where: { sessionToken: first.sessionToken }, data: { createdAt, expires: new Date(createdAt.getTime() + 2 * DAY + SESSION_MAX_AGE_SECONDS * 1000) } });
+      await prisma.session.update({
+        where: { sessionToken: first.sessionToken },
+        data: { createdAt, expires: new Date(createdAt.getTime() + 2 * DAY + SESSION_MAX_AGE_SECONDS * 1000) },
+      });
 
       const { sessions } = await getAccountOverview(first.userId, second.sessionToken);
       expect(sessions.map((row) => row.isCurrent)).toEqual([true, false]);
@@ -194,7 +187,9 @@ describe.each(testDatabases())("account page data on $name", (database) => {
       const rows = await listSignIns(userId, 90);
       expect(rows.map((row) => row.method)).toEqual(["wechat:website", "wechat:in-app"]);
 
-      await prisma.signInEvent.createMany({ data: Array.from({ length: 60 }, (_, index) => ({ userId, method: "wechat:website", createdAt: new Date(now - index * 60_000) })) });
+      await prisma.signInEvent.createMany({
+        data: Array.from({ length: 60 }, (_, index) => ({ userId, method: "wechat:website", createdAt: new Date(now - index * 60_000) })),
+      });
       const capped = await listSignIns(userId, 90);
       expect(capped).toHaveLength(50);
       expect(capped[0]!.createdAt.getTime()).toBe(now);

@@ -37,17 +37,21 @@ describe.each(testDatabases())("the database client on $name", (database) => {
     const prisma = await db();
     await prisma.user.create({ data: { unionid: "oUnionTwice000000000000000001" } });
     let runs = 0;
-    await expect(transactionWithRetry(async (tx) => {
-      runs++;
-      await tx.user.create({ data: { unionid: "oUnionTwice000000000000000001" } });
-    })).rejects.toMatchObject({ code: "P2002" });
+    await expect(
+      transactionWithRetry(async (tx) => {
+        runs++;
+        await tx.user.create({ data: { unionid: "oUnionTwice000000000000000001" } });
+      }),
+    ).rejects.toMatchObject({ code: "P2002" });
     expect(runs).toBe(2);
 
     let others = 0;
-    await expect(transactionWithRetry(async () => {
-      others++;
-      throw new Error("not a race");
-    })).rejects.toThrow("not a race");
+    await expect(
+      transactionWithRetry(async () => {
+        others++;
+        throw new Error("not a race");
+      }),
+    ).rejects.toThrow("not a race");
     expect(others).toBe(1);
   });
 });

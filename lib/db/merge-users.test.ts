@@ -21,7 +21,9 @@ describe.each(testDatabases())("merging users on $name", (database) => {
     await prisma.user.update({ where: { id: from.userId }, data: { phone: "+8613800138001", email: "from@example.com", name: "from" } });
     await prisma.user.update({ where: { id: into.userId }, data: { email: "into@example.com", name: "into" } });
     await prisma.account.create({ data: { userId: from.userId, type: "oauth", provider: "wechat", providerAccountId: "oStockMerge00000000000000001" } });
-    await prisma.verificationCode.create({ data: { userId: from.userId, channel: "sms", target: "+8613800138009", purpose: "bind", codeHash: "h", expiresAt: new Date(Date.now() + 60_000) } });
+    await prisma.verificationCode.create({
+      data: { userId: from.userId, channel: "sms", target: "+8613800138009", purpose: "bind", codeHash: "h", expiresAt: new Date(Date.now() + 60_000) },
+    });
 
     await prisma.$transaction((tx) => mergeUsers(tx, from.userId, into.userId, { action: "merge.unionid", ip: "203.0.113.7" }));
 

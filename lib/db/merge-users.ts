@@ -22,12 +22,12 @@ export async function mergeUsers(
   intoUserId: string,
   options: { action: string; dropIdentityIds?: string[]; ip?: string | null },
 ): Promise<void> {
-  const [from, into] = await Promise.all([
-    tx.user.findUniqueOrThrow({ where: { id: fromUserId } }),
-    tx.user.findUniqueOrThrow({ where: { id: intoUserId } }),
-  ]);
+  const [from, into] = await Promise.all([tx.user.findUniqueOrThrow({ where: { id: fromUserId } }), tx.user.findUniqueOrThrow({ where: { id: intoUserId } })]);
   const dropped = options.dropIdentityIds?.length
-    ? await tx.wechatIdentity.findMany({ where: { id: { in: options.dropIdentityIds }, userId: { in: [fromUserId, intoUserId] } }, select: { id: true, appId: true, openid: true, userId: true } })
+    ? await tx.wechatIdentity.findMany({
+        where: { id: { in: options.dropIdentityIds }, userId: { in: [fromUserId, intoUserId] } },
+        select: { id: true, appId: true, openid: true, userId: true },
+      })
     : [];
   if (dropped.length) await tx.wechatIdentity.deleteMany({ where: { id: { in: dropped.map((identity) => identity.id) } } });
   await tx.wechatIdentity.updateMany({ where: { userId: fromUserId }, data: { userId: intoUserId } });

@@ -15,7 +15,9 @@ describe.each(testDatabases())("the migrated database on $name", (database) => {
 
   it("is migrated with Prisma's own bookkeeping, so `prisma migrate deploy` sees it as up to date", async () => {
     const prisma = await db();
-    const rows = await prisma.$queryRaw<{ migration_name: string; checksum: string }[]>`SELECT migration_name, checksum FROM "_prisma_migrations" ORDER BY migration_name`;
+    const rows = await prisma.$queryRaw<
+      { migration_name: string; checksum: string }[]
+    >`SELECT migration_name, checksum FROM "_prisma_migrations" ORDER BY migration_name`;
     const files = await readMigrations();
     expect(rows).toEqual(files.map((file) => ({ migration_name: file.name, checksum: file.checksum })));
   });
@@ -38,7 +40,9 @@ describe("migrateDatabase", () => {
     expect(await migrateDatabase(pglite, { migrations: [first] })).toEqual([first.name]);
     expect(await migrateDatabase(pglite, { migrations: [first, second] })).toEqual([second.name]);
     expect(await migrateDatabase(pglite, { migrations: [first, second] })).toEqual([]);
-    const { rows } = await pglite.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'a' ORDER BY column_name`);
+    const { rows } = await pglite.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'a' ORDER BY column_name`,
+    );
     expect(rows.map((row) => row.column_name)).toEqual(["b", "id"]);
   });
 

@@ -47,7 +47,10 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 
 export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const entries = await readdir(/*turbopackIgnore: true*/ dir, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(/*turbopackIgnore: true*/ path.join(dir, name, "migration.sql"), "utf8");
@@ -60,10 +63,7 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
  * Brings a database up to date. Returns the names of the migrations it applied.
  * Throws when an applied migration's file changed, or when Prisma recorded a failed one.
  */
-export async function migrateDatabase(
-  runner: SqlRunner,
-  options: { migrations?: Migration[]; useAdvisoryLock?: boolean } = {},
-): Promise<string[]> {
+export async function migrateDatabase(runner: SqlRunner, options: { migrations?: Migration[]; useAdvisoryLock?: boolean } = {}): Promise<string[]> {
   const migrations = options.migrations ?? (await readMigrations());
   if (options.useAdvisoryLock) await runner.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
   try {
@@ -83,10 +83,11 @@ export async function migrateDatabase(
       await runner.exec("BEGIN");
       try {
         await runner.exec(migration.sql);
-        await runner.query(
-          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`,
-          [randomUUID(), migration.checksum, migration.name],
-        );
+        await runner.query(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`, [
+          randomUUID(),
+          migration.checksum,
+          migration.name,
+        ]);
         await runner.exec("COMMIT");
       } catch (error) {
         await runner.exec("ROLLBACK");

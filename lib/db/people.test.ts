@@ -77,8 +77,6 @@ describe.each(testDatabases())("WeChat users on $name", (database) => {
     expect(row.refreshTokenEnc).not.toContain("rt-oSeal");
   });
 
-
-
   it("finds the user of a known identity only, its name, and what the landing rule needs", async () => {
     const { userId } = await signInWithWechat(identity(WEB, "oKnown00000000000000000000001"), meta);
     expect(await findUserIdByIdentity(WEB, "oKnown00000000000000000000001")).toBe(userId);

@@ -26,7 +26,15 @@ export async function pruneExpiredRows(now = Date.now()): Promise<Record<string,
     // Uses of a limit count only until they expire (lib/db/limits.ts).
     prisma.limitHit.deleteMany({ where: { expiresAt: { lte: new Date(now) } } }),
   ]);
-  return { loginStates: loginStates.count, tickets: tickets.count, pushes: pushes.count, codes: codes.count, outbox: outbox.count, signIns: signIns.count, limitHits: limitHits.count };
+  return {
+    loginStates: loginStates.count,
+    tickets: tickets.count,
+    pushes: pushes.count,
+    codes: codes.count,
+    outbox: outbox.count,
+    signIns: signIns.count,
+    limitHits: limitHits.count,
+  };
 }
 
 /** Prunes now and every hour; the timer never keeps the process alive. */

@@ -17,7 +17,13 @@ describe.each(testDatabases())("signing in on $name", (database) => {
   afterAll(() => database.tearDown());
   beforeEach(async () => {
     const prisma = await db();
-    await prisma.$transaction([prisma.loginTicket.deleteMany(), prisma.wechatLoginState.deleteMany(), prisma.session.deleteMany(), prisma.wechatIdentity.deleteMany(), prisma.user.deleteMany()]);
+    await prisma.$transaction([
+      prisma.loginTicket.deleteMany(),
+      prisma.wechatLoginState.deleteMany(),
+      prisma.session.deleteMany(),
+      prisma.wechatIdentity.deleteMany(),
+      prisma.user.deleteMany(),
+    ]);
   });
 
   it("leaves no partial rows when a later step of the sign-in fails", async () => {
@@ -52,7 +58,11 @@ describe.each(testDatabases())("signing in on $name", (database) => {
     const result = await signInWithWechat(identity(WEB, "oState00000000000000000000001"), meta, { attempt: { kind: "login_state", id } });
     const prisma = await db();
     expect(await prisma.wechatLoginState.findUniqueOrThrow({ where: { id } })).toMatchObject({ outcome: OUTCOME_SUCCESS, userId: result.userId });
-    expect(await prisma.session.findUniqueOrThrow({ where: { sessionToken: result.sessionToken } })).toMatchObject({ userId: result.userId, method: "wechat:website", ip: "127.0.0.1" });
+    expect(await prisma.session.findUniqueOrThrow({ where: { sessionToken: result.sessionToken } })).toMatchObject({
+      userId: result.userId,
+      method: "wechat:website",
+      ip: "127.0.0.1",
+    });
     expect(await prisma.signInEvent.count({ where: { userId: result.userId } })).toBe(1);
   });
 
@@ -65,7 +75,9 @@ describe.each(testDatabases())("signing in on $name", (database) => {
     const attempt = { kind: "ticket" as const, id: ticket.id, bindingHash, confirmedAfter: new Date(Date.now() - 120_000) };
 
     // Another browser, and this browser too late: the ticket stays confirmed, no session opens.
-    await expect(signInWithWechat({ userId }, meta, { attempt: { ...attempt, bindingHash: sha256(randomToken(32)) } })).rejects.toBeInstanceOf(AttemptClosedError);
+    await expect(signInWithWechat({ userId }, meta, { attempt: { ...attempt, bindingHash: sha256(randomToken(32)) } })).rejects.toBeInstanceOf(
+      AttemptClosedError,
+    );
     await expect(signInWithWechat({ userId }, meta, { attempt: { ...attempt, confirmedAfter: new Date() } })).rejects.toBeInstanceOf(AttemptClosedError);
     expect((await prisma.loginTicket.findUniqueOrThrow({ where: { id: ticket.id } })).status).toBe("confirmed");
     expect(await prisma.session.count()).toBe(sessionsBefore);

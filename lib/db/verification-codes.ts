@@ -17,7 +17,10 @@ export async function findContactOwner(field: ContactField, target: string): Pro
   return owner?.id;
 }
 
-export type NewCode = Pick<Prisma.VerificationCodeUncheckedCreateInput, "userId" | "channel" | "target" | "codeHash" | "linkTokenHash" | "sessionHash" | "ip" | "expiresAt">;
+export type NewCode = Pick<
+  Prisma.VerificationCodeUncheckedCreateInput,
+  "userId" | "channel" | "target" | "codeHash" | "linkTokenHash" | "sessionHash" | "ip" | "expiresAt"
+>;
 
 /**
  * Takes every limit and stores a new code as the only live one of this user for this target, in
@@ -31,7 +34,10 @@ export async function createVerificationCode(
   return prisma.$transaction(async (tx) => {
     const taken = await takeLimits(limits, tx);
     if (!taken.ok) return taken;
-    await tx.verificationCode.updateMany({ where: { userId: data.userId, target: data.target, verifiedAt: null, consumedAt: null }, data: { consumedAt: new Date() } });
+    await tx.verificationCode.updateMany({
+      where: { userId: data.userId, target: data.target, verifiedAt: null, consumedAt: null },
+      data: { consumedAt: new Date() },
+    });
     const row = await tx.verificationCode.create({ data: { ...data, purpose: "bind" }, select: { id: true } });
     return { ok: true as const, id: row.id, limitIds: taken.ids };
   });
@@ -102,7 +108,9 @@ export async function bindProvedContact(input: {
       // The resend wait keeps a number from getting codes while one is still in flight; this one
       // has just been used by whoever holds the number, so the next code may go at once.
       await clearLimit(input.resendBucket, code.target, tx);
-      await tx.auditLog.create({ data: { userId: input.userId, action: `bind.${field}`, ip: input.ip, detail: { channel: field, movedFromAnotherAccount: Boolean(movedFrom) } } });
+      await tx.auditLog.create({
+        data: { userId: input.userId, action: `bind.${field}`, ip: input.ip, detail: { channel: field, movedFromAnotherAccount: Boolean(movedFrom) } },
+      });
       return { ok: true, movedFrom } as const;
     });
   } catch (error) {

@@ -82,7 +82,13 @@ describe("errorResponse", () => {
     expect(body).toEqual({ error: "server_error", requestId: expect.stringMatching(UUID) });
 
     expect(errorLines).toHaveLength(1);
-    expect(errorLines[0]).toMatchObject({ level: "error", event: "request.unexpected", requestId: body.requestId, method: "POST", path: "/api/login-tickets/abc/redeem" });
+    expect(errorLines[0]).toMatchObject({
+      level: "error",
+      event: "request.unexpected",
+      requestId: body.requestId,
+      method: "POST",
+      path: "/api/login-tickets/abc/redeem",
+    });
     // The detail is for the log.
     expect(errorLines[0]!.error).toBe(`Error: ${SECRET_TEXT}`);
   });

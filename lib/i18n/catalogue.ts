@@ -15,4 +15,12 @@ export const zh = { ...common.zh, ...login.zh, ...loginErrors.zh, ...bind.zh, ..
 export type Catalogue = typeof zh;
 export type MessageKey = keyof Catalogue;
 
-export const en: { readonly [Key in MessageKey]: string } = { ...common.en, ...login.en, ...loginErrors.en, ...bind.en, ...account.en, ...outgoing.en, ...fatal.en };
+export const en: { readonly [Key in MessageKey]: string } = {
+  ...common.en,
+  ...login.en,
+  ...loginErrors.en,
+  ...bind.en,
+  ...account.en,
+  ...outgoing.en,
+  ...fatal.en,
+};

@@ -99,6 +99,8 @@ describe("the wait before a retry", () => {
     expect(zh("login.limited", { wait: formatWait(zh, 30) })).toBe("请求过于频繁，请在 30 秒后重试。");
     expect(en("login.limited", { wait: formatWait(en, 600) })).toBe("Too many requests. Please try again in 10 minutes.");
     expect(zh("bind.err.resend_wait", { wait: formatWait(zh, 58) })).toBe("发送太频繁，请在 58 秒后重新发送。");
-    expect(en("bind.err.ip_daily_limit", { wait: formatWait(en, 50_000) })).toBe("Too many codes were requested from your network today. Try again in 14 hours.");
+    expect(en("bind.err.ip_daily_limit", { wait: formatWait(en, 50_000) })).toBe(
+      "Too many codes were requested from your network today. Try again in 14 hours.",
+    );
   });
 });

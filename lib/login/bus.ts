@@ -145,11 +145,7 @@ const globalForBus = globalThis as typeof globalThis & { __wechatLoginBus?: Logi
 export function getLoginBus(): LoginBus {
   if (!globalForBus.__wechatLoginBus) {
     const env = getEnv();
-    globalForBus.__wechatLoginBus = env.redisUrl
-      ? createRedisBus(env.redisUrl)
-      : env.databaseUrl
-        ? createPostgresBus(env.databaseUrl)
-        : createMemoryBus();
+    globalForBus.__wechatLoginBus = env.redisUrl ? createRedisBus(env.redisUrl) : env.databaseUrl ? createPostgresBus(env.databaseUrl) : createMemoryBus();
   }
   return globalForBus.__wechatLoginBus;
 }

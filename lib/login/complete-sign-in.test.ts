@@ -34,7 +34,13 @@ describe.each(testDatabases())("completing a sign-in on $name", (database) => {
 
   it("closes the attempt with the outcome and the user, and opens the session with its history line", async () => {
     const id = await claimedState();
-    const signedIn = await completeSignIn({ subject: identity(WEB, "oComplete000000000000000000001"), method: "wechat:website", attempt: { kind: "login_state", id }, browser, returnTo: "/account" });
+    const signedIn = await completeSignIn({
+      subject: identity(WEB, "oComplete000000000000000000001"),
+      method: "wechat:website",
+      attempt: { kind: "login_state", id },
+      browser,
+      returnTo: "/account",
+    });
     expect(signedIn).toMatchObject({ createdUser: true, landing: "/account", session: { token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) } });
     expect(signedIn).not.toHaveProperty("name");
     const prisma = await db();
@@ -45,7 +51,9 @@ describe.each(testDatabases())("completing a sign-in on $name", (database) => {
       ip: "203.0.113.7",
       expires: signedIn.session.expires,
     });
-    expect(await prisma.signInEvent.findMany({ where: { userId: signedIn.userId }, select: { method: true, ip: true } })).toEqual([{ method: "wechat:website", ip: "203.0.113.7" }]);
+    expect(await prisma.signInEvent.findMany({ where: { userId: signedIn.userId }, select: { method: true, ip: true } })).toEqual([
+      { method: "wechat:website", ip: "203.0.113.7" },
+    ]);
   });
 
   it("keeps the attempt open when the session cannot be written: the close and the session are one transaction", async () => {
@@ -53,20 +61,35 @@ describe.each(testDatabases())("completing a sign-in on $name", (database) => {
     const prisma = await db();
     const before = { sessions: await prisma.session.count(), history: await prisma.signInEvent.count() };
     // A person resolved earlier who no longer exists: closing the state works, the session insert fails.
-    await expect(completeSignIn({ subject: { userId: "deleted-user" }, method: "wechat:follow", attempt: { kind: "login_state", id }, browser, returnTo: "/account" })).rejects.toThrow();
+    await expect(
+      completeSignIn({ subject: { userId: "deleted-user" }, method: "wechat:follow", attempt: { kind: "login_state", id }, browser, returnTo: "/account" }),
+    ).rejects.toThrow();
     expect(await prisma.wechatLoginState.findUniqueOrThrow({ where: { id } })).toMatchObject({ outcome: null, userId: null });
     expect({ sessions: await prisma.session.count(), history: await prisma.signInEvent.count() }).toEqual(before);
   });
 
   it("opens no session for an attempt that was closed already", async () => {
     const prisma = await db();
-    const { userId } = await completeSignIn({ subject: identity(WEB, "oClosed00000000000000000000001"), method: "wechat:website", attempt: { kind: "login_state", id: await claimedState() }, browser, returnTo: "/account" });
+    const { userId } = await completeSignIn({
+      subject: identity(WEB, "oClosed00000000000000000000001"),
+      method: "wechat:website",
+      attempt: { kind: "login_state", id: await claimedState() },
+      browser,
+      returnTo: "/account",
+    });
     const bindingHash = sha256(randomToken(32));
     const ticket = await insertConfirmedTicket({ userId, bindingHash });
     await prisma.loginTicket.update({ where: { id: ticket.id }, data: { status: "redeemed", redeemedAt: new Date() } });
     const before = { sessions: await prisma.session.count({ where: { userId } }), history: await prisma.signInEvent.count({ where: { userId } }) };
     await expect(
-      completeSignIn({ subject: { userId }, method: "wechat:follow", attempt: { kind: "ticket", id: ticket.id, bindingHash, confirmedAfter: new Date(Date.now() - 120_000) }, browser, returnTo: "/account", withName: true }),
+      completeSignIn({
+        subject: { userId },
+        method: "wechat:follow",
+        attempt: { kind: "ticket", id: ticket.id, bindingHash, confirmedAfter: new Date(Date.now() - 120_000) },
+        browser,
+        returnTo: "/account",
+        withName: true,
+      }),
     ).rejects.toBeInstanceOf(AttemptClosedError);
     expect({ sessions: await prisma.session.count({ where: { userId } }), history: await prisma.signInEvent.count({ where: { userId } }) }).toEqual(before);
   });
@@ -74,7 +97,14 @@ describe.each(testDatabases())("completing a sign-in on $name", (database) => {
   it("lands on /bind first while BIND_MODE requires a contact the user has not bound, then where they were going", async () => {
     withEnv({ BIND_MODE: "required", BIND_CHANNELS: "phone" });
     const subject = identity(WEB, "oBind000000000000000000000001");
-    const signIn = async () => completeSignIn({ subject, method: "wechat:website", attempt: { kind: "login_state", id: await claimedState() }, browser, returnTo: "/account?tab=sessions" });
+    const signIn = async () =>
+      completeSignIn({
+        subject,
+        method: "wechat:website",
+        attempt: { kind: "login_state", id: await claimedState() },
+        browser,
+        returnTo: "/account?tab=sessions",
+      });
     const first = await signIn();
     expect(first.landing).toBe("/bind?returnTo=%2Faccount%3Ftab%3Dsessions");
     // Required means every time, not only at the first sign-in; an email does not count for phone.
@@ -87,12 +117,19 @@ describe.each(testDatabases())("completing a sign-in on $name", (database) => {
 
   it("offers /bind once with BIND_MODE=optional, and never with binding off", async () => {
     const subject = identity(WEB, "oOptional0000000000000000000001");
-    const signIn = async () => completeSignIn({ subject, method: "wechat:website", attempt: { kind: "login_state", id: await claimedState() }, browser, returnTo: "/docs" });
+    const signIn = async () =>
+      completeSignIn({ subject, method: "wechat:website", attempt: { kind: "login_state", id: await claimedState() }, browser, returnTo: "/docs" });
     withEnv({ BIND_MODE: "optional" });
     expect((await signIn()).landing).toBe("/bind?returnTo=%2Fdocs");
     expect((await signIn()).landing).toBe("/docs");
     withEnv({ BIND_MODE: "off" });
-    const newcomer = await completeSignIn({ subject: identity(WEB, "oNoBinding000000000000000000001"), method: "wechat:website", attempt: { kind: "login_state", id: await claimedState() }, browser, returnTo: "/docs" });
+    const newcomer = await completeSignIn({
+      subject: identity(WEB, "oNoBinding000000000000000000001"),
+      method: "wechat:website",
+      attempt: { kind: "login_state", id: await claimedState() },
+      browser,
+      returnTo: "/docs",
+    });
     expect(newcomer.landing).toBe("/docs");
   });
 

@@ -88,7 +88,12 @@ export async function findReusableTicket(bindingHash: string, returnTo: string):
 }
 
 /** Creates a ticket and its WeChat QR. Nothing is stored if WeChat refuses the QR. */
-export async function createLoginTicket(input: { bindingHash: string; returnTo: string; ip: string | null; userAgent: string | null }): Promise<TicketView & { qrUrl: string }> {
+export async function createLoginTicket(input: {
+  bindingHash: string;
+  returnTo: string;
+  ip: string | null;
+  userAgent: string | null;
+}): Promise<TicketView & { qrUrl: string }> {
   const account = requireOfficialAccount();
   const ttlSeconds = getEnv().wechat.ticketTtlSeconds;
   const scene = `login_${randomAlphanumeric(40)}`;
@@ -115,12 +120,7 @@ export async function getTicketForBrowser(id: string, bindingHash: string | unde
   return toView(await findOwnTicket(id, bindingHash));
 }
 
-export type ScanResult =
-  | { kind: "confirm_link"; confirmToken: string }
-  | { kind: "expired" }
-  | { kind: "taken" }
-  | { kind: "finished" }
-  | { kind: "unknown" };
+export type ScanResult = { kind: "confirm_link"; confirmToken: string } | { kind: "expired" } | { kind: "taken" } | { kind: "finished" } | { kind: "unknown" };
 
 /**
  * A scan event for `scene` from `openid`. Idempotent for one scanner: a retried or repeated scan

@@ -42,7 +42,11 @@ async function openInWechat(authorizeUrl: string, user: string): Promise<{ callb
 }
 
 /** One browser's whole round: begin with `scope`, authorize in WeChat as `user`, land on our callback. */
-async function signInInWechat(scope: OfficialAccountScope, user: string, binding = randomToken(32)): Promise<{ outcome: CallbackOutcome; askedConsent: boolean }> {
+async function signInInWechat(
+  scope: OfficialAccountScope,
+  user: string,
+  binding = randomToken(32),
+): Promise<{ outcome: CallbackOutcome; askedConsent: boolean }> {
   const { authorizeUrl } = await beginInWechatLogin({ scope, returnTo: "/account", bindingHash: sha256(binding), ip: null, origin: ORIGIN });
   const { callback, askedConsent } = await openInWechat(authorizeUrl, user);
   expect(`${callback.origin}${callback.pathname}`).toBe(`${ORIGIN}/api/wechat/callback`);
@@ -59,7 +63,9 @@ async function signInInWechat(scope: OfficialAccountScope, user: string, binding
 async function userOfSession(outcome: CallbackOutcome) {
   if (outcome.kind !== "signed_in" || !outcome.session) throw new Error(`not signed in: ${JSON.stringify(outcome)}`);
   const prisma = await db();
-  return (await prisma.session.findUniqueOrThrow({ where: { sessionToken: outcome.session.token }, include: { user: { include: { wechatIdentities: true } } } })).user;
+  return (
+    await prisma.session.findUniqueOrThrow({ where: { sessionToken: outcome.session.token }, include: { user: { include: { wechatIdentities: true } } } })
+  ).user;
 }
 
 describe.each(testDatabases())("sign-in inside WeChat on $name", (database) => {
@@ -69,12 +75,23 @@ describe.each(testDatabases())("sign-in inside WeChat on $name", (database) => {
 
   it("builds the authorize URL in the order WeChat checks, ending with #wechat_redirect, and WeChat opens it", async () => {
     const binding = randomToken(32);
-    const { authorizeUrl } = await beginInWechatLogin({ scope: "snsapi_base", returnTo: "/account?tab=sessions", bindingHash: sha256(binding), ip: null, origin: ORIGIN });
+    const { authorizeUrl } = await beginInWechatLogin({
+      scope: "snsapi_base",
+      returnTo: "/account?tab=sessions",
+      bindingHash: sha256(binding),
+      ip: null,
+      origin: ORIGIN,
+    });
     expect(authorizeUrl.startsWith(`${emulator.url}/connect/oauth2/authorize?`)).toBe(true);
     expect(authorizeUrl.endsWith("#wechat_redirect")).toBe(true);
     const url = new URL(authorizeUrl);
     expect([...url.searchParams.keys()]).toEqual(["appid", "redirect_uri", "response_type", "scope", "state"]);
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ appid: OA_APP.appid, redirect_uri: `${ORIGIN}/api/wechat/callback`, response_type: "code", scope: "snsapi_base" });
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      appid: OA_APP.appid,
+      redirect_uri: `${ORIGIN}/api/wechat/callback`,
+      response_type: "code",
+      scope: "snsapi_base",
+    });
     const state = url.searchParams.get("state")!;
     expect(state).toMatch(/^[A-Za-z0-9]{32}$/);
     const row = await (await db()).wechatLoginState.findUniqueOrThrow({ where: { id: sha256(state) } });

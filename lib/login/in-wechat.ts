@@ -44,7 +44,13 @@ export async function beginInWechatLogin(input: {
     bindingHash: input.bindingHash,
     ip: input.ip,
   });
-  const query = new URLSearchParams({ appid: account.appId, redirect_uri: `${input.origin}${CALLBACK_PATH}`, response_type: "code", scope: input.scope, state });
+  const query = new URLSearchParams({
+    appid: account.appId,
+    redirect_uri: `${input.origin}${CALLBACK_PATH}`,
+    response_type: "code",
+    scope: input.scope,
+    state,
+  });
   return { authorizeUrl: `${env.wechat.openBaseUrl}/connect/oauth2/authorize?${query}#wechat_redirect` };
 }
 

@@ -36,7 +36,9 @@ describe.each(testDatabases())("sign-in limits on $name", (database) => {
     const bindingHash = sha256(randomToken(32));
     expect((await takeLoginLimits(bindingHash, null)).ok).toBe(true);
     expect((await takeLoginLimits(bindingHash, null)).ok).toBe(true);
-    await expect(startOAuthAttempt({ appId: "wx8e0b5c61d2a3f470", mode: "redirect", returnTo: "/account", bindingHash, ip: null })).rejects.toMatchObject({ code: "rate_limited" });
+    await expect(startOAuthAttempt({ appId: "wx8e0b5c61d2a3f470", mode: "redirect", returnTo: "/account", bindingHash, ip: null })).rejects.toMatchObject({
+      code: "rate_limited",
+    });
   });
 
   it("leases open streams per browser and per address, and a released lease is free again", async () => {

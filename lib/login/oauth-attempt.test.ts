@@ -40,7 +40,10 @@ describe.each(testDatabases())("starting an OAuth attempt on $name", (database) 
     await start();
     await start();
     const refused = start();
-    const error = await refused.then(() => undefined, (caught: unknown) => caught);
+    const error = await refused.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: "rate_limited", detail: { bucket: "login.browser" } });
     expect((error as AppError).retryAfterSeconds).toBeGreaterThan(590);

@@ -37,7 +37,13 @@ export type OAuthSurface = {
  * Mints a state for `mode` bound to this browser, within the per-browser and per-address limits
  * (one transaction: a refused limit writes nothing).
  */
-export async function startOAuthAttempt(input: { appId: string; mode: LoginMode; returnTo: string; bindingHash: string; ip: string | null }): Promise<{ state: string; expiresAt: Date }> {
+export async function startOAuthAttempt(input: {
+  appId: string;
+  mode: LoginMode;
+  returnTo: string;
+  bindingHash: string;
+  ip: string | null;
+}): Promise<{ state: string; expiresAt: Date }> {
   const created = await createLoginState(
     { appId: input.appId, mode: input.mode, returnTo: input.returnTo, bindingHash: input.bindingHash, ttlSeconds: STATE_TTL_SECONDS },
     loginLimits(input.bindingHash, input.ip),

@@ -22,7 +22,13 @@ async function scanAndConfirm(user: string, options: { appKey?: "web" | "web2"; 
   const redirect = new URL(session.redirect);
   expect(`${redirect.origin}${redirect.pathname}`).toBe(begin.redirectUri);
   expect(redirect.searchParams.get("state")).toBe(begin.state);
-  const input: CallbackInput = { code: session.code, state: begin.state, bindingHash: sha256(binding), currentUserId: async () => undefined, browser: { userAgent: "vitest", ip: "127.0.0.1" } };
+  const input: CallbackInput = {
+    code: session.code,
+    state: begin.state,
+    bindingHash: sha256(binding),
+    currentUserId: async () => undefined,
+    browser: { userAgent: "vitest", ip: "127.0.0.1" },
+  };
   return { begin, input };
 }
 
@@ -37,7 +43,10 @@ describe.each(testDatabases())("website login on $name", (database) => {
     expect(outcome).toMatchObject({ kind: "signed_in", returnTo: "/account" });
     if (outcome.kind !== "signed_in") return;
     const prisma = await db();
-    const session = await prisma.session.findUniqueOrThrow({ where: { sessionToken: outcome.session!.token }, include: { user: { include: { wechatIdentities: true } } } });
+    const session = await prisma.session.findUniqueOrThrow({
+      where: { sessionToken: outcome.session!.token },
+      include: { user: { include: { wechatIdentities: true } } },
+    });
     expect(session.user.name).toBe("林晓");
     expect(session.user.unionid).toBe(unionidFor("demo", "lin"));
     expect(session.user.wechatIdentities.map((row) => [row.appId, row.openid])).toEqual([[WEB_APP.appid, openidFor(WEB_APP.appid, "lin")]]);
@@ -60,7 +69,11 @@ describe.each(testDatabases())("website login on $name", (database) => {
     // The emulator saw one exchange: a second one would have been 40163 and an error outcome.
     const prisma = await db();
     const userIds = await Promise.all(
-      outcomes.map(async (outcome) => (outcome.kind === "signed_in" && outcome.session ? (await prisma.session.findUniqueOrThrow({ where: { sessionToken: outcome.session.token } })).userId : undefined)),
+      outcomes.map(async (outcome) =>
+        outcome.kind === "signed_in" && outcome.session
+          ? (await prisma.session.findUniqueOrThrow({ where: { sessionToken: outcome.session.token } })).userId
+          : undefined,
+      ),
     );
     expect(userIds[0]).toBeDefined();
     expect(userIds[1]).toBe(userIds[0]);
@@ -86,7 +99,15 @@ describe.each(testDatabases())("website login on $name", (database) => {
   it("treats a refusal (state only, no code) as a cancel", async () => {
     const binding = randomToken(32);
     const begin = await beginWebsiteLogin({ form: "embedded", bindingHash: sha256(binding), ip: null, origin: ORIGIN });
-    expect(await completeOAuthCallback({ code: undefined, state: begin.state, bindingHash: sha256(binding), currentUserId: async () => undefined, browser: { userAgent: null, ip: null } })).toMatchObject({ kind: "error", code: "cancelled" });
+    expect(
+      await completeOAuthCallback({
+        code: undefined,
+        state: begin.state,
+        bindingHash: sha256(binding),
+        currentUserId: async () => undefined,
+        browser: { userAgent: null, ip: null },
+      }),
+    ).toMatchObject({ kind: "error", code: "cancelled" });
   });
 
   it("does not let a used code sign in a browser that is already signed in as someone else", async () => {

@@ -88,22 +88,26 @@ function startEventsServer(): Promise<void> {
 /** Opens a stream over its own socket and waits for its first status event; `close` drops the socket. */
 function openStream(ticketId: string, binding: string): Promise<{ status: number; retryAfter: string | null; text: string; close: () => void }> {
   return new Promise((resolve, reject) => {
-    const outgoing = httpGet(`${serverUrl}/api/login-tickets/${encodeURIComponent(ticketId)}/events`, { headers: { cookie: `${bindingCookieName()}=${binding}` }, agent: false }, (incoming) => {
-      let text = "";
-      let settled = false;
-      const settle = () => {
-        if (settled) return;
-        settled = true;
-        const retryAfter = incoming.headers["retry-after"];
-        resolve({ status: incoming.statusCode ?? 0, retryAfter: typeof retryAfter === "string" ? retryAfter : null, text, close: () => outgoing.destroy() });
-      };
-      incoming.setEncoding("utf8");
-      incoming.on("data", (chunk: string) => {
-        text += chunk;
-        if (incoming.statusCode === 200 && text.includes("event: status")) settle();
-      });
-      incoming.on("end", settle);
-    });
+    const outgoing = httpGet(
+      `${serverUrl}/api/login-tickets/${encodeURIComponent(ticketId)}/events`,
+      { headers: { cookie: `${bindingCookieName()}=${binding}` }, agent: false },
+      (incoming) => {
+        let text = "";
+        let settled = false;
+        const settle = () => {
+          if (settled) return;
+          settled = true;
+          const retryAfter = incoming.headers["retry-after"];
+          resolve({ status: incoming.statusCode ?? 0, retryAfter: typeof retryAfter === "string" ? retryAfter : null, text, close: () => outgoing.destroy() });
+        };
+        incoming.setEncoding("utf8");
+        incoming.on("data", (chunk: string) => {
+          text += chunk;
+          if (incoming.statusCode === 200 && text.includes("event: status")) settle();
+        });
+        incoming.on("end", settle);
+      },
+    );
     outgoing.on("error", reject);
   });
 }

@@ -22,18 +22,39 @@ describe.each(testDatabases())("the website QR on $name", (database) => {
   afterEach(() => emulator.reset());
 
   it("builds WeChat's URLs as documented", async () => {
-    const begin = await beginWebsiteLogin({ appKey: "web2", form: "embedded", bindingHash: sha256(randomToken(32)), ip: null, origin: ORIGIN, lang: "en", selfRedirect: true });
+    const begin = await beginWebsiteLogin({
+      appKey: "web2",
+      form: "embedded",
+      bindingHash: sha256(randomToken(32)),
+      ip: null,
+      origin: ORIGIN,
+      lang: "en",
+      selfRedirect: true,
+    });
     const url = new URL(begin.qrconnectUrl);
     expect([...url.searchParams.keys()]).toEqual(["appid", "redirect_uri", "response_type", "scope", "state", "lang"]);
     expect(url.searchParams.get("appid")).toBe(WEB2_APP.appid);
     expect(url.hash).toBe("#wechat_redirect");
     expect(begin.state).toMatch(/^[A-Za-z0-9]{32}$/);
-    expect(begin.wxLogin).toEqual({ appid: WEB2_APP.appid, scope: "snsapi_login", redirect_uri: encodeURIComponent(`${ORIGIN}/api/wechat/callback`), state: begin.state, self_redirect: true, lang: "en" });
+    expect(begin.wxLogin).toEqual({
+      appid: WEB2_APP.appid,
+      scope: "snsapi_login",
+      redirect_uri: encodeURIComponent(`${ORIGIN}/api/wechat/callback`),
+      state: begin.state,
+      self_redirect: true,
+      lang: "en",
+    });
   });
 
   it("stores the state only as its hash, bound to the browser, with a return path that stays on our site", async () => {
     const binding = randomToken(32);
-    const begin = await beginWebsiteLogin({ form: "redirect", returnTo: "https://evil.example/phish", bindingHash: sha256(binding), ip: "203.0.113.9", origin: ORIGIN });
+    const begin = await beginWebsiteLogin({
+      form: "redirect",
+      returnTo: "https://evil.example/phish",
+      bindingHash: sha256(binding),
+      ip: "203.0.113.9",
+      origin: ORIGIN,
+    });
     expect(begin.appId).toBe(WEB_APP.appid);
     expect(new URL(begin.qrconnectUrl).searchParams.has("lang")).toBe(false);
     expect(begin.wxLogin).not.toHaveProperty("lang");

@@ -45,7 +45,13 @@ export async function beginWebsiteLogin(input: BeginInput): Promise<BeginResult>
   const env = getEnv();
   const app = findWechatApp(input.appKey);
   if (!app) throw new AppError("unknown_app");
-  const { state, expiresAt } = await startOAuthAttempt({ appId: app.appId, mode: input.form, returnTo: safeReturnTo(input.returnTo), bindingHash: input.bindingHash, ip: input.ip });
+  const { state, expiresAt } = await startOAuthAttempt({
+    appId: app.appId,
+    mode: input.form,
+    returnTo: safeReturnTo(input.returnTo),
+    bindingHash: input.bindingHash,
+    ip: input.ip,
+  });
   const redirectUri = `${input.origin}${CALLBACK_PATH}`;
   const qrconnect = new URL(`${env.wechat.openBaseUrl}/connect/qrconnect`);
   // WeChat's documented parameter order; the fragment never reaches WeChat's server.

@@ -136,7 +136,11 @@ describe("Aliyun SMS sender", () => {
     expect(createAliyunSmsSender(CONFIG, { httpEndpoint: endpoint }).sendNotice).toBeUndefined();
     const sender = createAliyunSmsSender({ ...CONFIG, noticeTemplateCode: "SMS_222222222" }, { httpEndpoint: endpoint });
     await sender.sendNotice!({ to: SMS.to, text: "ignored by the provider", params: { time: "2026年12月1日 22:03" } });
-    expect(Object.fromEntries(captured[0]!.query)).toMatchObject({ PhoneNumbers: "13800138000", TemplateCode: "SMS_222222222", TemplateParam: '{"time":"2026年12月1日 22:03"}' });
+    expect(Object.fromEntries(captured[0]!.query)).toMatchObject({
+      PhoneNumbers: "13800138000",
+      TemplateCode: "SMS_222222222",
+      TemplateParam: '{"time":"2026年12月1日 22:03"}',
+    });
   });
 
   it("writes international numbers with the country code and no +", async () => {
@@ -170,7 +174,11 @@ describe("Aliyun SMS sender", () => {
     const quoted = `POST&%2F&PhoneNumbers%3D13800138000%26TemplateParam%3D%257B%2522code%2522%253A%2522${SMS.code}%2522%257D`;
     answer = {
       status: 400,
-      json: { RequestId: "7B1B5B2E-7F1E-4E31-9D6A-3C1A7A3E6C11", Code: "SignatureDoesNotMatch", Message: `Specified signature is not matched with our calculation. server string to sign is:${quoted}` },
+      json: {
+        RequestId: "7B1B5B2E-7F1E-4E31-9D6A-3C1A7A3E6C11",
+        Code: "SignatureDoesNotMatch",
+        Message: `Specified signature is not matched with our calculation. server string to sign is:${quoted}`,
+      },
     };
     const error = await sendExpectingError();
     expect(error).toMatchObject({ code: "misconfigured", providerCode: "SignatureDoesNotMatch" });

@@ -37,8 +37,7 @@ const sendSmsBodySchema = z.object({ code: z.string(), message: z.string().optio
 // The package is CommonJS with `exports.default = Client`: a bundler hands us the class, Node's
 // ESM loader the module object around it.
 type ClientClass = typeof Dysmsapi20170525;
-const DysmsapiClient: ClientClass =
-  (Dysmsapi20170525 as unknown as { default?: ClientClass }).default ?? Dysmsapi20170525;
+const DysmsapiClient: ClientClass = (Dysmsapi20170525 as unknown as { default?: ClientClass }).default ?? Dysmsapi20170525;
 
 /** `+8613800138000` → `13800138000`; `+85291234567` → `85291234567`. */
 export function toAliyunPhoneNumber(e164: string): string {
@@ -120,10 +119,20 @@ function fromSdkError(error: unknown, secrets: string[]): MessagingError {
 export function classifyAliyunCode(code: string): { code: MessagingErrorCode; reason?: MessagingRejection } {
   // Not isv.BLACK_KEY_CONTROL_LIMIT: that is a banned word in our template variables.
   if (code.includes("LIMIT_CONTROL") || code.includes("BUSINESS_LIMIT")) return { code: "rejected", reason: "rate_limited" };
-  if (code === "isv.MOBILE_NUMBER_ILLEGAL" || code === "isv.NOT_SUPPORTED_COUNTRY" || code === "isv.COUNTRY_RESTRICTED" || code === "isv.DOMESTIC_NUMBER_NOT_SUPPORTED") {
+  if (
+    code === "isv.MOBILE_NUMBER_ILLEGAL" ||
+    code === "isv.NOT_SUPPORTED_COUNTRY" ||
+    code === "isv.COUNTRY_RESTRICTED" ||
+    code === "isv.DOMESTIC_NUMBER_NOT_SUPPORTED"
+  ) {
     return { code: "rejected", reason: "invalid_recipient" };
   }
-  if (code === "isv.AMOUNT_NOT_ENOUGH" || code === "isv.OUT_OF_SERVICE" || code.startsWith("Throttling") || (code.startsWith("isp.") && code !== "isp.RAM_PERMISSION_DENY")) {
+  if (
+    code === "isv.AMOUNT_NOT_ENOUGH" ||
+    code === "isv.OUT_OF_SERVICE" ||
+    code.startsWith("Throttling") ||
+    (code.startsWith("isp.") && code !== "isp.RAM_PERMISSION_DENY")
+  ) {
     return { code: "unavailable" };
   }
   return { code: "misconfigured" };

@@ -16,7 +16,17 @@ import type { EmailSender, OutgoingEmail, OutgoingNoticeSms, OutgoingSms, SmsSen
 export type { EmailSender, OutgoingEmail, OutgoingNoticeSms, OutgoingSms, SmsSender } from "./types";
 export { MessagingError, type MessagingErrorCode, type MessagingRejection } from "./errors";
 export type { AliyunSmsConfig, EmailConfig, MessagingConfig, SmsConfig, SmtpConfig, TencentSmsConfig } from "./config";
-export { contactMovedTime, renderCodeEmail, renderCodeSms, renderContactMovedEmail, renderContactMovedSms, type CodeEmailInput, type CodeSmsInput, type ContactMovedInput, type RenderedEmail } from "./templates";
+export {
+  contactMovedTime,
+  renderCodeEmail,
+  renderCodeSms,
+  renderContactMovedEmail,
+  renderContactMovedSms,
+  type CodeEmailInput,
+  type CodeSmsInput,
+  type ContactMovedInput,
+  type RenderedEmail,
+} from "./templates";
 export { latestOutboxMessage, listOutbox, type OutboxEntry } from "./outbox";
 
 /** The SMS sender for `config`. Throws `misconfigured` when there is none (production without SMS_PROVIDER). */
@@ -27,9 +37,18 @@ export function createSmsSender(config: MessagingConfig): SmsSender {
     case "outbox":
       return withLogging(createOutboxSmsSender());
     case "tencent":
-      return withLogging(lazySmsSender("tencent", async () => (await import("./tencent-sms")).createTencentSmsSender(sms.tencent), Boolean(sms.tencent.noticeTemplateId)));
+      return withLogging(
+        lazySmsSender("tencent", async () => (await import("./tencent-sms")).createTencentSmsSender(sms.tencent), Boolean(sms.tencent.noticeTemplateId)),
+      );
     case "aliyun":
-      return withLogging(lazySmsSender("aliyun", async () => (await import("./aliyun-sms")).createAliyunSmsSender(sms.aliyun, sms.aliyun.testEndpoint ? { httpEndpoint: sms.aliyun.testEndpoint } : {}), Boolean(sms.aliyun.noticeTemplateCode)));
+      return withLogging(
+        lazySmsSender(
+          "aliyun",
+          async () =>
+            (await import("./aliyun-sms")).createAliyunSmsSender(sms.aliyun, sms.aliyun.testEndpoint ? { httpEndpoint: sms.aliyun.testEndpoint } : {}),
+          Boolean(sms.aliyun.noticeTemplateCode),
+        ),
+      );
   }
 }
 

@@ -84,24 +84,39 @@ describe.each(testDatabases())("development outbox on $name", (database) => {
 
   it("refuses to work in production", async () => {
     const created = createOutboxSmsSender();
-    await withEnv({ NODE_ENV: "production", AUTH_SECRET: "a".repeat(40), AUTH_URL: "https://login.example.com", AUTH_WECHAT_ID: "wx0123456789abcdef", AUTH_WECHAT_SECRET: "b".repeat(32), ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: undefined }, async () => {
-      expect(() => createOutboxSmsSender()).toThrow(MessagingError);
-      expect(() => createOutboxEmailSender()).toThrow(/disabled in production/);
-      expect(() => createSmsSender({ sms: { provider: "outbox" }, email: undefined })).toThrow(MessagingError);
-      // A sender made earlier stops too.
-      await expect(created.sendCode({ to: "+8613800138000", code: "123456", ttlMinutes: 5, locale: "zh-CN" })).rejects.toMatchObject({ code: "misconfigured" });
-      await expect(listOutbox({ limit: 10 })).rejects.toMatchObject({ code: "misconfigured" });
-      await expect(latestOutboxMessage("+8613800138000")).rejects.toMatchObject({ code: "misconfigured" });
-    });
+    await withEnv(
+      {
+        NODE_ENV: "production",
+        AUTH_SECRET: "a".repeat(40),
+        AUTH_URL: "https://login.example.com",
+        AUTH_WECHAT_ID: "wx0123456789abcdef",
+        AUTH_WECHAT_SECRET: "b".repeat(32),
+        ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: undefined,
+      },
+      async () => {
+        expect(() => createOutboxSmsSender()).toThrow(MessagingError);
+        expect(() => createOutboxEmailSender()).toThrow(/disabled in production/);
+        expect(() => createSmsSender({ sms: { provider: "outbox" }, email: undefined })).toThrow(MessagingError);
+        // A sender made earlier stops too.
+        await expect(created.sendCode({ to: "+8613800138000", code: "123456", ttlMinutes: 5, locale: "zh-CN" })).rejects.toMatchObject({
+          code: "misconfigured",
+        });
+        await expect(listOutbox({ limit: 10 })).rejects.toMatchObject({ code: "misconfigured" });
+        await expect(latestOutboxMessage("+8613800138000")).rejects.toMatchObject({ code: "misconfigured" });
+      },
+    );
     const prisma = await db();
     expect(await prisma.outboxMessage.count()).toBe(0);
   });
 
   it("stays off in a production build even when the emulator is allowed there", async () => {
-    await withEnv({ NODE_ENV: "production", AUTH_SECRET: "a".repeat(40), AUTH_URL: "https://login.example.com", ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1" }, async () => {
-      expect(() => createSmsSender({ sms: { provider: "outbox" }, email: undefined })).toThrow(/disabled in production/);
-      await expect(latestOutboxMessage("+8613800138000")).rejects.toMatchObject({ code: "misconfigured" });
-    });
+    await withEnv(
+      { NODE_ENV: "production", AUTH_SECRET: "a".repeat(40), AUTH_URL: "https://login.example.com", ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: "1" },
+      async () => {
+        expect(() => createSmsSender({ sms: { provider: "outbox" }, email: undefined })).toThrow(/disabled in production/);
+        await expect(latestOutboxMessage("+8613800138000")).rejects.toMatchObject({ code: "misconfigured" });
+      },
+    );
     expect(await (await db()).outboxMessage.count({ where: { body: { contains: "123456" } } })).toBe(0);
   });
 });

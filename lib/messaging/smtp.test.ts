@@ -108,7 +108,9 @@ describe("SMTP email sender", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const closedPort = (closed.address() as net.AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const refused = await sendExpectingError(() => createSmtpEmailSender(config({ port: closedPort }), { timeoutMs: 500 }).send({ to: "a@example.test", subject: "s", text: "t" }));
+    const refused = await sendExpectingError(() =>
+      createSmtpEmailSender(config({ port: closedPort }), { timeoutMs: 500 }).send({ to: "a@example.test", subject: "s", text: "t" }),
+    );
     expect(refused.code).toBe("unavailable");
 
     const sockets: net.Socket[] = [];
@@ -117,7 +119,11 @@ describe("SMTP email sender", () => {
     try {
       const startedAt = Date.now();
       const error = await sendExpectingError(() =>
-        createSmtpEmailSender(config({ port: (silent.address() as net.AddressInfo).port }), { timeoutMs: 300 }).send({ to: "a@example.test", subject: "s", text: "t" }),
+        createSmtpEmailSender(config({ port: (silent.address() as net.AddressInfo).port }), { timeoutMs: 300 }).send({
+          to: "a@example.test",
+          subject: "s",
+          text: "t",
+        }),
       );
       expect(error).toMatchObject({ code: "unavailable", providerCode: "ETIMEDOUT" });
       expect(Date.now() - startedAt).toBeLessThan(3000);

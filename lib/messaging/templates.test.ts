@@ -4,7 +4,9 @@ import { renderCodeEmail, renderCodeSms, renderContactMovedEmail, renderContactM
 describe("code message texts", () => {
   it("renders the SMS in both languages", () => {
     expect(renderCodeSms({ code: "123456", ttlMinutes: 5, locale: "zh-CN" })).toBe("【微信扫码登录】验证码 123456，5 分钟内有效。");
-    expect(renderCodeSms({ code: "123456", ttlMinutes: 5, locale: "en" })).toBe("[Sign in with WeChat] Your verification code is 123456. It expires in 5 minutes.");
+    expect(renderCodeSms({ code: "123456", ttlMinutes: 5, locale: "en" })).toBe(
+      "[Sign in with WeChat] Your verification code is 123456. It expires in 5 minutes.",
+    );
     expect(renderCodeSms({ code: "123456", ttlMinutes: 1, locale: "en" })).toContain("1 minute.");
   });
 
@@ -32,7 +34,12 @@ describe("code message texts", () => {
   });
 
   it("escapes everything it puts into the HTML", () => {
-    const email = renderCodeEmail({ code: `<img src=x onerror="alert(1)">`, ttlMinutes: 5, link: `https://x.test/?a="><script>alert(1)</script>&b='c'`, locale: "en" });
+    const email = renderCodeEmail({
+      code: `<img src=x onerror="alert(1)">`,
+      ttlMinutes: 5,
+      link: `https://x.test/?a="><script>alert(1)</script>&b='c'`,
+      locale: "en",
+    });
     expect(email.html).not.toMatch(/<img|<script|onerror="|'c'/);
     expect(email.html).toContain("&#60;img src=x onerror=&#34;alert(1)&#34;&#62;");
     expect(email.html).toContain('href="https://x.test/?a=&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;&#38;b=&#39;c&#39;"');

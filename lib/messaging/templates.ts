@@ -38,25 +38,15 @@ export function renderCodeEmail({ code, ttlMinutes, link, locale }: CodeEmailInp
     ignore: t("mail.code.ignore"),
   };
 
-  const text = [
-    words.intro,
-    "",
-    `    ${code}`,
-    "",
-    words.expiry,
-    ...(link ? ["", words.linkIntro, link] : []),
-    "",
-    words.ignore,
-    "",
-    `— ${product}`,
-    "",
-  ].join("\n");
+  const text = [words.intro, "", `    ${code}`, "", words.expiry, ...(link ? ["", words.linkIntro, link] : []), "", words.ignore, "", `— ${product}`, ""].join(
+    "\n",
+  );
 
   const e = escapeHtml;
   const html = [
     "<!doctype html>",
     `<html lang="${e(locale)}"><head><meta charset="utf-8"><title>${e(words.subject)}</title></head>`,
-    '<body style="margin:0;padding:24px;background:#f5f5f5;font-family:-apple-system,BlinkMacSystemFont,\'PingFang SC\',\'Microsoft YaHei\',sans-serif;color:#1f2328">',
+    "<body style=\"margin:0;padding:24px;background:#f5f5f5;font-family:-apple-system,BlinkMacSystemFont,'PingFang SC','Microsoft YaHei',sans-serif;color:#1f2328\">",
     '<div style="max-width:480px;margin:0 auto;padding:24px;background:#ffffff;border-radius:8px">',
     `<p style="margin:0 0 16px">${e(words.intro)}</p>`,
     `<p style="margin:0 0 16px;font-size:28px;font-weight:600;letter-spacing:6px;font-family:Menlo,Consolas,monospace">${e(code)}</p>`,
@@ -105,7 +95,7 @@ export function renderContactMovedEmail(input: ContactMovedInput): RenderedEmail
   const html = [
     "<!doctype html>",
     `<html lang="${e(input.locale)}"><head><meta charset="utf-8"><title>${e(subject)}</title></head>`,
-    '<body style="margin:0;padding:24px;background:#f5f5f5;font-family:-apple-system,BlinkMacSystemFont,\'PingFang SC\',\'Microsoft YaHei\',sans-serif;color:#1f2328">',
+    "<body style=\"margin:0;padding:24px;background:#f5f5f5;font-family:-apple-system,BlinkMacSystemFont,'PingFang SC','Microsoft YaHei',sans-serif;color:#1f2328\">",
     '<div style="max-width:480px;margin:0 auto;padding:24px;background:#ffffff;border-radius:8px">',
     `<p style="margin:0 0 16px">${e(body)}</p>`,
     `<p style="margin:16px 0 0;font-size:12px;color:#59636e">— ${e(product)}</p>`,

@@ -76,7 +76,17 @@ beforeEach(() => {
 function statusResponse(code: string, message: string) {
   return {
     Response: {
-      SendStatusSet: [{ SerialNo: "2645:0000000000000000000", PhoneNumber: SMS.to, Fee: code === "Ok" ? 1 : 0, SessionContext: "", Code: code, Message: message, IsoCode: "CN" }],
+      SendStatusSet: [
+        {
+          SerialNo: "2645:0000000000000000000",
+          PhoneNumber: SMS.to,
+          Fee: code === "Ok" ? 1 : 0,
+          SessionContext: "",
+          Code: code,
+          Message: message,
+          IsoCode: "CN",
+        },
+      ],
       RequestId: "a0aabda6-cf91-4f3e-a81f-9198114a2279",
     },
   };
@@ -98,7 +108,14 @@ function expectedAuthorization(request: Captured, secretId: string, secretKey: s
   const date = new Date(timestamp * 1000).toISOString().slice(0, 10);
   const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
   const hmac = (key: string | Buffer, value: string) => createHmac("sha256", key).update(value).digest();
-  const canonical = ["POST", "/", "", `content-type:${request.headers["content-type"]}\nhost:${request.headers.host}\n`, "content-type;host", sha256(request.body)].join("\n");
+  const canonical = [
+    "POST",
+    "/",
+    "",
+    `content-type:${request.headers["content-type"]}\nhost:${request.headers.host}\n`,
+    "content-type;host",
+    sha256(request.body),
+  ].join("\n");
   const scope = `${date}/sms/tc3_request`;
   const toSign = ["TC3-HMAC-SHA256", String(timestamp), scope, sha256(canonical)].join("\n");
   const key = hmac(hmac(hmac(`TC3${secretKey}`, date), "sms"), "tc3_request");
@@ -150,7 +167,12 @@ describe("Tencent Cloud SMS sender", () => {
   });
 
   it("maps a per-number daily limit to rejected / rate_limited", async () => {
-    answer = { json: statusResponse("LimitExceeded.PhoneNumberDailyLimit", "the number of sms messages sent from a single mobile number every day exceeds the upper limit") };
+    answer = {
+      json: statusResponse(
+        "LimitExceeded.PhoneNumberDailyLimit",
+        "the number of sms messages sent from a single mobile number every day exceeds the upper limit",
+      ),
+    };
     const error = await sendExpectingError();
     expect(error).toMatchObject({ code: "rejected", reason: "rate_limited", providerCode: "LimitExceeded.PhoneNumberDailyLimit" });
     expect(error.detail).toContain("LimitExceeded.PhoneNumberDailyLimit");
@@ -182,7 +204,12 @@ describe("Tencent Cloud SMS sender", () => {
   });
 
   it("never lets the code or the number into the error, even when Tencent quotes them", async () => {
-    answer = { json: statusResponse("FailedOperation.TemplateParamSetNotMatchApprovedTemplate", `template params [${SMS.code}, 5] for 13800138000 do not match the template`) };
+    answer = {
+      json: statusResponse(
+        "FailedOperation.TemplateParamSetNotMatchApprovedTemplate",
+        `template params [${SMS.code}, 5] for 13800138000 do not match the template`,
+      ),
+    };
     const error = await sendExpectingError();
     expect(error.code).toBe("misconfigured");
     expect(error.detail).toContain("[redacted]");

@@ -111,14 +111,30 @@ function fromSdkError(error: unknown, secrets: string[]): MessagingError {
  */
 export function classifyTencentCode(code: string): { code: MessagingErrorCode; reason?: MessagingRejection } {
   if (code.startsWith("LimitExceeded.PhoneNumber") || code === "LimitExceeded.DeliveryFrequencyLimit") return { code: "rejected", reason: "rate_limited" };
-  if (code === "InvalidParameterValue.IncorrectPhoneNumber" || code === "FailedOperation.PhoneNumberParseFail" || code === "UnsupportedOperation.UnsupportedRegion") {
+  if (
+    code === "InvalidParameterValue.IncorrectPhoneNumber" ||
+    code === "FailedOperation.PhoneNumberParseFail" ||
+    code === "UnsupportedOperation.UnsupportedRegion"
+  ) {
     return { code: "rejected", reason: "invalid_recipient" };
   }
-  if (code === "FailedOperation.PhoneNumberInBlacklist" || code === "FailedOperation.PhoneNumberOnBlacklist") return { code: "rejected", reason: "recipient_blocked" };
-  if (code.startsWith("LimitExceeded.") || code.startsWith("InternalError") || code.startsWith("RequestLimitExceeded") || code === "FailedOperation.InsufficientBalanceInSmsPackage") {
+  if (code === "FailedOperation.PhoneNumberInBlacklist" || code === "FailedOperation.PhoneNumberOnBlacklist")
+    return { code: "rejected", reason: "recipient_blocked" };
+  if (
+    code.startsWith("LimitExceeded.") ||
+    code.startsWith("InternalError") ||
+    code.startsWith("RequestLimitExceeded") ||
+    code === "FailedOperation.InsufficientBalanceInSmsPackage"
+  ) {
     return { code: "unavailable" };
   }
-  if (code.startsWith("AuthFailure") || code.startsWith("UnauthorizedOperation") || code.startsWith("InvalidParameter") || code.startsWith("MissingParameter") || /Signature|Template|SensitiveWord/.test(code)) {
+  if (
+    code.startsWith("AuthFailure") ||
+    code.startsWith("UnauthorizedOperation") ||
+    code.startsWith("InvalidParameter") ||
+    code.startsWith("MissingParameter") ||
+    /Signature|Template|SensitiveWord/.test(code)
+  ) {
     return { code: "misconfigured" };
   }
   return { code: "unavailable" };

@@ -49,7 +49,11 @@ export function useTestEmulator(options: { callbackDomain: string; env?: Record<
       return (await (await fetch(`${handle.url}/_emulator/stats`)).json()) as Record<string, number>;
     },
     async control<T>(path: string, body: unknown = {}) {
-      const response = await fetch(`${handle.url}/_emulator/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const response = await fetch(`${handle.url}/_emulator/${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
       return (await response.json()) as T;
     },

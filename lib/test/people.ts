@@ -10,5 +10,12 @@ export const meta = { userAgent: "vitest", ip: "127.0.0.1", method: "wechat:webs
 
 /** A person as the website QR learns them: profile and OAuth tokens, with a unionid when given. */
 export function identity(appId: string, openid: string, unionid?: string): WechatSignIn {
-  return { appId, openid, unionid, nickname: `n-${openid}`, avatarUrl: "", tokens: { accessToken: `at-${openid}`, refreshToken: `rt-${openid}`, expiresIn: 7200, scope: "snsapi_login" } };
+  return {
+    appId,
+    openid,
+    unionid,
+    nickname: `n-${openid}`,
+    avatarUrl: "",
+    tokens: { accessToken: `at-${openid}`, refreshToken: `rt-${openid}`, expiresIn: 7200, scope: "snsapi_login" },
+  };
 }

@@ -7,7 +7,13 @@ import { PEER_HEADER } from "@/lib/peer-address";
 
 export const ROUTE_ORIGIN = "http://localhost:3997";
 
-export type RouteRequestOptions = { method?: string; ip?: string; cookies?: Record<string, string | undefined>; body?: unknown; headers?: Record<string, string> };
+export type RouteRequestOptions = {
+  method?: string;
+  ip?: string;
+  cookies?: Record<string, string | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+};
 
 function cookieHeader(cookies: Record<string, string | undefined>): string {
   return Object.entries(cookies)
@@ -18,7 +24,11 @@ function cookieHeader(cookies: Record<string, string | undefined>): string {
 
 /** A JSON request to `path` from a desktop Chrome at `ip` (198.51.100.20 unless given). */
 export function routeRequest(path: string, options: RouteRequestOptions = {}): NextRequest {
-  const headers = new Headers({ "content-type": "application/json", [PEER_HEADER]: options.ip ?? "198.51.100.20", "user-agent": "Mozilla/5.0 (Windows NT 10.0) Chrome/126.0" });
+  const headers = new Headers({
+    "content-type": "application/json",
+    [PEER_HEADER]: options.ip ?? "198.51.100.20",
+    "user-agent": "Mozilla/5.0 (Windows NT 10.0) Chrome/126.0",
+  });
   const cookie = cookieHeader(options.cookies ?? {});
   if (cookie) headers.set("cookie", cookie);
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);

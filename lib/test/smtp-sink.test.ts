@@ -65,7 +65,11 @@ describe("what the sink reads from a message", () => {
   it("reads a multipart verification mail: folded encoded words, quoted-printable text, base64 html", async () => {
     const html = `<p>验证码 <b>123456</b></p><p><a href="${LINK}&amp;lang=zh">绑定邮箱</a></p>`;
     // Quoted-printable, wrapped with soft breaks the way mailers do, one inside the link.
-    const text = ["=E9=AA=8C=E8=AF=81=E7=A0=81 123456=EF=BC=8C5 =E5=88=86=E9=92=9F=E5=86=85=E6=9C=89=E6=95=88", `${LINK.slice(0, 30)}=`, `${LINK.slice(30).replace("=", "=3D")}`];
+    const text = [
+      "=E9=AA=8C=E8=AF=81=E7=A0=81 123456=EF=BC=8C5 =E5=88=86=E9=92=9F=E5=86=85=E6=9C=89=E6=95=88",
+      `${LINK.slice(0, 30)}=`,
+      `${LINK.slice(30).replace("=", "=3D")}`,
+    ];
     const mail = await receive("chen.jie@example.test", [
       "From: =?UTF-8?B?5b6u5L+h5omr56CB?=",
       " =?UTF-8?B?55m75b2V?= <no-reply@example.test>",
@@ -84,7 +88,9 @@ describe("what the sink reads from a message", () => {
       "Content-Type: text/html; charset=utf-8",
       "Content-Transfer-Encoding: base64",
       "",
-      ...(Buffer.from(html).toString("base64").match(/.{1,76}/g) ?? []),
+      ...(Buffer.from(html)
+        .toString("base64")
+        .match(/.{1,76}/g) ?? []),
       "----b1--",
       "",
     ]);

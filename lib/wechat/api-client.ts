@@ -73,9 +73,7 @@ export async function callWechatApi<Schema extends z.ZodType>(
   let text: string;
   try {
     const init: RequestInit =
-      options.json === undefined
-        ? { method: "GET" }
-        : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(options.json) };
+      options.json === undefined ? { method: "GET" } : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(options.json) };
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(env.wechat.httpTimeoutMs), cache: "no-store" });
     text = await response.text();
   } catch (error) {

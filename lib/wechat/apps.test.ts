@@ -23,7 +23,13 @@ describe("the website apps", () => {
     withEnv({ AUTH_WECHAT_ID: "wx0123456789abcdef", AUTH_WECHAT_SECRET: "s".repeat(32) });
     expect(listWechatApps()).toEqual([{ key: "web", appId: "wx0123456789abcdef", secret: "s".repeat(32) }]);
     expect(findWechatApp("web2")).toBeUndefined();
-    withEnv({ AUTH_WECHAT_ID: undefined, AUTH_WECHAT_SECRET: undefined, WECHAT_OA_ID: "wx0123456789abcde0", WECHAT_OA_SECRET: "s".repeat(32), WECHAT_OA_TOKEN: "token" });
+    withEnv({
+      AUTH_WECHAT_ID: undefined,
+      AUTH_WECHAT_SECRET: undefined,
+      WECHAT_OA_ID: "wx0123456789abcde0",
+      WECHAT_OA_SECRET: "s".repeat(32),
+      WECHAT_OA_TOKEN: "token",
+    });
     expect(findWechatApp(undefined)).toBeUndefined();
   });
 });

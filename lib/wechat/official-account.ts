@@ -90,7 +90,12 @@ async function forgetToken(appId: string): Promise<void> {
 }
 
 /** Calls a cgi-bin API with the access token, refreshing it once if WeChat says it went bad. */
-async function callWithAppToken<Schema extends z.ZodType>(path: string, params: Record<string, string>, schema: Schema, json?: unknown): Promise<z.infer<Schema>> {
+async function callWithAppToken<Schema extends z.ZodType>(
+  path: string,
+  params: Record<string, string>,
+  schema: Schema,
+  json?: unknown,
+): Promise<z.infer<Schema>> {
   const account = requireOfficialAccount();
   for (let attempt = 1; ; attempt++) {
     const accessToken = await getAppAccessToken(account);

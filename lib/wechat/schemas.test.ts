@@ -7,7 +7,10 @@ const token = { access_token: "92_token", expires_in: 7200, refresh_token: "92_r
 describe("WeChat reply shapes", () => {
   it("takes a token answer with or without unionid, and refuses ids of another shape", () => {
     expect(snsTokenSchema.parse(token).unionid).toBeUndefined();
-    expect(snsTokenSchema.parse({ ...token, unionid: "oUnion0000000000000000000001", is_snapshotuser: 1 })).toMatchObject({ unionid: "oUnion0000000000000000000001", is_snapshotuser: 1 });
+    expect(snsTokenSchema.parse({ ...token, unionid: "oUnion0000000000000000000001", is_snapshotuser: 1 })).toMatchObject({
+      unionid: "oUnion0000000000000000000001",
+      is_snapshotuser: 1,
+    });
     for (const openid of ["", "short", "o<script>alert(1)</script>", "o".repeat(65), "undefined "]) {
       expect(snsTokenSchema.safeParse({ ...token, openid }).success, openid).toBe(false);
     }

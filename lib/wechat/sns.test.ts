@@ -13,7 +13,13 @@ const WEB = { appId: WEB_APP.appid, secret: WEB_APP.secret };
 
 /** A code for `user`, as WeChat hands it to our callback after they confirm the QR. */
 async function codeFor(user: string, app = WEB_APP): Promise<string> {
-  const query = new URLSearchParams({ appid: app.appid, redirect_uri: "http://localhost:3994/api/wechat/callback", response_type: "code", scope: "snsapi_login", state: "sns" });
+  const query = new URLSearchParams({
+    appid: app.appid,
+    redirect_uri: "http://localhost:3994/api/wechat/callback",
+    response_type: "code",
+    scope: "snsapi_login",
+    state: "sns",
+  });
   return (await emulator.scanWebsiteQr(`${emulator.url}/connect/qrconnect?${query}#wechat_redirect`, user)).code;
 }
 
@@ -34,7 +40,12 @@ describe("the code exchange and the profile", () => {
 
   it("reads the profile behind the token, with no unionid or avatar for those who have none", async () => {
     const lin = await fetchUserinfo(await exchangeCode(WEB, await codeFor("lin")));
-    expect(lin).toMatchObject({ openid: openidFor(WEB_APP.appid, "lin"), nickname: "林晓", unionid: unionidFor("demo", "lin"), headimgurl: expect.stringMatching(/^https?:\/\//) });
+    expect(lin).toMatchObject({
+      openid: openidFor(WEB_APP.appid, "lin"),
+      nickname: "林晓",
+      unionid: unionidFor("demo", "lin"),
+      headimgurl: expect.stringMatching(/^https?:\/\//),
+    });
     const wangToken = await exchangeCode(WEB, await codeFor("wang"));
     expect(wangToken.unionid).toBeUndefined();
     expect((await fetchUserinfo(wangToken)).unionid).toBeUndefined();

@@ -95,7 +95,9 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
                   {t(appLabel(identity.appId))} <code>{identity.appId}</code>
                 </td>
                 <td>
-                  <code data-testid="openid" className="nowrap">{maskOpenid(identity.openid)}</code>
+                  <code data-testid="openid" className="nowrap">
+                    {maskOpenid(identity.openid)}
+                  </code>
                 </td>
                 <td className="nowrap">{format.format(identity.firstSeenAt)}</td>
                 <td className="nowrap">{format.format(identity.lastSeenAt)}</td>
@@ -198,7 +200,11 @@ export default async function AccountPage({ searchParams }: { searchParams: Sear
               {events.map((event) => (
                 <tr key={event.id} data-testid="history-event" data-action={event.action}>
                   <td className="nowrap">{format.format(event.createdAt)}</td>
-                  <td colSpan={3}>{t(event.channel === "email" ? "account.event.contact.moved_away.email" : "account.event.contact.moved_away.phone", { target: event.target ?? "—" })}</td>
+                  <td colSpan={3}>
+                    {t(event.channel === "email" ? "account.event.contact.moved_away.email" : "account.event.contact.moved_away.phone", {
+                      target: event.target ?? "—",
+                    })}
+                  </td>
                 </tr>
               ))}
               {signIns.map((row) => (

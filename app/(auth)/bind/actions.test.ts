@@ -45,7 +45,12 @@ describe.each(testDatabases())("sendCodeAction on $name", (database) => {
   afterAll(() => database.tearDown());
   beforeEach(async () => {
     const prisma = await db();
-    await prisma.$transaction([prisma.limitHit.deleteMany(), prisma.verificationCode.deleteMany(), prisma.outboxMessage.deleteMany(), prisma.user.deleteMany()]);
+    await prisma.$transaction([
+      prisma.limitHit.deleteMany(),
+      prisma.verificationCode.deleteMany(),
+      prisma.outboxMessage.deleteMany(),
+      prisma.user.deleteMany(),
+    ]);
   });
 
   async function newUser(name: string): Promise<string> {

@@ -64,22 +64,25 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
 
   const isOpen = OPEN.includes(status);
 
-  const redeem = useCallback(async (id: string) => {
-    if (redeeming.current) return;
-    redeeming.current = true;
-    try {
-      const response = await fetch(`/api/login-tickets/${id}/redeem`, { method: "POST" });
-      if (!response.ok) throw new Error(`redeem failed: ${response.status}`);
-      const { returnTo: target, nickname } = (await response.json()) as { returnTo: string; nickname: string | null };
-      // Whose account this browser is now in, before it leaves: someone who did not scan their own
-      // QR (a reverse hijack) sees at once that it is not theirs.
-      setSignedInAs(nickname ? t("live.signedInAs", { name: nickname }) : t("live.signedInUnnamed"));
-      setStatus("redeemed");
-      window.location.assign(target);
-    } catch {
-      setStatus("error");
-    }
-  }, [t]);
+  const redeem = useCallback(
+    async (id: string) => {
+      if (redeeming.current) return;
+      redeeming.current = true;
+      try {
+        const response = await fetch(`/api/login-tickets/${id}/redeem`, { method: "POST" });
+        if (!response.ok) throw new Error(`redeem failed: ${response.status}`);
+        const { returnTo: target, nickname } = (await response.json()) as { returnTo: string; nickname: string | null };
+        // Whose account this browser is now in, before it leaves: someone who did not scan their own
+        // QR (a reverse hijack) sees at once that it is not theirs.
+        setSignedInAs(nickname ? t("live.signedInAs", { name: nickname }) : t("live.signedInUnnamed"));
+        setStatus("redeemed");
+        window.location.assign(target);
+      } catch {
+        setStatus("error");
+      }
+    },
+    [t],
+  );
 
   // Watch the status while the ticket is open and the tab is visible.
   useEffect(() => {
@@ -153,7 +156,6 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
     const timer = setInterval(tick, 1000);
     return () => clearInterval(timer);
   }, [ticket, isOpen, deadline]);
-
 
   const refresh = () => {
     setStatus("loading");

@@ -73,10 +73,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
           </p>
         </>
       ) : (
-        <LiveQr
-          returnTo={returnTo}
-          messages={pickMessages(locale, ["live."])}
-        />
+        <LiveQr returnTo={returnTo} messages={pickMessages(locale, ["live."])} />
       )}
       {otherMode && (
         <p className="muted">

@@ -43,7 +43,9 @@ describe.each(testDatabases())("POST /api/login-tickets on $name", (database) =>
     const before = (await emulator.stats())["cgi-bin/qrcode/create"];
     const ids = new Set<string>();
     for (let i = 0; i < 10; i++) {
-      const response = await createTicket(routeRequest("/api/login-tickets", { method: "POST", cookies: { [bindingCookieName()]: binding }, body: { returnTo: "/account" } }));
+      const response = await createTicket(
+        routeRequest("/api/login-tickets", { method: "POST", cookies: { [bindingCookieName()]: binding }, body: { returnTo: "/account" } }),
+      );
       expect(response.status).toBeLessThan(300);
       ids.add(((await response.json()) as { id: string }).id);
     }

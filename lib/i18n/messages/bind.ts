@@ -70,7 +70,8 @@ export const en: Record<keyof typeof zh, string> = {
   "bind.linkConfirm": "Press the button to link this email address to the account you are signed in to.",
   "bind.linkConfirmButton": "Link this email",
   "bind.linkDone": "OK",
-  "bind.linkOtherBrowser": "Open this link in the browser where you asked for the code (still signed in), or type the code from the email there. Opening it here links nothing.",
+  "bind.linkOtherBrowser":
+    "Open this link in the browser where you asked for the code (still signed in), or type the code from the email there. Opening it here links nothing.",
   "bind.linkInvalid": "This link is invalid or has expired. Request a new code.",
   "bind.err.invalid_phone": "Enter a valid phone number (add the country code outside mainland China).",
   "bind.err.invalid_email": "Enter a valid email address.",

@@ -95,7 +95,8 @@ export const en: Record<keyof typeof zh, string> = {
   "error.timeout": "WeChat did not answer in time. Please try again shortly.",
   "error.upstream_unavailable": "WeChat is unavailable right now. Please try again shortly.",
   "error.malformed_response": "WeChat sent a reply we could not read. Please try again shortly.",
-  "error.snapshot_user": "This is a WeChat snapshot (preview) identity and cannot sign in. Tap “使用完整服务” (use full service) at the bottom of the page, then try again.",
+  "error.snapshot_user":
+    "This is a WeChat snapshot (preview) identity and cannot sign in. Tap “使用完整服务” (use full service) at the bottom of the page, then try again.",
   "error.unknown_app": "Unknown WeChat app. Please start again from the login page.",
   "error.unknown_errcode": "WeChat returned an error. Please try again; if it keeps happening, contact the site.",
   "error.server_error": "Something went wrong on our side. Please try again shortly.",

@@ -11,7 +11,8 @@ export const zh = {
   "mail.moved.phone": "手机号",
   "mail.moved.email": "邮箱",
   "mail.moved.subject": "【{product}】你的{what}已转移到另一个微信账号",
-  "mail.moved.body": "你的{what}已于 {time}（北京时间）被另一个微信账号验证，并已转移到该账号。你原来的账号和微信身份保持不变。如果这不是你本人的操作，请用你的微信登录，在账号页面查看记录并重新绑定，或联系网站客服。",
+  "mail.moved.body":
+    "你的{what}已于 {time}（北京时间）被另一个微信账号验证，并已转移到该账号。你原来的账号和微信身份保持不变。如果这不是你本人的操作，请用你的微信登录，在账号页面查看记录并重新绑定，或联系网站客服。",
 } as const;
 
 export const en: Record<keyof typeof zh, string> = {
@@ -26,5 +27,6 @@ export const en: Record<keyof typeof zh, string> = {
   "mail.moved.phone": "phone number",
   "mail.moved.email": "email address",
   "mail.moved.subject": "{product}: your {what} moved to another WeChat account",
-  "mail.moved.body": "Your {what} was verified by another WeChat account on {time} (China Standard Time) and moved to it. Your own account and WeChat identity are unchanged. If that wasn't you, sign in with your WeChat, check the history on your account page and bind it again, or contact the site.",
+  "mail.moved.body":
+    "Your {what} was verified by another WeChat account on {time} (China Standard Time) and moved to it. Your own account and WeChat identity are unchanged. If that wasn't you, sign in with your WeChat, check the history on your account page and bind it again, or contact the site.",
 };

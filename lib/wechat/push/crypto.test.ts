@@ -51,7 +51,13 @@ describe("official vectors", () => {
   it("decrypts the official Encrypt: random a8eedb185eb2fecf, msg_len 167, debug_demo JSON, our appid", () => {
     const message = crypto.decrypt(OFFICIAL_ENCRYPT);
     expect(Buffer.byteLength(message)).toBe(167);
-    expect(JSON.parse(message)).toMatchObject({ ToUserName: "gh_97417a04a28d", FromUserName: "o9AgO5Kd5ggOC-bXrbNODIiE3bGY", CreateTime: 1714112445, MsgType: "event", Event: "debug_demo" });
+    expect(JSON.parse(message)).toMatchObject({
+      ToUserName: "gh_97417a04a28d",
+      FromUserName: "o9AgO5Kd5ggOC-bXrbNODIiE3bGY",
+      CreateTime: 1714112445,
+      MsgType: "event",
+      Event: "debug_demo",
+    });
 
     // The frame itself, decrypted by hand: random, length field, appid tail, 32-byte padding.
     const key = decodeEncodingAesKey(OFFICIAL.encodingAesKey);
@@ -165,7 +171,8 @@ describe("refusals", () => {
     // CBC has no integrity: flipping byte i of block 0 (i ≥ 4) flips message byte i − 4 and only
     // garbles the random. Those are the positions msg_signature has to catch (verify-request.test.ts).
     const fixed = new WechatMessageCrypto({ token: "t", encodingAesKey, appId });
-    const message = "<xml><ToUserName><![CDATA[gh_0a1b2c3d4e5f]]></ToUserName><FromUserName><![CDATA[oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A]]></FromUserName><CreateTime>1700000123</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[SCAN]]></Event></xml>";
+    const message =
+      "<xml><ToUserName><![CDATA[gh_0a1b2c3d4e5f]]></ToUserName><FromUserName><![CDATA[oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A]]></FromUserName><CreateTime>1700000123</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[SCAN]]></Event></xml>";
     const ciphertext = Buffer.from(fixed.encrypt(message, { random: Buffer.alloc(16, 7) }), "base64");
     const undetected: number[] = [];
     for (let index = 0; index < ciphertext.length; index++) {

@@ -29,14 +29,23 @@ describe("parsePushEvent", () => {
   });
 
   it("reads SCAN with the scene as sent (no prefix), integer scenes as text", () => {
-    expect(parsed({ ...BASE, MsgType: "event", Event: "SCAN", EventKey: "login_5f1c9a2e", Ticket: "gQF...AAA==" })).toMatchObject({ type: "scan", scene: "login_5f1c9a2e", ticket: "gQF...AAA==" });
+    expect(parsed({ ...BASE, MsgType: "event", Event: "SCAN", EventKey: "login_5f1c9a2e", Ticket: "gQF...AAA==" })).toMatchObject({
+      type: "scan",
+      scene: "login_5f1c9a2e",
+      ticket: "gQF...AAA==",
+    });
     expect(parsed({ ...BASE, MsgType: "event", Event: "SCAN", EventKey: "123", Ticket: "t" })).toMatchObject({ type: "scan", scene: "123" });
   });
 
   it("gives an ordinary follow no scene or ticket, whether EventKey is absent or empty", () => {
     const extras: Record<string, string>[] = [{}, { EventKey: "" }, { EventKey: "", Ticket: "" }];
     for (const extra of extras) {
-      expect(parsed({ ...BASE, MsgType: "event", Event: "subscribe", ...extra })).toMatchObject({ type: "subscribe", scene: undefined, ticket: undefined, eventKey: undefined });
+      expect(parsed({ ...BASE, MsgType: "event", Event: "subscribe", ...extra })).toMatchObject({
+        type: "subscribe",
+        scene: undefined,
+        ticket: undefined,
+        eventKey: undefined,
+      });
     }
     expect(parsed({ ...BASE, MsgType: "event", Event: "subscribe", EventKey: "qrscene_" })).toMatchObject({ scene: undefined });
     expect(parsed({ ...BASE, MsgType: "event", Event: "subscribe", EventKey: "something" })).toMatchObject({ scene: undefined, eventKey: "something" });
@@ -71,7 +80,9 @@ describe("parsePushEvent", () => {
 
 describe("pushDedupKey", () => {
   it("keys events by FromUserName:CreateTime (plus event and key) and messages by MsgId", () => {
-    expect(pushDedupKey(parsed({ ...BASE, MsgType: "event", Event: "SCAN", EventKey: "x", Ticket: "t" }))).toBe("oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A:1700000123:SCAN:x");
+    expect(pushDedupKey(parsed({ ...BASE, MsgType: "event", Event: "SCAN", EventKey: "x", Ticket: "t" }))).toBe(
+      "oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A:1700000123:SCAN:x",
+    );
     // Two scans of different QR codes in one second are two events.
     expect(pushDedupKey(parsed({ ...BASE, MsgType: "event", Event: "SCAN", EventKey: "y", Ticket: "t" }))).not.toBe(
       pushDedupKey(parsed({ ...BASE, MsgType: "event", Event: "SCAN", EventKey: "x", Ticket: "t" })),

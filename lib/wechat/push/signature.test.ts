@@ -37,7 +37,11 @@ describe("computeSignature / verifySignature", () => {
     const bytes = parts.map((part) => Buffer.from(part)).sort(Buffer.compare);
     const expected = createHash("sha1").update(Buffer.concat(bytes)).digest("hex");
     expect(computeSignature(parts[0]!, parts[1]!, parts[2]!)).toBe(expected);
-    expect(computeSignature(parts[0]!, parts[1]!, parts[2]!)).not.toBe(createHash("sha1").update([...parts].sort().join("")).digest("hex"));
+    expect(computeSignature(parts[0]!, parts[1]!, parts[2]!)).not.toBe(
+      createHash("sha1")
+        .update([...parts].sort().join(""))
+        .digest("hex"),
+    );
   });
 });
 

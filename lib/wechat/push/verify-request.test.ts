@@ -24,7 +24,13 @@ function query(params: Record<string, string>): URLSearchParams {
 function plainPost(body: string, overrides: Record<string, string> = {}, timestamp = TIMESTAMP): OpenPushRequestInput {
   return {
     method: "POST",
-    query: query({ signature: computeSignature(CONFIG.token, timestamp, NONCE), timestamp, nonce: NONCE, openid: "oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A", ...overrides }),
+    query: query({
+      signature: computeSignature(CONFIG.token, timestamp, NONCE),
+      timestamp,
+      nonce: NONCE,
+      openid: "oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A",
+      ...overrides,
+    }),
     body,
     config: PLAIN_CONFIG,
     now: NOW,
@@ -56,7 +62,12 @@ describe("GET: URL verification", () => {
   const signed = { signature: "82f7f5266e6a643fa74d4a59e2650c7d6f3e208e", timestamp: TIMESTAMP, nonce: NONCE, echostr: "5838479218127813673" };
 
   it("echoes echostr for the §B3 constructed example", () => {
-    expect(openPushRequest({ method: "GET", query: query(signed), body: "", config: CONFIG, now: NOW })).toEqual({ kind: "echo", echostr: "5838479218127813673", timestamp: TIMESTAMP, nonce: NONCE });
+    expect(openPushRequest({ method: "GET", query: query(signed), body: "", config: CONFIG, now: NOW })).toEqual({
+      kind: "echo",
+      echostr: "5838479218127813673",
+      timestamp: TIMESTAMP,
+      nonce: NONCE,
+    });
   });
 
   it("refuses a wrong or missing signature, a stale timestamp, a missing echostr", () => {
@@ -68,7 +79,9 @@ describe("GET: URL verification", () => {
     const { echostr: __, ...noEcho } = signed;
     expect(open(noEcho)).toMatchObject({ reason: "malformed" });
     expect(open({ ...signed, echostr: "<script>" })).toMatchObject({ reason: "malformed" });
-    expect(openPushRequest({ method: "GET", query: query(signed), body: "", config: { ...CONFIG, token: "other" }, now: NOW })).toMatchObject({ reason: "bad_signature" });
+    expect(openPushRequest({ method: "GET", query: query(signed), body: "", config: { ...CONFIG, token: "other" }, now: NOW })).toMatchObject({
+      reason: "bad_signature",
+    });
   });
 
   it("refuses other methods", () => {
@@ -91,7 +104,9 @@ describe("POST: plaintext mode", () => {
   });
 
   it("refuses malformed and hostile bodies as malformed, without throwing", () => {
-    expect(openPushRequest(plainPost(`<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><A>&xxe;</A></xml>`))).toMatchObject({ reason: "malformed" });
+    expect(openPushRequest(plainPost(`<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><A>&xxe;</A></xml>`))).toMatchObject({
+      reason: "malformed",
+    });
     expect(openPushRequest(plainPost("<xml><A>1</xml>"))).toMatchObject({ reason: "malformed" });
     expect(openPushRequest(plainPost("{}"))).toMatchObject({ reason: "malformed" });
   });
@@ -169,7 +184,8 @@ describe("POST: safe mode", () => {
   });
 
   it("compatible mode: refuses clear fields that disagree with the encrypted copy", () => {
-    const forged = "<FromUserName><![CDATA[oATTACKER000000000000000000]]></FromUserName><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[SCAN]]></Event><EventKey><![CDATA[login_other]]></EventKey>";
+    const forged =
+      "<FromUserName><![CDATA[oATTACKER000000000000000000]]></FromUserName><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[SCAN]]></Event><EventKey><![CDATA[login_other]]></EventKey>";
     expect(openPushRequest(aesPost(SCAN_XML, { plaintext: forged }))).toMatchObject({ kind: "rejected", reason: "plaintext_mismatch" });
     const extra = "<Content><![CDATA[not in the encrypted copy]]></Content>";
     expect(openPushRequest(aesPost(SCAN_XML, { plaintext: extra }))).toMatchObject({ reason: "plaintext_mismatch" });
@@ -187,7 +203,12 @@ describe("POST: safe mode", () => {
 
 describe("POST: freshness and size", () => {
   it("accepts the edges of the window and refuses beyond them, both ways", () => {
-    for (const [offset, expected] of [[-300, "message"], [300, "message"], [-301, "rejected"], [301, "rejected"]] as const) {
+    for (const [offset, expected] of [
+      [-300, "message"],
+      [300, "message"],
+      [-301, "rejected"],
+      [301, "rejected"],
+    ] as const) {
       const timestamp = String(Number(TIMESTAMP) + offset);
       expect(openPushRequest(plainPost(SCAN_XML, {}, timestamp)).kind).toBe(expected);
       expect(openPushRequest(aesPost(SCAN_XML, { timestamp })).kind).toBe(expected);
@@ -235,7 +256,13 @@ describe("buildReply", () => {
 
   it("reproduces the official reply vector", () => {
     const official: PushConfig = { token: "AAAAA", encodingAesKey: "A".repeat(43), appId: "wxba5fad812f8e6fb9" };
-    const body = buildReply({ request: { encrypted: true, nonce: "415670741" }, reply: '{"demo_resp":"good luck"}', config: official, now: 1713424427_000, random: Buffer.from("707722b803182950") });
+    const body = buildReply({
+      request: { encrypted: true, nonce: "415670741" },
+      reply: '{"demo_resp":"good luck"}',
+      config: official,
+      now: 1713424427_000,
+      random: Buffer.from("707722b803182950"),
+    });
     expect(parseWechatXml(body)).toMatchObject({
       Encrypt: "ELGduP2YcVatjqIS+eZbp80MNLoAUWvzzyJxgGzxZO/5sAvd070Bs6qrLARC9nVHm48Y4hyRbtzve1L32tmxSQ==",
       MsgSignature: "1b9339964ed2e271e7c7b6ff2b0ef902fc94dea1",

@@ -116,7 +116,9 @@ export function openPushRequest(input: OpenPushRequestInput): OpenedPushRequest 
   const maxBytes = input.maxBytes ?? DEFAULT_MAX_XML_BYTES;
   const maxSkewSeconds = input.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS;
   const nowSeconds = Math.floor((input.now ?? Date.now()) / 1000);
-  const crypto = config.encodingAesKey ? new WechatMessageCrypto({ token: config.token, encodingAesKey: config.encodingAesKey, appId: config.appId }) : undefined;
+  const crypto = config.encodingAesKey
+    ? new WechatMessageCrypto({ token: config.token, encodingAesKey: config.encodingAesKey, appId: config.appId })
+    : undefined;
 
   const method = typeof input.method === "string" ? input.method.toUpperCase() : "";
   if (method !== "GET" && method !== "POST") return reject("method", `method ${method || "(none)"} is not GET or POST`);

@@ -55,7 +55,8 @@ describe("parseWechatXml: WeChat's bodies", () => {
   });
 
   it("returns a nested element's raw inner markup, which reads again inside <xml>", () => {
-    const body = "<xml><Event><![CDATA[scancode_push]]></Event><ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[1]]></ScanResult></ScanCodeInfo></xml>";
+    const body =
+      "<xml><Event><![CDATA[scancode_push]]></Event><ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[1]]></ScanResult></ScanCodeInfo></xml>";
     const fields = parseWechatXml(body);
     expect(fields.ScanCodeInfo).toBe("<ScanType><![CDATA[qrcode]]></ScanType><ScanResult><![CDATA[1]]></ScanResult>");
     expect({ ...parseWechatXml(`<xml>${fields.ScanCodeInfo}</xml>`) }).toEqual({ ScanType: "qrcode", ScanResult: "1" });
@@ -187,7 +188,34 @@ describe("parseWechatXml: fuzz", () => {
 
   it("mutations of a real body only ever raise PushXmlError", () => {
     const random = mulberry32(7);
-    const alphabet = ["<", ">", "/", "&", ";", "!", "[", "]", "?", "=", '"', "'", "-", " ", "#", "x", "CDATA[", "<!--", "-->", "]]>", "&#", "<xml>", "</xml>", "\u0000", "\uD800", "登"];
+    const alphabet = [
+      "<",
+      ">",
+      "/",
+      "&",
+      ";",
+      "!",
+      "[",
+      "]",
+      "?",
+      "=",
+      '"',
+      "'",
+      "-",
+      " ",
+      "#",
+      "x",
+      "CDATA[",
+      "<!--",
+      "-->",
+      "]]>",
+      "&#",
+      "<xml>",
+      "</xml>",
+      "\u0000",
+      "\uD800",
+      "登",
+    ];
     let accepted = 0;
     for (let round = 0; round < 5000; round++) {
       let body = SUBSCRIBE;
@@ -195,7 +223,12 @@ describe("parseWechatXml: fuzz", () => {
         const at = Math.floor(random() * body.length);
         const piece = alphabet[Math.floor(random() * alphabet.length)] ?? "";
         const mode = random();
-        body = mode < 0.4 ? body.slice(0, at) + piece + body.slice(at) : mode < 0.7 ? body.slice(0, at) + body.slice(at + 1 + Math.floor(random() * 8)) : body.slice(0, at) + piece + body.slice(at + piece.length);
+        body =
+          mode < 0.4
+            ? body.slice(0, at) + piece + body.slice(at)
+            : mode < 0.7
+              ? body.slice(0, at) + body.slice(at + 1 + Math.floor(random() * 8))
+              : body.slice(0, at) + piece + body.slice(at + piece.length);
       }
       try {
         parseWechatXml(body);
@@ -224,12 +257,23 @@ describe("writing", () => {
   });
 
   it("builds the passive text reply and reads it back", () => {
-    const xml = buildTextReplyXml({ toUser: "oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A", fromUser: "gh_0a1b2c3d4e5f", createTime: 1700000124, content: "登录成功 ]]> <b>&" });
+    const xml = buildTextReplyXml({
+      toUser: "oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A",
+      fromUser: "gh_0a1b2c3d4e5f",
+      createTime: 1700000124,
+      content: "登录成功 ]]> <b>&",
+    });
     expect(xml).toBe(
       "<xml><ToUserName><![CDATA[oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A]]></ToUserName><FromUserName><![CDATA[gh_0a1b2c3d4e5f]]></FromUserName>" +
         "<CreateTime>1700000124</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[登录成功 ]]]]><![CDATA[> <b>&]]></Content></xml>",
     );
-    expect({ ...parseWechatXml(xml) }).toEqual({ ToUserName: "oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A", FromUserName: "gh_0a1b2c3d4e5f", CreateTime: "1700000124", MsgType: "text", Content: "登录成功 ]]> <b>&" });
+    expect({ ...parseWechatXml(xml) }).toEqual({
+      ToUserName: "oZx8d5Qk2Lm7Np1Rs4Tu6Vw9Xy3A",
+      FromUserName: "gh_0a1b2c3d4e5f",
+      CreateTime: "1700000124",
+      MsgType: "text",
+      Content: "登录成功 ]]> <b>&",
+    });
   });
 
   it("refuses what XML 1.0 cannot carry, with code -40011", () => {

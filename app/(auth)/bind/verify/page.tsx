@@ -39,7 +39,9 @@ export default async function BindLinkPage({ searchParams }: { searchParams: Sea
   if (after === "bound" || after === "moved" || after === "other_browser" || after === "invalid") shown = after;
   else {
     const session = await auth();
-    const viewer = session?.user?.id ? { userId: session.user.id, sessionHash: sessionProofHash((await cookies()).get(sessionCookieName())?.value) } : undefined;
+    const viewer = session?.user?.id
+      ? { userId: session.user.id, sessionHash: sessionProofHash((await cookies()).get(sessionCookieName())?.value) }
+      : undefined;
     shown = await inspectBindLink(token, viewer);
   }
   return (

@@ -22,11 +22,17 @@ export default async function LoginErrorPage({ searchParams }: { searchParams: S
   const retryHref = `/login?${new URLSearchParams({ returnTo })}`;
   return (
     <div className="card" data-testid="login-error" data-reason={code}>
-      <div className="error-icon" aria-hidden>!</div>
+      <div className="error-icon" aria-hidden>
+        !
+      </div>
       <h1>{t("loginError.heading")}</h1>
       <p data-testid="error-message">{t(entry.message)}</p>
       <p className="muted">{t("loginError.code", { code })}</p>
-      {requestId && <p className="muted" data-testid="error-reference">{t("loginError.reference", { ref: requestId })}</p>}
+      {requestId && (
+        <p className="muted" data-testid="error-reference">
+          {t("loginError.reference", { ref: requestId })}
+        </p>
+      )}
       <p>
         <a className="btn" href={retryHref} data-testid="error-next" data-next={entry.next}>
           {t(`loginError.next.${entry.next}`)}

@@ -30,7 +30,9 @@ describe.each(testDatabases())("GET /api/login-tickets/<id> on $name", (database
     expect(own.headers.get("cache-control")).toBe("no-store");
     expect(await own.json()).toMatchObject({ id: ticket.id, status: "waiting", matchCode: ticket.matchCode });
 
-    const other = await getTicket(routeRequest(`/api/login-tickets/${ticket.id}`, { cookies: { [bindingCookieName()]: randomToken(32) } }), { params: Promise.resolve({ id: ticket.id }) });
+    const other = await getTicket(routeRequest(`/api/login-tickets/${ticket.id}`, { cookies: { [bindingCookieName()]: randomToken(32) } }), {
+      params: Promise.resolve({ id: ticket.id }),
+    });
     expect(other.status).toBe(404);
     expect(await other.json()).toEqual({ error: "not_found" });
     const none = await getTicket(routeRequest(`/api/login-tickets/${ticket.id}`), { params: Promise.resolve({ id: ticket.id }) });

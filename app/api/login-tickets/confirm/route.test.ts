@@ -53,7 +53,9 @@ describe.each(testDatabases())("POST /api/login-tickets/confirm on $name", (data
   it("cancels for good on a wrong number, and on the person's cancel", async () => {
     const wrong = await scannedTicket();
     const picked = wrong.matchCode === "10" ? "11" : "10";
-    expect((await POST(answer({ t: wrong.token, code: picked, intent: "confirm" }))).headers.get("location")).toBe(`${ROUTE_ORIGIN}/login/confirm?result=mismatch`);
+    expect((await POST(answer({ t: wrong.token, code: picked, intent: "confirm" }))).headers.get("location")).toBe(
+      `${ROUTE_ORIGIN}/login/confirm?result=mismatch`,
+    );
     expect(await wrong.status()).toBe("cancelled");
 
     const declined = await scannedTicket();
@@ -64,7 +66,12 @@ describe.each(testDatabases())("POST /api/login-tickets/confirm on $name", (data
   it("changes nothing for a malformed or unknown link, and logs no error", async () => {
     const { matchCode, status } = await scannedTicket();
     const errors = vi.spyOn(console, "error");
-    for (const fields of [{ t: "not-a-token", code: matchCode, intent: "confirm" }, { t: randomToken(32), code: matchCode, intent: "confirm" }, { t: randomToken(32), code: "1e2", intent: "confirm" }, {} as Record<string, string>]) {
+    for (const fields of [
+      { t: "not-a-token", code: matchCode, intent: "confirm" },
+      { t: randomToken(32), code: matchCode, intent: "confirm" },
+      { t: randomToken(32), code: "1e2", intent: "confirm" },
+      {} as Record<string, string>,
+    ]) {
       expect((await POST(answer(fields))).headers.get("location")).toBe(`${ROUTE_ORIGIN}/login/confirm?result=invalid`);
     }
     expect(await status()).toBe("scanned");
@@ -80,6 +87,8 @@ describe.each(testDatabases())("POST /api/login-tickets/confirm on $name", (data
     expect(await status()).toBe("scanned");
     expect(errors.mock.calls.map(([line]) => (JSON.parse(String(line)) as { event: string }).event)).toContain("request.unexpected");
     // The same answer once WeChat is back.
-    expect((await POST(answer({ t: token, code: matchCode, intent: "confirm" }))).headers.get("location")).toBe(`${ROUTE_ORIGIN}/login/confirm?result=confirmed`);
+    expect((await POST(answer({ t: token, code: matchCode, intent: "confirm" }))).headers.get("location")).toBe(
+      `${ROUTE_ORIGIN}/login/confirm?result=confirmed`,
+    );
   });
 });

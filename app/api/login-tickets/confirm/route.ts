@@ -14,7 +14,10 @@ export const dynamic = "force-dynamic";
 
 const answerSchema = z.object({
   t: z.string().regex(TOKEN_PATTERN),
-  code: z.string().regex(/^\d{2}$/).optional(),
+  code: z
+    .string()
+    .regex(/^\d{2}$/)
+    .optional(),
   intent: z.enum(["confirm", "cancel"]),
 });
 

@@ -15,8 +15,14 @@ export const dynamic = "force-dynamic";
 
 // Codes are 32 alphanumerics and our states 32; the bounds leave room without accepting junk.
 const callbackQuerySchema = z.object({
-  code: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/).optional(),
-  state: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/).optional(),
+  code: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/)
+    .optional(),
+  state: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/)
+    .optional(),
 });
 
 function targetOf(outcome: CallbackOutcome): string {

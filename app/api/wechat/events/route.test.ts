@@ -142,11 +142,19 @@ describe.each(testDatabases())("the push webhook in safe mode on $name", (databa
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const pushUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/wechat/events`;
-      const settings = await fetch(`${emulator.url}/_emulator/settings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ oaPushUrl: pushUrl }) });
+      const settings = await fetch(`${emulator.url}/_emulator/settings`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ oaPushUrl: pushUrl }),
+      });
       expect(settings.status).toBe(200);
       const check = async () => (await (await fetch(`${emulator.url}/_emulator/oa/verify-url`, { method: "POST" })).json()) as { ok: boolean; status?: number };
       expect(await check()).toMatchObject({ ok: true, status: 200 });
-      await fetch(`${emulator.url}/_emulator/settings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ oaPushToken: "wrongToken123" }) });
+      await fetch(`${emulator.url}/_emulator/settings`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ oaPushToken: "wrongToken123" }),
+      });
       expect(await check()).toMatchObject({ ok: false, status: 403 });
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));

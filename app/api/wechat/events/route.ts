@@ -80,7 +80,9 @@ async function handle(request: NextRequest): Promise<Response> {
     if (opened.kind === "echo") return plain(opened.echostr);
     const reply = await handlePush(opened.fields, publicOrigin(request));
     const answer = buildReply({ request: opened, reply, config });
-    return new Response(answer, { headers: { "content-type": answer.startsWith("<xml>") ? "application/xml; charset=utf-8" : "text/plain; charset=utf-8", "cache-control": "no-store" } });
+    return new Response(answer, {
+      headers: { "content-type": answer.startsWith("<xml>") ? "application/xml; charset=utf-8" : "text/plain; charset=utf-8", "cache-control": "no-store" },
+    });
   } catch (error) {
     // WeChat retries on no answer; acknowledging keeps the user from "该公众号暂时无法提供服务".
     logUnexpected(request, error);

@@ -53,7 +53,9 @@ describe.each(testDatabases())("/api/wechat/login on $name", (database) => {
     expect(unknown.status).toBe(303);
     expect(unknown.headers.get("location")).toBe(`${ROUTE_ORIGIN}/login/error?reason=unknown_app`);
 
-    const crossSite = await beginLogin(routeRequest("/api/wechat/login", { method: "POST", body: { app: "web" }, headers: { origin: "https://evil.example" } }));
+    const crossSite = await beginLogin(
+      routeRequest("/api/wechat/login", { method: "POST", body: { app: "web" }, headers: { origin: "https://evil.example" } }),
+    );
     expect(crossSite.status).toBe(403);
     expect(await crossSite.json()).toEqual({ error: "cross_origin" });
     const malformed = await beginLogin(routeRequest("/api/wechat/login", { method: "POST", body: { app: "web", lang: "fr" } }));
@@ -63,7 +65,9 @@ describe.each(testDatabases())("/api/wechat/login on $name", (database) => {
 
   it("POST answers the embedded QR's options and keeps a browser's existing binding", async () => {
     const binding = randomToken(32);
-    const response = await beginLogin(routeRequest("/api/wechat/login", { method: "POST", cookies: { [bindingCookieName()]: binding }, body: { app: "web", selfRedirect: true } }));
+    const response = await beginLogin(
+      routeRequest("/api/wechat/login", { method: "POST", cookies: { [bindingCookieName()]: binding }, body: { app: "web", selfRedirect: true } }),
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(setCookie(response, bindingCookieName())).toBeUndefined();

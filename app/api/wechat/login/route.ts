@@ -22,7 +22,14 @@ const beginSchema = z.object({
 
 async function begin(request: NextRequest, form: WebsiteQrForm, input: z.infer<typeof beginSchema>) {
   const binding = ensureBrowserBinding(request.cookies);
-  const result = await beginWebsiteLogin({ ...input, appKey: input.app, form, bindingHash: binding.hash, ip: clientIp(request), origin: publicOrigin(request) });
+  const result = await beginWebsiteLogin({
+    ...input,
+    appKey: input.app,
+    form,
+    bindingHash: binding.hash,
+    ip: clientIp(request),
+    origin: publicOrigin(request),
+  });
   return { binding, result };
 }
 
@@ -33,7 +40,11 @@ function noStore(response: NextResponse): NextResponse {
 
 export async function GET(request: NextRequest) {
   const query = request.nextUrl.searchParams;
-  const parsed = beginSchema.safeParse({ app: query.get("app") ?? undefined, returnTo: query.get("returnTo") ?? undefined, lang: query.get("lang") ?? undefined });
+  const parsed = beginSchema.safeParse({
+    app: query.get("app") ?? undefined,
+    returnTo: query.get("returnTo") ?? undefined,
+    lang: query.get("lang") ?? undefined,
+  });
   try {
     if (!parsed.success) throw new AppError("unknown_app");
     const { binding, result } = await begin(request, "redirect", parsed.data);

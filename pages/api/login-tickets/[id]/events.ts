@@ -63,7 +63,10 @@ export default async function handler(request: NextApiRequest, response: NextApi
     if (result.kind === "limited") {
       // EventSource gives up on a non-200 answer, and the page then polls the status instead.
       response.setHeader("retry-after", String(result.retryAfterSeconds));
-      response.status(429).setHeader("content-type", "text/plain; charset=utf-8").end(retryMessage(getLocaleOf(cookies), result.retryAfterSeconds));
+      response
+        .status(429)
+        .setHeader("content-type", "text/plain; charset=utf-8")
+        .end(retryMessage(getLocaleOf(cookies), result.retryAfterSeconds));
       return;
     }
     watch = result.watch;

@@ -43,7 +43,9 @@ describe.each(testDatabases())("POST /api/login-tickets/<id>/redeem on $name", (
     const cookies = { [bindingCookieName()]: binding };
     const status = await getTicket(routeRequest(`/api/login-tickets/${ticket.id}`, { cookies }), { params: Promise.resolve({ id: ticket.id }) });
     expect(((await status.json()) as { status: string }).status).toBe("expired");
-    const late = await redeem(routeRequest(`/api/login-tickets/${ticket.id}/redeem`, { method: "POST", cookies }), { params: Promise.resolve({ id: ticket.id }) });
+    const late = await redeem(routeRequest(`/api/login-tickets/${ticket.id}/redeem`, { method: "POST", cookies }), {
+      params: Promise.resolve({ id: ticket.id }),
+    });
     expect(late.status).toBe(409);
     expect(await prisma.session.count()).toBe(0);
   });
@@ -59,7 +61,10 @@ describe.each(testDatabases())("POST /api/login-tickets/<id>/redeem on $name", (
     const { userId } = await prisma.loginTicket.findUniqueOrThrow({ where: { id: ticket.id } });
     await prisma.user.update({ where: { id: userId! }, data: { name: "林晓" } });
     const response = await redeem(
-      routeRequest(`/api/login-tickets/${ticket.id}/redeem`, { method: "POST", cookies: { [bindingCookieName()]: binding, [sessionCookieName()]: previous.sessionToken } }),
+      routeRequest(`/api/login-tickets/${ticket.id}/redeem`, {
+        method: "POST",
+        cookies: { [bindingCookieName()]: binding, [sessionCookieName()]: previous.sessionToken },
+      }),
       { params: Promise.resolve({ id: ticket.id }) },
     );
     expect(response.status).toBe(200);
@@ -77,15 +82,22 @@ describe.each(testDatabases())("POST /api/login-tickets/<id>/redeem on $name", (
     const { binding, ticket } = await browserWithTicket();
     await confirmOnPhone(ticket.id, ticket.matchCode);
     const cookies = { [bindingCookieName()]: binding };
-    const crossSite = await redeem(routeRequest(`/api/login-tickets/${ticket.id}/redeem`, { method: "POST", cookies, headers: { origin: "https://evil.example" } }), {
-      params: Promise.resolve({ id: ticket.id }),
-    });
+    const crossSite = await redeem(
+      routeRequest(`/api/login-tickets/${ticket.id}/redeem`, { method: "POST", cookies, headers: { origin: "https://evil.example" } }),
+      {
+        params: Promise.resolve({ id: ticket.id }),
+      },
+    );
     expect(crossSite.status).toBe(403);
     expect(setCookie(crossSite, sessionCookieName())).toBeUndefined();
     const sessionsBefore = await prisma.session.count();
-    const first = await redeem(routeRequest(`/api/login-tickets/${ticket.id}/redeem`, { method: "POST", cookies }), { params: Promise.resolve({ id: ticket.id }) });
+    const first = await redeem(routeRequest(`/api/login-tickets/${ticket.id}/redeem`, { method: "POST", cookies }), {
+      params: Promise.resolve({ id: ticket.id }),
+    });
     expect(first.status).toBe(200);
-    const second = await redeem(routeRequest(`/api/login-tickets/${ticket.id}/redeem`, { method: "POST", cookies }), { params: Promise.resolve({ id: ticket.id }) });
+    const second = await redeem(routeRequest(`/api/login-tickets/${ticket.id}/redeem`, { method: "POST", cookies }), {
+      params: Promise.resolve({ id: ticket.id }),
+    });
     expect(second.status).toBe(409);
     expect(await second.json()).toEqual({ error: "already_redeemed" });
     expect(setCookie(second, sessionCookieName())).toBeUndefined();

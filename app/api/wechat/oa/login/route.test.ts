@@ -41,7 +41,9 @@ describe.each(testDatabases())("GET /api/wechat/oa/login on $name", (database) =
 
   it("asks for consent with scope=userinfo, and keeps a return path on our site", async () => {
     const binding = randomToken(32);
-    const response = await GET(routeRequest("/api/wechat/oa/login?scope=userinfo&returnTo=%2F%2Fevil.example", { cookies: { [bindingCookieName()]: binding } }));
+    const response = await GET(
+      routeRequest("/api/wechat/oa/login?scope=userinfo&returnTo=%2F%2Fevil.example", { cookies: { [bindingCookieName()]: binding } }),
+    );
     const query = new URL(response.headers.get("location")!).searchParams;
     expect(query.get("scope")).toBe("snsapi_userinfo");
     expect(setCookie(response, bindingCookieName())).toBeUndefined();

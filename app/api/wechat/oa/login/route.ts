@@ -15,7 +15,13 @@ export async function GET(request: NextRequest) {
   const binding = ensureBrowserBinding(request.cookies);
   let response: NextResponse;
   try {
-    const { authorizeUrl } = await beginInWechatLogin({ scope, returnTo: query.get("returnTo"), bindingHash: binding.hash, ip: clientIp(request), origin: publicOrigin(request) });
+    const { authorizeUrl } = await beginInWechatLogin({
+      scope,
+      returnTo: query.get("returnTo"),
+      bindingHash: binding.hash,
+      ip: clientIp(request),
+      origin: publicOrigin(request),
+    });
     response = NextResponse.redirect(authorizeUrl, 302);
     response.headers.set("cache-control", "no-store");
   } catch (error) {
