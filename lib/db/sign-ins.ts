@@ -6,6 +6,7 @@
  */
 import "server-only";
 import { randomToken, sealSecret } from "@/lib/crypto";
+import { AppError } from "@/lib/errors";
 import { db, transactionWithRetry } from "./client";
 import type { Prisma } from "./generated/client";
 import { getContactFacts, upsertIdentity, type ContactFacts, type ResolvedPerson, type WechatSignIn } from "./people";
@@ -35,11 +36,6 @@ export type SignInOptions = {
 
 export type SignInResult = ResolvedPerson & OpenedSession & { name?: string | null; facts?: ContactFacts | undefined };
 
-/** The attempt was closed by someone else first (a second redeem, an expiry): nothing was written. */
-export class AttemptClosedError extends Error {
-  override name = "AttemptClosedError";
-}
-
 async function closeAttempt(tx: Tx, attempt: SignInAttempt, userId: string): Promise<void> {
   if (attempt.kind === "login_state") {
     await tx.wechatLoginState.update({ where: { id: attempt.id }, data: { outcome: OUTCOME_SUCCESS, userId } });
@@ -49,7 +45,8 @@ async function closeAttempt(tx: Tx, attempt: SignInAttempt, userId: string): Pro
     where: { id: attempt.id, bindingHash: attempt.bindingHash, status: "confirmed", confirmedAt: { gt: attempt.confirmedAfter } },
     data: { status: "redeemed", redeemedAt: new Date() },
   });
-  if (count !== 1) throw new AttemptClosedError();
+  // Closed by someone else first (a second redeem, the redeem window): nothing is written.
+  if (count !== 1) throw new AppError("already_redeemed");
 }
 
 /**

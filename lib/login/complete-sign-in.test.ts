@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
 import { claimLoginState, createLoginState } from "@/lib/db/login-states";
-import { AttemptClosedError } from "@/lib/db/sign-ins";
 import { testDatabases } from "@/lib/test/databases";
 import { restoreEnvAfterEach, withEnv } from "@/lib/test/env";
 import { identity, WEB } from "@/lib/test/people";
@@ -90,7 +89,7 @@ describe.each(testDatabases())("completing a sign-in on $name", (database) => {
         returnTo: "/account",
         withName: true,
       }),
-    ).rejects.toBeInstanceOf(AttemptClosedError);
+    ).rejects.toMatchObject({ name: "AppError", code: "already_redeemed" });
     expect({ sessions: await prisma.session.count({ where: { userId } }), history: await prisma.signInEvent.count({ where: { userId } }) }).toEqual(before);
   });
 

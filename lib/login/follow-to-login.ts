@@ -26,7 +26,6 @@ import {
   insertTicket,
   markTicketScanned,
 } from "@/lib/db/login-tickets";
-import { AttemptClosedError } from "@/lib/db/sign-ins";
 import { getEnv } from "@/lib/env";
 import { AppError, type TicketErrorCode } from "@/lib/errors";
 import { logger } from "@/lib/logger";
@@ -223,22 +222,18 @@ export async function redeemTicket(
   if (status === "redeemed") throw ticketError("already_redeemed");
   if (status === "expired") throw ticketError("expired");
   if (status !== "confirmed" || !ticket.userId) throw ticketError("not_confirmed");
-  try {
-    const signedIn = await completeSignIn({
-      subject: { userId: ticket.userId },
-      method: "wechat:follow",
-      attempt: { kind: "ticket", id, bindingHash: ticket.bindingHash, confirmedAfter: new Date(Date.now() - REDEEM_WINDOW_MS) },
-      browser,
-      returnTo: ticket.returnTo,
-      // Shown on the computer, so a victim of a forwarded QR sees whose account this now is.
-      withName: true,
-    });
-    await publish(id, "redeemed");
-    return { sessionToken: signedIn.session.token, expires: signedIn.session.expires, returnTo: signedIn.landing, nickname: signedIn.name ?? null };
-  } catch (error) {
-    if (error instanceof AttemptClosedError) throw ticketError("already_redeemed");
-    throw error;
-  }
+  // A redeem that lost its race (a second tab, the window passing) fails with already_redeemed.
+  const signedIn = await completeSignIn({
+    subject: { userId: ticket.userId },
+    method: "wechat:follow",
+    attempt: { kind: "ticket", id, bindingHash: ticket.bindingHash, confirmedAfter: new Date(Date.now() - REDEEM_WINDOW_MS) },
+    browser,
+    returnTo: ticket.returnTo,
+    // Shown on the computer, so a victim of a forwarded QR sees whose account this now is.
+    withName: true,
+  });
+  await publish(id, "redeemed");
+  return { sessionToken: signedIn.session.token, expires: signedIn.session.expires, returnTo: signedIn.landing, nickname: signedIn.name ?? null };
 }
 
 /** Marks a ticket expired and tells its watchers (called when a stream reaches the expiry). */
