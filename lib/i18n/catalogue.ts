@@ -10,6 +10,9 @@ import * as login from "./messages/login";
 import * as loginErrors from "./messages/login-errors";
 import * as outgoing from "./messages/outgoing";
 
+/** The area files, by name. */
+export const AREAS = { account, bind, common, fatal, login, loginErrors, outgoing };
+
 export const zh = { ...common.zh, ...login.zh, ...loginErrors.zh, ...bind.zh, ...account.zh, ...outgoing.zh, ...fatal.zh } as const;
 
 export type Catalogue = typeof zh;

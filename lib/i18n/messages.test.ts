@@ -1,15 +1,8 @@
+import { AREAS } from "./catalogue";
 import { describe, expect, it } from "vitest";
 import { formatWait } from "./durations";
 import { allLocales, inAllLocales, LOCALES, pickMessages, translator } from "./messages";
-import * as account from "./messages/account";
-import * as bind from "./messages/bind";
-import * as common from "./messages/common";
-import * as login from "./messages/login";
-import * as loginErrors from "./messages/login-errors";
-import * as outgoing from "./messages/outgoing";
 import { createTranslator } from "./translate";
-
-const AREAS = { account, bind, common, login, loginErrors, outgoing };
 
 function placeholders(text: string): string[] {
   return [...text.matchAll(/\{([^}]*)\}/g)].map((match) => match[1]!).sort();
