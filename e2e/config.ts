@@ -16,3 +16,17 @@ export const SMTP_SINK_PORT = APP_PORT + 25;
 export const SMS_GATEWAY_PORT = APP_PORT + 26;
 export const SMS_TEMPLATE_CODE = "SMS_100000001";
 export const SMS_NOTICE_TEMPLATE_CODE = "SMS_100000002";
+
+/**
+ * Chromium's flags for this workplace's machines: as root, without a sandbox or GPU, and without the
+ * background connections a closed network refuses (Playwright's e2e runs and the README screenshots).
+ */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];

@@ -3,6 +3,7 @@
  *   npx tsx scripts/screenshots.ts
  */
 import { chromium } from "@playwright/test";
+import { CHROMIUM_ARGS } from "../e2e/config";
 
 const APP = process.env.APP_URL ?? "http://localhost:3000";
 const EMULATOR = process.env.EMULATOR_URL ?? "http://localhost:3100";
@@ -10,15 +11,7 @@ const OUT = "docs/screenshots";
 
 const browser = await chromium.launch({
   executablePath: process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-  ],
+  args: CHROMIUM_ARGS,
 });
 const context = await browser.newContext({ viewport: { width: 1100, height: 820 }, locale: "zh-CN" });
 const page = await context.newPage();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testDatabases } from "@/lib/test/databases";
 import { identity, meta, WEB, WEB2 } from "@/lib/test/people";
 import { db } from "./client";
-import { findUserIdByIdentity, findUserName, getContactFacts } from "./people";
+import { findUserIdByIdentity, getContactFacts } from "./people";
 import { signInWithWechat } from "./sign-ins";
 
 describe.each(testDatabases())("WeChat users on $name", (database) => {
@@ -77,13 +77,11 @@ describe.each(testDatabases())("WeChat users on $name", (database) => {
     expect(row.refreshTokenEnc).not.toContain("rt-oSeal");
   });
 
-  it("finds the user of a known identity only, its name, and what the landing rule needs", async () => {
+  it("finds the user of a known identity only, and what the landing rule needs", async () => {
     const { userId } = await signInWithWechat(identity(WEB, "oKnown00000000000000000000001"), meta);
     expect(await findUserIdByIdentity(WEB, "oKnown00000000000000000000001")).toBe(userId);
     // The same openid under another app is another identity (openids are per app).
     expect(await findUserIdByIdentity(WEB2, "oKnown00000000000000000000001")).toBeUndefined();
-    expect(await findUserName(userId)).toBe("n-oKnown00000000000000000000001");
-    expect(await findUserName("no-such-user")).toBeNull();
 
     expect(await getContactFacts(userId)).toEqual({ phone: null, email: null, signIns: 1 });
     await signInWithWechat(identity(WEB, "oKnown00000000000000000000001"), meta);

@@ -102,13 +102,6 @@ export async function findUserIdByIdentity(appId: string, openid: string): Promi
   return identity?.userId;
 }
 
-/** The user's display name, shown on the computer after a follow-to-login. */
-export async function findUserName(userId: string): Promise<string | null> {
-  const prisma = await db();
-  const user = await prisma.user.findUnique({ where: { id: userId }, select: { name: true } });
-  return user?.name ?? null;
-}
-
 /** What the landing rule needs to know: the bound contacts and how often the user signed in. */
 export type ContactFacts = { phone: string | null; email: string | null; signIns: number };
 
