@@ -202,6 +202,10 @@ describe("stats", () => {
       "cgi-bin/stable_token": 1,
       "cgi-bin/qrcode/create": 2,
       "cgi-bin/user/info": 1,
+      "wxa/getwxacodeunlimit": 0,
+      "sns/jscode2session": 0,
+      "wxa/business/getuserphonenumber": 0,
+      "wxa/generate_urllink": 0,
       pushes: { sent: 0, failed: 0, retries: 0 },
     });
     await callControl(base, "reset", {});

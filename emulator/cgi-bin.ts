@@ -86,14 +86,14 @@ function nonEmptyString(value: unknown): string | undefined {
 type AppCheck = { ok: true; app: WechatApp } | { ok: false; body: CgiBody };
 
 /**
- * appid, then secret, then grant_type, as /sns does. Only Official Accounts hold client_credential tokens
- * here, so a website appid is 40013. A wrong secret is 40125 on both /cgi-bin/token and stable_token
+ * appid, then secret, then grant_type, as /sns does. Only Official Accounts and mini programs hold
+ * client_credential tokens here, so a website appid is 40013. A wrong secret is 40125 on both /cgi-bin/token and stable_token
  * (2022-2025 captures); 40001 is for a stale or invalid access token.
  */
 function checkAppCredentials(ctx: EmulatorContext, input: { appid?: string; secret?: string; grantType?: string }): AppCheck {
   if (!input.appid) return { ok: false, body: cgiError(41002) };
   const app = ctx.state.registry.findApp(input.appid);
-  if (!app || app.type !== "official_account") return { ok: false, body: cgiError(40013) };
+  if (!app || (app.type !== "official_account" && app.type !== "mini_program")) return { ok: false, body: cgiError(40013) };
   if (!input.secret) return { ok: false, body: cgiError(41004) };
   if (input.secret !== app.secret) return { ok: false, body: cgiError(40125) };
   if (input.grantType !== "client_credential") return { ok: false, body: cgiError(40002) };
@@ -132,9 +132,15 @@ function tokenAnswer(record: AppTokenRecord, now: number): CgiBody {
 
 type TokenCheck = { ok: true; record: AppTokenRecord } | { ok: false; body: CgiBody };
 
+/**
+ * Token types are isolated per account type: a mini program's token on an Official Account API is 48001
+ * "api unauthorized" (docs/wechat-protocol.md §H1).
+ */
 function checkToken(ctx: EmulatorContext, token: string | null): TokenCheck {
   const check = ctx.state.oa.checkAppToken(token ?? undefined, ctx.state.now());
-  return check.ok ? check : { ok: false, body: cgiError(check.errcode) };
+  if (!check.ok) return { ok: false, body: cgiError(check.errcode) };
+  if (ctx.state.registry.findApp(check.record.appid)?.type !== "official_account") return { ok: false, body: cgiError(48001) };
+  return check;
 }
 
 type SceneCheck = { ok: true; scene: Pick<OaQrCode, "sceneId" | "sceneStr">; omitted: boolean } | { ok: false; errcode: number };

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS } from "../lib/demo-apps";
+import { DEMO_MINI_PROGRAM_LOGIN_PAGE, DEMO_MINI_PROGRAMS, DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS } from "../lib/demo-apps";
 
 /**
  * The emulator's fixed registry: one Open Platform account with its apps, the virtual WeChat users and
@@ -9,7 +9,19 @@ import { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS } from "../lib/demo-apps";
 
 export const DEMO_OPEN_ACCOUNT_ID = "demo";
 
-export type AppType = "website" | "official_account";
+export type AppType = "website" | "official_account" | "mini_program";
+
+/** What WeChat knows about a mini program that decides which of its APIs work (docs/wechat-protocol.md §H). */
+export type MiniProgramProfile = {
+  /** 主体: personal-subject mini programs get no phone button and no URL Link. */
+  subject: "company" | "personal";
+  /** WeChat verification (微信认证): the phone button needs it. */
+  verified: boolean;
+  /** Whether a version is online; `check_path` and URL Links look at the released pages only. */
+  released: boolean;
+  /** The pages of the released version; the first is the home page. */
+  pages: readonly string[];
+};
 
 export type WechatApp = {
   appid: string;
@@ -20,6 +32,10 @@ export type WechatApp = {
   openAccountId: string;
   /** Official Accounts only: the original id (`gh_…`) pushes carry as ToUserName. */
   originalId?: string;
+  /** Not bound to any Open Platform account: never a unionid (as if always in `unboundApps`). */
+  unbound?: boolean;
+  /** Mini programs only. */
+  miniProgram?: MiniProgramProfile;
 };
 
 export const WEB_APP: WechatApp = {
@@ -51,7 +67,33 @@ export const OA_APP: WechatApp = {
   originalId: DEMO_OFFICIAL_ACCOUNT.originalId,
 };
 
-export const DEMO_APPS: readonly WechatApp[] = [WEB_APP, WEB2_APP, OA_APP];
+/** The mini-program login page path (the only page of the released demo mini programs). */
+export const MP_LOGIN_PAGE: string = DEMO_MINI_PROGRAM_LOGIN_PAGE;
+
+type DemoMiniProgram = (typeof DEMO_MINI_PROGRAMS)[keyof typeof DEMO_MINI_PROGRAMS];
+
+function miniProgramApp(demo: DemoMiniProgram, name: string): WechatApp {
+  return {
+    appid: demo.appId,
+    secret: demo.secret,
+    name,
+    type: "mini_program",
+    openAccountId: DEMO_OPEN_ACCOUNT_ID,
+    ...(demo.boundToOpenPlatform ? {} : { unbound: true }),
+    miniProgram: { subject: demo.subject, verified: demo.verified, released: demo.released, pages: demo.released ? [MP_LOGIN_PAGE] : [] },
+  };
+}
+
+/** The sign-in mini program: company subject, verified, released, bound (gives unionids). */
+export const MP_APP: WechatApp = miniProgramApp(DEMO_MINI_PROGRAMS.mp, "Demo Mini Program");
+/** Like MP_APP but not bound to an Open Platform account: never a unionid. */
+export const MP_SOLO_APP: WechatApp = miniProgramApp(DEMO_MINI_PROGRAMS.mpSolo, "Demo Mini Program (unbound)");
+/** Personal subject: no phone button; generate_urllink answers 40002. */
+export const MP_PERSONAL_APP: WechatApp = miniProgramApp(DEMO_MINI_PROGRAMS.mpPersonal, "Demo Mini Program (personal)");
+/** No released version: check_path codes answer 41030, generate_urllink 85079. */
+export const MP_UNRELEASED_APP: WechatApp = miniProgramApp(DEMO_MINI_PROGRAMS.mpUnreleased, "Demo Mini Program (unreleased)");
+
+export const DEMO_APPS: readonly WechatApp[] = [WEB_APP, WEB2_APP, OA_APP, MP_APP, MP_SOLO_APP, MP_PERSONAL_APP, MP_UNRELEASED_APP];
 
 export type VirtualUser = {
   id: string;
@@ -59,13 +101,17 @@ export type VirtualUser = {
   /** Users without one model WeChat accounts whose app is not bound to an Open Platform account. */
   hasUnionid: boolean;
   hasAvatar: boolean;
+  /** The phone number bound to the WeChat account, without country code (purePhoneNumber); none for some users. */
+  phone?: string;
+  /** The phone's country code without "+"; "86" when omitted. */
+  phoneCountryCode?: string;
 };
 
 export const VIRTUAL_USERS: readonly VirtualUser[] = [
-  { id: "lin", nickname: "林晓", hasUnionid: true, hasAvatar: true },
-  { id: "zhang", nickname: "张伟", hasUnionid: true, hasAvatar: true },
-  { id: "wang", nickname: "王芳", hasUnionid: false, hasAvatar: true },
-  { id: "chen", nickname: "Chen Jie", hasUnionid: false, hasAvatar: true },
+  { id: "lin", nickname: "林晓", hasUnionid: true, hasAvatar: true, phone: "13800138000" },
+  { id: "zhang", nickname: "张伟", hasUnionid: true, hasAvatar: true, phone: "13900139000" },
+  { id: "wang", nickname: "王芳", hasUnionid: false, hasAvatar: true, phone: "13700137000" },
+  { id: "chen", nickname: "Chen Jie", hasUnionid: false, hasAvatar: true, phone: "51234567", phoneCountryCode: "852" },
   { id: "li", nickname: "李娜", hasUnionid: true, hasAvatar: false },
 ];
 
@@ -117,15 +163,28 @@ export function openidFor(appid: string, userId: string): string {
   return hashId(`openid:${appid}:${userId}`);
 }
 
+/** Whether `app` hands out `user`'s unionid: the user has one, and the app is bound (not `unbound`, not in `unboundApps`). */
+export function givesUnionid(app: WechatApp, user: VirtualUser, unboundApps: readonly string[]): boolean {
+  return user.hasUnionid && app.unbound !== true && !unboundApps.includes(app.appid);
+}
+
+export type PhoneInfo = { phoneNumber: string; purePhoneNumber: string; countryCode: string };
+
+/**
+ * The user's phone as getuserphonenumber answers it: `phoneNumber` carries the country code only for
+ * numbers outside mainland China, `purePhoneNumber` never does.
+ * @see docs/wechat-protocol.md §H4.2
+ */
+export function getPhoneInfo(user: VirtualUser): PhoneInfo | undefined {
+  if (user.phone === undefined) return undefined;
+  const countryCode = user.phoneCountryCode ?? "86";
+  return { phoneNumber: countryCode === "86" ? user.phone : `+${countryCode}${user.phone}`, purePhoneNumber: user.phone, countryCode };
+}
+
 /**
  * The unionid a virtual user has in every app of one Open Platform account. Whether the user has one at
  * all is `VirtualUser.hasUnionid`; callers must not hand it out for users without.
  */
-/** Whether `app` hands out `user`'s unionid: the user has one, and the app is not in `unboundApps`. */
-export function givesUnionid(app: WechatApp, user: VirtualUser, unboundApps: readonly string[]): boolean {
-  return user.hasUnionid && !unboundApps.includes(app.appid);
-}
-
 export function unionidFor(openAccountId: string, userId: string): string {
   return hashId(`unionid:${openAccountId}:${userId}`);
 }

@@ -4,6 +4,9 @@ import { getOaScanUrl } from "./cgi-bin";
 import { DEMO_OPEN_ACCOUNT_ID, findUser, getHeadimgurl, OA_APP, openidFor, unionidFor, VIRTUAL_USERS } from "./config";
 import type { EmulatorContext } from "./context";
 import { faultSchema } from "./faults";
+import { getMpCodeUrl, issueMpLoginCode, issueMpPhoneCode } from "./mini-program";
+import type { MpHookAnswer } from "./mini-program";
+import type { MpCode } from "./mp-state";
 import { HttpError, readBody, sendJson } from "./http";
 import { handleActAs } from "./oa-authorize";
 import { findOaQr, scanOaQr } from "./oa-scan";
@@ -58,6 +61,9 @@ const settingsPatchSchema = z
     oaCodeTtlSeconds: z.number().positive().max(31_536_000),
     snapshot: z.boolean(),
     unboundApps: z.array(z.string().regex(/^wx[0-9a-f]{16}$/, "an appid (wx + 16 hex digits)")).max(20),
+    mpCodePerMinute: z.number().int().min(1).max(1_000_000),
+    blockedUsers: z.array(z.string().min(1)).max(20),
+    mpCodeFormat: z.literal("png"),
   })
   .partial()
   .strict();
@@ -72,6 +78,8 @@ const clockSchema = z
   .strict();
 
 const qrQuerySchema = z.object({ state: z.string().optional(), appid: z.string().optional() });
+
+const mpUserSchema = z.object({ appid: z.string().min(1), user: z.string().min(1).default(DEFAULT_USER) }).strict();
 
 const followerBodySchema = z.object({ user: z.string().min(1), following: z.boolean() }).strict();
 
@@ -249,6 +257,18 @@ async function routeControl(ctx: EmulatorContext, req: IncomingMessage, url: URL
       const message = body.xml ?? buildEventMessage({ openid, createTime: Math.floor(state.now() / 1000), fields: body.event ?? {} });
       return [200, await pushToDeveloper(ctx, { openid, message, badSignature: body.badSignature })];
     }
+    case "mp/codes":
+      if (method !== "GET") methodNotAllowed("GET");
+      return [200, state.mp.listCodes().map((code) => toMpCodeView(ctx, code))];
+    case "mp/login":
+    case "mp/phone-code": {
+      if (method !== "POST") methodNotAllowed("POST");
+      const body = parseWith(mpUserSchema, await readJson(req));
+      const issue = path === "mp/login" ? issueMpLoginCode : issueMpPhoneCode;
+      const answer: MpHookAnswer | undefined = issue(ctx, body.appid, body.user);
+      if (!answer) throw new HttpError(404, `unknown mini program or user: ${body.appid} / ${body.user}`);
+      return [200, answer];
+    }
     case "oa/replay-last":
       if (method !== "POST") methodNotAllowed("POST");
       return [200, await replayLastPush(ctx)];
@@ -303,6 +323,19 @@ function toOaQrView(ctx: EmulatorContext, qr: OaQrCode) {
     expireSecondsOmitted: qr.expireSecondsOmitted,
     sceneOmitted: qr.sceneOmitted,
     expired: isQrExpired(qr, ctx.state.now()),
+  };
+}
+
+function toMpCodeView(ctx: EmulatorContext, code: MpCode) {
+  return {
+    appid: code.appid,
+    appName: ctx.state.registry.findApp(code.appid)?.name ?? code.appid,
+    scene: code.scene,
+    page: code.page,
+    envVersion: code.envVersion,
+    width: code.width,
+    createdAt: new Date(code.createdAt).toISOString(),
+    url: getMpCodeUrl(ctx, code),
   };
 }
 

@@ -2,13 +2,14 @@ import type { ServerResponse } from "node:http";
 import { z } from "zod";
 import { getErrmsg } from "./errcodes";
 import { createRid, send, sleep } from "./http";
+import { MP_ENDPOINTS } from "./mp-state";
 import { CGI_ENDPOINTS } from "./oa-state";
 
 export const SNS_ENDPOINTS = ["sns/oauth2/access_token", "sns/oauth2/refresh_token", "sns/auth", "sns/userinfo"] as const;
 
 export type SnsEndpoint = (typeof SNS_ENDPOINTS)[number];
 
-export const FAULT_ENDPOINTS = [...SNS_ENDPOINTS, ...CGI_ENDPOINTS] as const;
+export const FAULT_ENDPOINTS = [...SNS_ENDPOINTS, ...CGI_ENDPOINTS, ...MP_ENDPOINTS] as const;
 
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
 

@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { APP_TOKEN_GRACE_SECONDS, APP_TOKEN_TTL_SECONDS } from "./config";
 import type { OaPushMode, WechatApp } from "./config";
 import { setCapped } from "./capped";
+import type { MpEndpoint } from "./mp-state";
 
 export const CGI_ENDPOINTS = ["cgi-bin/token", "cgi-bin/stable_token", "cgi-bin/qrcode/create", "cgi-bin/user/info"] as const;
 
@@ -70,7 +71,7 @@ export type LastPush = { url: string; body: string; openid: string; mode: OaPush
 
 export type PushStats = { sent: number; failed: number; retries: number };
 
-export type CallStats = Record<CgiEndpoint, number> & { pushes: PushStats };
+export type CallStats = Record<CgiEndpoint | MpEndpoint, number> & { pushes: PushStats };
 
 const MAX_APP_TOKENS = 100_000;
 const MAX_QR_CODES = 100_000;
@@ -114,6 +115,10 @@ function emptyStats(): CallStats {
     "cgi-bin/stable_token": 0,
     "cgi-bin/qrcode/create": 0,
     "cgi-bin/user/info": 0,
+    "wxa/getwxacodeunlimit": 0,
+    "sns/jscode2session": 0,
+    "wxa/business/getuserphonenumber": 0,
+    "wxa/generate_urllink": 0,
     pushes: { sent: 0, failed: 0, retries: 0 },
   };
 }
@@ -147,7 +152,7 @@ export class OaStore {
     this.stats = emptyStats();
   }
 
-  countCall(endpoint: CgiEndpoint): void {
+  countCall(endpoint: CgiEndpoint | MpEndpoint): void {
     this.stats[endpoint] += 1;
   }
 

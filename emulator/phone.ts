@@ -7,6 +7,7 @@ import { parseLang } from "./pages/layout";
 import { renderIndexPage, renderPhoneListPage } from "./pages/list-pages";
 import { renderOaScanPage, renderUnknownOaScanPage } from "./pages/oa-scan-page";
 import { formatUserLabel, renderPhonePage, renderUnknownPhonePage } from "./pages/phone-page";
+import { getMpCodeUrl } from "./mini-program";
 import { findOaQr } from "./oa-scan";
 import { getSceneValue, isQrExpired } from "./oa-state";
 
@@ -66,7 +67,16 @@ export function handlePhoneList(ctx: EmulatorContext, res: ServerResponse): void
       scene: getSceneValue(qr),
       ...(qr.expiresAt === undefined ? {} : { expiresAt: qr.expiresAt }),
     }));
-  sendHtml(res, 200, renderPhoneListPage(pending, now, oaCodes));
+  const mpCodes = ctx.state.mp
+    .listCodes()
+    .slice(0, 50)
+    .map((code) => ({
+      appName: ctx.state.registry.findApp(code.appid)?.name ?? code.appid,
+      scene: code.scene,
+      createdAt: code.createdAt,
+      url: getMpCodeUrl(ctx, code),
+    }));
+  sendHtml(res, 200, renderPhoneListPage(pending, now, oaCodes, mpCodes));
 }
 
 /** GET /: a short index of what the emulator serves. */

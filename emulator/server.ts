@@ -25,6 +25,8 @@ import { send } from "./http";
 import { handleOaAuthorize, handleOaConsent } from "./oa-authorize";
 import { handleAvatar, handleIndex, handleOaScanPage, handlePhoneList, handlePhonePage } from "./phone";
 import { handleQrconnect, handleQrImage, handleQrLongPoll, handleWxLoginJs } from "./qrconnect";
+import { handleJscode2session, handleUrlLink, handleWxa, JSCODE2SESSION_PATH, matchWxaRoute, URL_LINK_PREFIX } from "./mini-program";
+import { DEFAULT_MP_CODE_PER_MINUTE } from "./mp-state";
 import { handleSns, matchSnsRoute } from "./sns";
 import { EmulatorState } from "./state";
 import type { Refusal } from "./state";
@@ -107,6 +109,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     oaCodeTtlSeconds: options.oaCodeTtlSeconds ?? DEFAULT_OA_CODE_TTL_SECONDS,
     snapshot: options.snapshot ?? false,
     unboundApps: [...(options.unboundApps ?? [])],
+    mpCodePerMinute: DEFAULT_MP_CODE_PER_MINUTE,
+    blockedUsers: [],
+    mpCodeFormat: "png",
   });
   const log = options.log;
   // Filled in once the port is known; handlers only run after listen() resolves.
@@ -168,6 +173,15 @@ async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: Se
     if (method !== "GET" && method !== "POST") return notAllowed(res, "GET, POST");
     return handleSns(ctx, snsEndpoint, req, res, url);
   }
+  if (path === JSCODE2SESSION_PATH) {
+    if (method !== "GET" && method !== "POST") return notAllowed(res, "GET, POST");
+    return handleJscode2session(ctx, req, res, url);
+  }
+  const wxaEndpoint = matchWxaRoute(path);
+  if (wxaEndpoint) {
+    if (method !== "GET" && method !== "POST") return notAllowed(res, "GET, POST");
+    return handleWxa(ctx, wxaEndpoint, req, res, url);
+  }
   const cgiEndpoint = matchCgiRoute(path);
   if (cgiEndpoint) {
     if (method !== "GET" && method !== "POST") return notAllowed(res, "GET, POST");
@@ -201,6 +215,7 @@ async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: Se
     case "/favicon.ico":
       return send(res, 204, "", {});
   }
+  if (path.startsWith(URL_LINK_PREFIX)) return handleUrlLink(ctx, res, decodeURIComponent(path.slice(URL_LINK_PREFIX.length)));
   if (path.startsWith(QR_IMAGE_PREFIX)) return handleQrImage(ctx, res, decodeURIComponent(path.slice(QR_IMAGE_PREFIX.length)));
   const avatar = AVATAR_PATH.exec(path);
   if (avatar?.[1] && avatar[2]) return handleAvatar(res, decodeURIComponent(avatar[1]), avatar[2]);

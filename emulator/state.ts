@@ -6,6 +6,7 @@ import { ACCESS_TOKEN_TTL_SECONDS, findUser, openidFor, REFRESH_TOKEN_TTL_SECOND
 import type { OaPushMode, Registry, WechatApp } from "./config";
 import { FaultQueue } from "./faults";
 import { HttpError } from "./http";
+import { MpStore } from "./mp-state";
 import { OaStore } from "./oa-state";
 
 export type Refusal = "state-only" | "none";
@@ -35,6 +36,12 @@ export type EmulatorSettings = {
    * no unionid to anyone. Taking an appid off the list is binding it: unionids appear from then on.
    */
   unboundApps: string[];
+  /** getwxacodeunlimit calls per minute per mini program before 45009 (WeChat: 5000). */
+  mpCodePerMinute: number;
+  /** Users whose mini-program login is blocked as high-risk: jscode2session answers 40226 "code blocked". */
+  blockedUsers: string[];
+  /** The bytes of a 小程序码. Only "png" (labelled image/jpeg, as observed) is implemented. */
+  mpCodeFormat: "png";
 };
 
 export type QrStatus = "waiting" | "scanned" | "confirmed" | "cancelled" | "expired";
@@ -133,6 +140,7 @@ export class EmulatorState {
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   readonly faults = new FaultQueue();
   readonly oa = new OaStore();
+  readonly mp = new MpStore();
   private clockOffsetMs = 0;
 
   constructor(
@@ -172,6 +180,7 @@ export class EmulatorState {
     this.refreshTokens.clear();
     this.faults.clear();
     this.oa.clear();
+    this.mp.clear();
     this.events.emit("tick");
   }
 

@@ -20,3 +20,50 @@ export const DEMO_OFFICIAL_ACCOUNT = {
   /** The original id (原始ID) pushes carry as ToUserName. */
   originalId: "gh_0a1b2c3d4e5f",
 } as const;
+
+/** The one page of the released demo mini programs: the sign-in page a 小程序码 opens. */
+export const DEMO_MINI_PROGRAM_LOGIN_PAGE = "pages/login/login";
+
+/**
+ * The demo mini programs (小程序). `subject` is the 主体 type; `verified` is WeChat verification (微信认证);
+ * `released` whether a version is online; `boundToOpenPlatform` whether it is bound to the demo Open Platform
+ * account, which is what makes jscode2session hand out a unionid.
+ */
+export const DEMO_MINI_PROGRAMS = {
+  /** The sign-in mini program: everything available, unionid included. */
+  mp: {
+    appId: "wx8e0b5c61d2a3f4b0",
+    secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1e0",
+    subject: "company",
+    verified: true,
+    released: true,
+    boundToOpenPlatform: true,
+  },
+  /** Not bound to an Open Platform account: never a unionid. */
+  mpSolo: {
+    appId: "wx8e0b5c61d2a3f4b1",
+    secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1e1",
+    subject: "company",
+    verified: true,
+    released: true,
+    boundToOpenPlatform: false,
+  },
+  /** A personal subject: no phone-number button, no URL Link. */
+  mpPersonal: {
+    appId: "wx8e0b5c61d2a3f4b2",
+    secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1e2",
+    subject: "personal",
+    verified: false,
+    released: true,
+    boundToOpenPlatform: true,
+  },
+  /** No released version yet: codes only with check_path=false, no URL Link. */
+  mpUnreleased: {
+    appId: "wx8e0b5c61d2a3f4b3",
+    secret: "c0ffee00d1e2f3a4b5c6d7e8f9a0b1e3",
+    subject: "company",
+    verified: true,
+    released: false,
+    boundToOpenPlatform: true,
+  },
+} as const;

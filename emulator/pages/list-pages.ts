@@ -46,7 +46,10 @@ export type LiveOaQr = {
  * /phone: pending QR logins and live parametric QR codes of the Official Account, newest first, each linking
  * to its phone page; refreshes itself.
  */
-export function renderPhoneListPage(pending: readonly PendingQr[], now: number, oaCodes: readonly LiveOaQr[] = []): string {
+/** A 小程序码 the emulator issued, linking to the phone-side mini-program page it encodes. */
+export type IssuedMpCode = { appName: string; scene: string; createdAt: number; url: string };
+
+export function renderPhoneListPage(pending: readonly PendingQr[], now: number, oaCodes: readonly LiveOaQr[] = [], mpCodes: readonly IssuedMpCode[] = []): string {
   const rows = pending
     .map((qr) => {
       const secondsLeft = Math.max(0, Math.round((qr.expiresAt - now) / 1000));
@@ -68,12 +71,23 @@ export function renderPhoneListPage(pending: readonly PendingQr[], now: number, 
 </div>`;
     })
     .join("\n");
+  const mpRows = mpCodes
+    .map(
+      (code) => `<div class="row">
+  <div><div class="who">${escapeHtml(code.appName)}<span class="pill">小程序码</span></div>
+  <div class="meta">scene ${escapeHtml(code.scene)} · ${escapeHtml(new Date(code.createdAt).toISOString())}</div></div>
+  <a class="go" href="${escapeHtml(code.url)}">扫码 / Scan</a>
+</div>`,
+    )
+    .join("\n");
+  const mpPanel = mpRows ? `<h1>小程序码 · Mini-program codes</h1>\n<div class="panel">${mpRows}</div>` : "";
   const oaPanel = oaRows ? `<h1>公众号带参二维码 · Official Account QR codes</h1>\n<div class="panel">${oaRows}</div>` : "";
   const body = `<div class="wrap">
 <h1>待确认的扫码登录 · Pending QR logins</h1>
 <p class="sub">点击一项即可代替手机扫码。Click one to act as the phone. This list refreshes every 3 s.</p>
 <div class="panel">${rows || '<p class="empty">暂无 · Nothing pending. Open a login page first.</p>'}</div>
 ${oaPanel}
+${mpPanel}
 <p class="sub"><a href="/">← WeChat Emulator</a></p>
 </div>`;
   return renderDocument({
