@@ -187,6 +187,9 @@ describe("settings, clock and validation", () => {
       oaCodeTtlSeconds: 300,
       snapshot: false,
       unboundApps: [],
+      mpCodePerMinute: 5000,
+      blockedUsers: [],
+      mpCodeFormat: "png",
     });
     const patched = await callControl(base, "settings", { qrTtlSeconds: 60, callbackDomains: ["example.com"] });
     expect(patched.body).toMatchObject({ qrTtlSeconds: 60, codeTtlSeconds: 600, callbackDomains: ["example.com"] });

@@ -49,7 +49,12 @@ export type LiveOaQr = {
 /** A 小程序码 the emulator issued, linking to the phone-side mini-program page it encodes. */
 export type IssuedMpCode = { appName: string; scene: string; createdAt: number; url: string };
 
-export function renderPhoneListPage(pending: readonly PendingQr[], now: number, oaCodes: readonly LiveOaQr[] = [], mpCodes: readonly IssuedMpCode[] = []): string {
+export function renderPhoneListPage(
+  pending: readonly PendingQr[],
+  now: number,
+  oaCodes: readonly LiveOaQr[] = [],
+  mpCodes: readonly IssuedMpCode[] = [],
+): string {
   const rows = pending
     .map((qr) => {
       const secondsLeft = Math.max(0, Math.round((qr.expiresAt - now) / 1000));
