@@ -71,7 +71,7 @@ export function useTestEmulator(options: { callbackDomain: string; env?: Record<
   return handle;
 }
 
-/** Empties this process's cache of Official Account access tokens (lib/wechat/official-account.ts). */
+/** Empties this process's cache of app access tokens (lib/wechat/app-token.ts). */
 export function forgetAppTokens(): void {
   (globalThis as { __wechatAppTokens?: Map<string, unknown> }).__wechatAppTokens?.clear();
 }

@@ -52,6 +52,65 @@ export function extractRid(errmsg: string): string | undefined {
 // Parameters that are secrets or bearer tokens; they never reach a log line.
 const SECRET_PARAMS = new Set(["secret", "access_token", "refresh_token", "code"]);
 
+type RawReply = { contentType: string; bytes: Buffer; startedAt: number };
+
+/** The one fetch: GET, or POST with a JSON body; transport failures and non-2xx statuses become {@link WechatTransportError}. */
+async function requestWechat(path: string, params: Record<string, string>, json: unknown): Promise<RawReply> {
+  const env = getEnv();
+  const url = new URL(`${env.wechat.apiBaseUrl}${path}`);
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  const startedAt = Date.now();
+
+  let response: Response;
+  let bytes: Buffer;
+  try {
+    const init: RequestInit =
+      json === undefined ? { method: "GET" } : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) };
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(env.wechat.httpTimeoutMs), cache: "no-store" });
+    bytes = Buffer.from(await response.arrayBuffer());
+  } catch (error) {
+    const isTimeout = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
+    const failure = new WechatTransportError(isTimeout ? "timeout" : "network", error instanceof Error ? error.message : String(error));
+    logger.warn("wechat.api.transport", { path, kind: failure.kind, ms: Date.now() - startedAt, params: redact(params) });
+    throw failure;
+  }
+
+  if (!response.ok) {
+    logger.warn("wechat.api.http_status", { path, status: response.status, ms: Date.now() - startedAt });
+    throw new WechatTransportError("http_status", `HTTP ${response.status}`);
+  }
+  return { contentType: response.headers.get("content-type") ?? "", bytes, startedAt };
+}
+
+/**
+ * Reads a reply body as WeChat JSON: {@link WechatApiError} for a non-zero errcode, then `schema`.
+ * Throws {@link WechatTransportError} (`malformed`) for a body that is not JSON or has another shape.
+ */
+export function parseWechatReply<Schema extends z.ZodType>(path: string, text: string, schema: Schema, startedAt = Date.now()): z.infer<Schema> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    logger.warn("wechat.api.malformed", { path, bytes: text.length, ms: Date.now() - startedAt });
+    throw new WechatTransportError("malformed", "reply is not JSON");
+  }
+
+  const asError = wechatErrorSchema.safeParse(body);
+  if (asError.success && asError.data.errcode !== 0) {
+    const rid = extractRid(asError.data.errmsg);
+    logger.warn("wechat.api.errcode", { path, errcode: asError.data.errcode, errmsg: asError.data.errmsg, rid, ms: Date.now() - startedAt });
+    throw new WechatApiError(asError.data.errcode, asError.data.errmsg, rid);
+  }
+
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    logger.warn("wechat.api.unexpected_shape", { path, issues: parsed.error.issues.map((issue) => issue.path.join(".")) });
+    throw new WechatTransportError("malformed", "reply has an unexpected shape");
+  }
+  logger.debug("wechat.api.ok", { path, ms: Date.now() - startedAt });
+  return parsed.data;
+}
+
 /**
  * Calls `path` on the API base URL with query `params` (GET, or POST with a JSON body for the
  * cgi-bin endpoints that want one), and parses the reply with `schema`.
@@ -63,53 +122,22 @@ export async function callWechatApi<Schema extends z.ZodType>(
   schema: Schema,
   options: { json?: unknown } = {},
 ): Promise<z.infer<Schema>> {
-  const env = getEnv();
-  const url = new URL(`${env.wechat.apiBaseUrl}${path}`);
-  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
-  const logPath = path;
-  const startedAt = Date.now();
+  const reply = await requestWechat(path, params, options.json);
+  return parseWechatReply(path, reply.bytes.toString("utf8"), schema, reply.startedAt);
+}
 
-  let response: Response;
-  let text: string;
-  try {
-    const init: RequestInit =
-      options.json === undefined ? { method: "GET" } : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(options.json) };
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(env.wechat.httpTimeoutMs), cache: "no-store" });
-    text = await response.text();
-  } catch (error) {
-    const isTimeout = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
-    const failure = new WechatTransportError(isTimeout ? "timeout" : "network", error instanceof Error ? error.message : String(error));
-    logger.warn("wechat.api.transport", { path: logPath, kind: failure.kind, ms: Date.now() - startedAt, params: redact(params) });
-    throw failure;
-  }
-
-  if (!response.ok) {
-    logger.warn("wechat.api.http_status", { path: logPath, status: response.status, ms: Date.now() - startedAt });
-    throw new WechatTransportError("http_status", `HTTP ${response.status}`);
-  }
-
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    logger.warn("wechat.api.malformed", { path: logPath, bytes: text.length, ms: Date.now() - startedAt });
-    throw new WechatTransportError("malformed", "reply is not JSON");
-  }
-
-  const asError = wechatErrorSchema.safeParse(body);
-  if (asError.success && asError.data.errcode !== 0) {
-    const rid = extractRid(asError.data.errmsg);
-    logger.warn("wechat.api.errcode", { path: logPath, errcode: asError.data.errcode, errmsg: asError.data.errmsg, rid, ms: Date.now() - startedAt });
-    throw new WechatApiError(asError.data.errcode, asError.data.errmsg, rid);
-  }
-
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    logger.warn("wechat.api.unexpected_shape", { path: logPath, issues: parsed.error.issues.map((issue) => issue.path.join(".")) });
-    throw new WechatTransportError("malformed", "reply has an unexpected shape");
-  }
-  logger.debug("wechat.api.ok", { path: logPath, ms: Date.now() - startedAt });
-  return parsed.data;
+/**
+ * Like {@link callWechatApi}, but hands back the raw body and its Content-Type label, for the endpoints
+ * that answer an image on success and JSON on failure (§H2). The caller tells them apart and passes a JSON
+ * body on to {@link parseWechatReply}.
+ */
+export async function callWechatApiForBytes(
+  path: string,
+  params: Record<string, string>,
+  options: { json?: unknown } = {},
+): Promise<{ contentType: string; bytes: Buffer }> {
+  const reply = await requestWechat(path, params, options.json);
+  return { contentType: reply.contentType, bytes: reply.bytes };
 }
 
 function redact(params: Record<string, string>): Record<string, string> {
