@@ -8,9 +8,19 @@ const PROTOCOL_ERRCODES = [
   48001, 50001, 50002,
 ];
 
+// Every errcode the four mini-program endpoints can return (docs/wechat-protocol.md §H2, §H3, §H4, §H7).
+const MINI_PROGRAM_ERRCODES = [
+  -1, 40001, 40002, 40013, 40029, 40097, 40125, 40129, 40163, 40165, 40169, 40212, 40226, 40243, 41001, 41002, 41030, 42001, 44002, 44990, 45009, 45011, 45029,
+  45063, 47001, 48001, 85079, 85400, 85401,
+];
+
 describe("error catalogue", () => {
   it("has its own entry for every errcode of the protocol table", () => {
     for (const errcode of PROTOCOL_ERRCODES) expect(loginErrorForErrcode(errcode)).toBe(String(errcode));
+  });
+
+  it("has its own entry for every errcode of the mini-program endpoints", () => {
+    for (const errcode of MINI_PROGRAM_ERRCODES) expect(loginErrorForErrcode(errcode)).toBe(String(errcode));
   });
 
   it("maps an unknown errcode to the generic entry", () => {

@@ -7,7 +7,7 @@
  * checked by the type there). `detail` is for the server log only and never reaches a page or a
  * response body; lib/http/respond.ts is the one place that turns an error into an answer.
  *
- * @see docs/wechat-protocol.md §A5
+ * @see docs/wechat-protocol.md §A5, §H2, §H3, §H4, §H7
  */
 
 /** What the error page offers: scan again, try later, start over, or contact the site. */
@@ -22,24 +22,40 @@ const WECHAT_ERRCODES = {
   "40014": "scan_again",
   "40029": "scan_again",
   "40030": "scan_again",
+  "40097": "contact_site",
   "40125": "contact_site",
+  "40129": "contact_site",
   "40163": "scan_again",
   "40164": "contact_site",
+  "40165": "contact_site",
+  "40169": "contact_site",
+  "40212": "contact_site",
+  "40226": "contact_site",
+  "40243": "contact_site",
   "41001": "contact_site",
   "41002": "contact_site",
   "41003": "contact_site",
   "41004": "contact_site",
   "41008": "scan_again",
   "41009": "contact_site",
+  "41030": "contact_site",
   "42001": "scan_again",
   "42002": "scan_again",
   "42003": "scan_again",
   "42007": "scan_again",
+  "44002": "contact_site",
+  "44990": "retry_later",
   "45009": "retry_later",
   "45011": "retry_later",
+  "45029": "contact_site",
+  "45063": "contact_site",
+  "47001": "contact_site",
   "48001": "contact_site",
   "50001": "scan_again",
   "50002": "contact_site",
+  "85079": "contact_site",
+  "85400": "contact_site",
+  "85401": "contact_site",
 } as const satisfies Record<string, NextStep>;
 
 const APP_ERRORS = {
