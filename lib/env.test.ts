@@ -74,8 +74,8 @@ describe("parseEnv", () => {
   });
 
   it("treats an empty variable as unset", () => {
-    const env = parseEnv({ WECHAT_LOGIN_QR: "", BIND_MODE: "", LOG_LEVEL: " ", LIMIT_SMS_DAILY_BUDGET: "", WECHAT_QR_TTL_SECONDS: "" });
-    expect([env.wechat.loginQr, env.bind.mode, env.logLevel, env.limits.smsDailyBudget, env.wechat.qrTtlSeconds]).toEqual([
+    const env = parseEnv({ WECHAT_LOGIN_SURFACES: "", BIND_MODE: "", LOG_LEVEL: " ", LIMIT_SMS_DAILY_BUDGET: "", WECHAT_QR_TTL_SECONDS: "" });
+    expect([env.wechat.surfaces[0], env.bind.mode, env.logLevel, env.limits.smsDailyBudget, env.wechat.qrTtlSeconds]).toEqual([
       "website",
       "off",
       "info",
@@ -84,10 +84,50 @@ describe("parseEnv", () => {
     ]);
   });
 
+  it("offers every configured surface on /login, in the order WECHAT_LOGIN_SURFACES gives", () => {
+    expect(parseEnv({}).wechat.surfaces).toEqual(["website", "mini_program", "official_account"]);
+    expect(parseEnv(realApp).wechat.surfaces).toEqual(["website"]);
+    expect(parseEnv({ WECHAT_LOGIN_SURFACES: "mini_program,website" }).wechat.surfaces).toEqual(["mini_program", "website"]);
+    expect(() => parseEnv({ ...realApp, WECHAT_LOGIN_SURFACES: "mini_program" })).toThrow(/offers mini_program, which has no app configured/);
+    expect(() => parseEnv({ WECHAT_LOGIN_SURFACES: "qr" })).toThrow(/WECHAT_LOGIN_SURFACES/);
+  });
+
+  it("declares any number of apps of each kind in WECHAT_APPS, each with its own credentials", () => {
+    const env = parseEnv({
+      ...realApp,
+      WECHAT_MP_ID: "wx00000000000000b0",
+      WECHAT_MP_SECRET: "mp-secret",
+      WECHAT_MP_ENV_VERSION: "trial",
+      WECHAT_APPS: JSON.stringify([
+        { kind: "website", key: "shop", appId: "wx00000000000000a1", secret: "a1" },
+        { kind: "mini_program", key: "mp2", appId: "wx00000000000000b1", secret: "b1", phoneNumber: false },
+        { kind: "official_account", key: "oa2", appId: "wx00000000000000c1", secret: "c1", token: "tok123" },
+      ]),
+    });
+    expect(env.wechat.apps.map((app) => app.key)).toEqual(["web", "shop"]);
+    expect(env.wechat.miniPrograms).toEqual([
+      { key: "mp", appId: "wx00000000000000b0", secret: "mp-secret", page: "pages/login/login", envVersion: "trial", checkPath: false, phoneNumber: true },
+      { key: "mp2", appId: "wx00000000000000b1", secret: "b1", page: "pages/login/login", envVersion: "release", checkPath: true, phoneNumber: false },
+    ]);
+    expect(env.wechat.officialAccounts.map((account) => account.key)).toEqual(["oa2"]);
+    expect(env.wechat.surfaces).toEqual(["website", "mini_program", "official_account"]);
+  });
+
+  it("refuses malformed or clashing WECHAT_APPS, naming the entry and never a secret", () => {
+    expect(errorOf({ ...realApp, WECHAT_APPS: "[{" })).toContain("WECHAT_APPS is not JSON");
+    expect(errorOf({ ...realApp, WECHAT_APPS: JSON.stringify([{ kind: "mini_program", key: "m", appId: "wx1", secret: "top-secret" }]) })).toMatch(
+      /WECHAT_APPS\[0\.appId\]/,
+    );
+    const clash = errorOf({ ...realApp, WECHAT_APPS: JSON.stringify([{ kind: "website", key: "web", appId: "wx00000000000000a1", secret: "top-secret" }]) });
+    expect(clash).toContain('the key "web" is used twice');
+    expect(clash).not.toContain("top-secret");
+    expect(errorOf({ WECHAT_MP_ID: "wx00000000000000b0" })).toContain("WECHAT_MP_SECRET is required with WECHAT_MP_ID");
+  });
+
   it("falls back to apps the emulator serves, with the secrets it expects", () => {
     const registry = createRegistry();
-    const { apps, officialAccount } = parseEnv({}).wechat;
-    for (const app of [...apps, officialAccount!]) expect(registry.findApp(app.appId)?.secret, app.appId).toBe(app.secret);
+    const { apps, officialAccount, miniPrograms } = parseEnv({}).wechat;
+    for (const app of [...apps, officialAccount!, ...miniPrograms]) expect(registry.findApp(app.appId)?.secret, app.appId).toBe(app.secret);
     expect(registry.findApp(officialAccount!.appId)).toMatchObject({ type: "official_account", originalId: officialAccount!.originalId });
   });
 

@@ -9,10 +9,10 @@
  */
 import { BlockList, isIP } from "node:net";
 import { z } from "zod";
-import { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS } from "./demo-apps";
+import { DEMO_MINI_PROGRAMS, DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS } from "./demo-apps";
 
 // The demo apps are defined once, with the emulator that serves them; re-exported for the app's tests.
-export { DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS };
+export { DEMO_MINI_PROGRAMS, DEMO_OFFICIAL_ACCOUNT, DEMO_WECHAT_APPS };
 
 const REAL_OPEN_BASE_URL = "https://open.weixin.qq.com";
 const REAL_API_BASE_URL = "https://api.weixin.qq.com";
@@ -63,6 +63,50 @@ function parseTrustedProxies(value: string | undefined, reject: (message: string
   return { kind: "cidrs" as const, list, text: value };
 }
 
+const appIdSchema = z.string().regex(/^wx[0-9a-f]{16}$/, "an appid is wx + 16 hex digits");
+const appKeySchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "a key is a lowercase letter, then up to 31 lowercase letters, digits or -");
+const envVersionSchema = z.enum(["release", "trial", "develop"]);
+/** A mini-program page path as WeChat wants it: no leading slash, no query (docs/wechat-protocol.md §H2.1). */
+const pagePathSchema = z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, "a page path such as pages/login/login, without a leading / or a query");
+
+/** One app of WECHAT_APPS. */
+const appEntrySchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("website"), key: appKeySchema, appId: appIdSchema, secret: z.string().min(1) }).strict(),
+  z
+    .object({
+      kind: z.literal("official_account"),
+      key: appKeySchema,
+      appId: appIdSchema,
+      secret: z.string().min(1),
+      token: z.string().regex(/^[A-Za-z0-9]{3,32}$/, "token is 3-32 letters or digits"),
+      encodingAesKey: z
+        .string()
+        .regex(/^[A-Za-z0-9]{43}$/, "encodingAesKey is 43 letters or digits")
+        .optional(),
+      originalId: z
+        .string()
+        .regex(/^gh_[0-9a-f]{12}$/, "originalId looks like gh_ + 12 hex digits")
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("mini_program"),
+      key: appKeySchema,
+      appId: appIdSchema,
+      secret: z.string().min(1),
+      page: pagePathSchema.optional(),
+      envVersion: envVersionSchema.optional(),
+      checkPath: z.boolean().optional(),
+      phoneNumber: z.boolean().optional(),
+    })
+    .strict(),
+]);
+type AppEntry = z.output<typeof appEntrySchema>;
+
+const SURFACES = ["website", "mini_program", "official_account"] as const;
+export type LoginSurface = (typeof SURFACES)[number];
+
 /** Every variable the app reads, as the environment spells it. .env.example and the README list exactly these. */
 export const envVariablesSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -79,7 +123,31 @@ export const envVariablesSchema = z.object({
   WECHAT_OA_TOKEN: optionalMatching(/^[A-Za-z0-9]{3,32}$/, "WECHAT_OA_TOKEN is 3-32 letters or digits"),
   WECHAT_OA_AES_KEY: optionalMatching(/^[A-Za-z0-9]{43}$/, "WECHAT_OA_AES_KEY is 43 letters or digits"),
   WECHAT_OA_ORIGINAL_ID: optionalMatching(/^gh_[0-9a-f]{12}$/, "WECHAT_OA_ORIGINAL_ID looks like gh_ + 12 hex digits"),
-  WECHAT_LOGIN_QR: oneOf(["website", "official_account"]),
+  WECHAT_MP_ID: optionalMatching(/^wx[0-9a-f]{16}$/, "WECHAT_MP_ID looks like wx + 16 hex digits"),
+  WECHAT_MP_SECRET: optionalString,
+  WECHAT_MP_ENV_VERSION: oneOf(["release", "trial", "develop"]),
+  WECHAT_MP_PHONE: optionalString.pipe(z.enum(["true", "false", "1", "0"], "WECHAT_MP_PHONE is true or false").optional()),
+  /** Any number of apps as JSON: [{"kind":"website"|"official_account"|"mini_program","key":…,"appId":…,"secret":…}, …]. */
+  WECHAT_APPS: optionalString.transform((value, context) => {
+    if (value === undefined) return [];
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch {
+      context.addIssue({ code: "custom", message: "WECHAT_APPS is not JSON: a list of apps" });
+      return z.NEVER;
+    }
+    const parsed = z.array(appEntrySchema).max(50).safeParse(json);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) context.addIssue({ code: "custom", message: `WECHAT_APPS[${issue.path.join(".")}]: ${issue.message}` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  }),
+  WECHAT_LOGIN_SURFACES: optionalMatching(
+    /^(website|mini_program|official_account)(,(website|mini_program|official_account)){0,2}$/,
+    "WECHAT_LOGIN_SURFACES lists website, mini_program, official_account in the order /login offers them",
+  ).transform((value) => (value === undefined ? undefined : ([...new Set(value.split(","))] as LoginSurface[]))),
   WECHAT_TICKET_TTL_SECONDS: wholeNumber({ min: 60, max: 1800, fallback: 300 }),
   REDIS_URL: optionalMatching(/^rediss?:\/\//, "REDIS_URL must be a redis:// URL"),
 
@@ -168,12 +236,50 @@ function withDemoApps(raw: EnvVariables): EnvVariables {
     WECHAT_OA_TOKEN: DEMO_OFFICIAL_ACCOUNT.token,
     WECHAT_OA_AES_KEY: DEMO_OFFICIAL_ACCOUNT.encodingAesKey,
     WECHAT_OA_ORIGINAL_ID: DEMO_OFFICIAL_ACCOUNT.originalId,
+    WECHAT_MP_ID: DEMO_MINI_PROGRAMS.mp.appId,
+    WECHAT_MP_SECRET: DEMO_MINI_PROGRAMS.mp.secret,
+    // The emulator's other demo mini programs, chosen on /login with ?mp=<key> (tests and demos).
+    WECHAT_APPS: [
+      ...raw.WECHAT_APPS,
+      { kind: "mini_program", key: "mp-solo", appId: DEMO_MINI_PROGRAMS.mpSolo.appId, secret: DEMO_MINI_PROGRAMS.mpSolo.secret },
+      {
+        kind: "mini_program",
+        key: "mp-personal",
+        appId: DEMO_MINI_PROGRAMS.mpPersonal.appId,
+        secret: DEMO_MINI_PROGRAMS.mpPersonal.secret,
+        phoneNumber: false,
+      },
+      {
+        kind: "mini_program",
+        key: "mp-unreleased",
+        appId: DEMO_MINI_PROGRAMS.mpUnreleased.appId,
+        secret: DEMO_MINI_PROGRAMS.mpUnreleased.secret,
+        envVersion: "develop",
+      },
+    ],
   };
 }
 
-function websiteApp(key: "web" | "web2", appId: string, secret: string | undefined) {
+/** A mini program's settings, with WeChat's defaults: the code opens `page` of the released version. */
+function miniProgram(entry: Omit<Extract<AppEntry, { kind: "mini_program" }>, "kind">) {
+  const envVersion = entry.envVersion ?? "release";
   return {
-    /** Our key for the app: `web` is the primary website app, `web2` an optional second one. */
+    key: entry.key,
+    appId: entry.appId,
+    secret: entry.secret,
+    /** The page the code opens (the shipped mini program's pages/login/login). */
+    page: entry.page ?? "pages/login/login",
+    envVersion,
+    /** check_path: a trial or develop build's pages are not in the release, so they cannot be checked. */
+    checkPath: entry.checkPath ?? envVersion === "release",
+    /** Offer WeChat's one-tap phone button (company subject, verified, paid per success). */
+    phoneNumber: entry.phoneNumber ?? true,
+  };
+}
+
+function websiteApp(key: string, appId: string, secret: string | undefined) {
+  return {
+    /** Our key for the app: `web` is the primary website app, `web2` an optional second one, then WECHAT_APPS's. */
     key,
     appId,
     secret: secret ?? "",
@@ -277,8 +383,9 @@ export const envSchema = envVariablesSchema.transform((raw, context) => {
   requireWith(raw, report, raw.AUTH_WECHAT_ID ? ["AUTH_WECHAT_SECRET"] : [], "with AUTH_WECHAT_ID");
   requireWith(raw, report, raw.AUTH_WECHAT_ALT_ID ? ["AUTH_WECHAT_ALT_SECRET"] : [], "with AUTH_WECHAT_ALT_ID");
   requireWith(raw, report, raw.WECHAT_OA_ID ? ["WECHAT_OA_SECRET", "WECHAT_OA_TOKEN"] : [], "with WECHAT_OA_ID");
+  requireWith(raw, report, raw.WECHAT_MP_ID ? ["WECHAT_MP_SECRET"] : [], "with WECHAT_MP_ID");
 
-  const hasRealCredentials = Boolean(raw.AUTH_WECHAT_ID || raw.WECHAT_OA_ID);
+  const hasRealCredentials = Boolean(raw.AUTH_WECHAT_ID || raw.WECHAT_OA_ID || raw.WECHAT_MP_ID || raw.WECHAT_APPS.length > 0);
   const credentials = hasRealCredentials ? raw : withDemoApps(raw);
   const emulatorUrl = raw.WECHAT_EMULATOR_URL ?? DEFAULT_EMULATOR_URL;
   const openBaseUrl = trimSlash(raw.WECHAT_OPEN_BASE_URL ?? (hasRealCredentials ? REAL_OPEN_BASE_URL : emulatorUrl));
@@ -286,14 +393,17 @@ export const envSchema = envVariablesSchema.transform((raw, context) => {
   const wxLoginJsUrl =
     raw.WECHAT_WXLOGIN_JS_URL ?? (openBaseUrl === REAL_OPEN_BASE_URL ? REAL_WXLOGIN_JS_URL : `${openBaseUrl}/connect/zh_CN/htmledition/js/wxLogin.js`);
 
+  const declared = credentials.WECHAT_APPS;
   const apps = [
     credentials.AUTH_WECHAT_ID === undefined ? undefined : websiteApp("web", credentials.AUTH_WECHAT_ID, credentials.AUTH_WECHAT_SECRET),
     credentials.AUTH_WECHAT_ALT_ID === undefined ? undefined : websiteApp("web2", credentials.AUTH_WECHAT_ALT_ID, credentials.AUTH_WECHAT_ALT_SECRET),
+    ...declared.filter((entry) => entry.kind === "website").map((entry) => websiteApp(entry.key, entry.appId, entry.secret)),
   ].filter((app) => app !== undefined);
-  const officialAccount =
+  const officialAccounts = [
     credentials.WECHAT_OA_ID === undefined
       ? undefined
       : {
+          key: "oa",
           appId: credentials.WECHAT_OA_ID,
           secret: credentials.WECHAT_OA_SECRET ?? "",
           /** Token and EncodingAESKey of the message push (服务器配置). */
@@ -301,15 +411,48 @@ export const envSchema = envVariablesSchema.transform((raw, context) => {
           encodingAesKey: credentials.WECHAT_OA_AES_KEY,
           /** The account's original id (原始ID, `gh_…`): pushes must carry it as ToUserName. */
           originalId: credentials.WECHAT_OA_ORIGINAL_ID,
-        };
-  if (apps.length === 0 && !officialAccount) report(undefined, "Configure a website app (AUTH_WECHAT_ID) or an Official Account (WECHAT_OA_ID)");
-  // Our own QR is the fallback when there is no website app.
-  const loginQr: NonNullable<EnvVariables["WECHAT_LOGIN_QR"]> = raw.WECHAT_LOGIN_QR ?? (apps.length === 0 ? "official_account" : "website");
-  if (loginQr === "official_account" && !officialAccount) report("WECHAT_LOGIN_QR", "WECHAT_LOGIN_QR=official_account needs WECHAT_OA_ID");
-  if (loginQr === "website" && apps.length === 0) report("WECHAT_LOGIN_QR", "WECHAT_LOGIN_QR=website needs AUTH_WECHAT_ID");
+        },
+    ...declared
+      .filter((entry) => entry.kind === "official_account")
+      .map(({ key, appId, secret, token, encodingAesKey, originalId }) => ({ key, appId, secret, token, encodingAesKey, originalId })),
+  ].filter((account) => account !== undefined);
+  const miniPrograms = [
+    credentials.WECHAT_MP_ID === undefined
+      ? undefined
+      : miniProgram({
+          key: "mp",
+          appId: credentials.WECHAT_MP_ID,
+          secret: credentials.WECHAT_MP_SECRET ?? "",
+          envVersion: raw.WECHAT_MP_ENV_VERSION,
+          phoneNumber: raw.WECHAT_MP_PHONE === undefined ? undefined : raw.WECHAT_MP_PHONE === "true" || raw.WECHAT_MP_PHONE === "1",
+        }),
+    ...declared.filter((entry) => entry.kind === "mini_program").map(miniProgram),
+  ].filter((app) => app !== undefined);
+  const everyApp = [...apps, ...officialAccounts, ...miniPrograms];
+  for (const [index, app] of everyApp.entries()) {
+    if (everyApp.findIndex((other) => other.key === app.key) !== index) report("WECHAT_APPS", `WECHAT_APPS: the key "${app.key}" is used twice`);
+    if (everyApp.findIndex((other) => other.appId === app.appId) !== index) report("WECHAT_APPS", `WECHAT_APPS: the appid of "${app.key}" is used twice`);
+  }
+  const officialAccount = officialAccounts[0];
+  if (everyApp.length === 0) report(undefined, "Configure a website app (AUTH_WECHAT_ID), a mini program (WECHAT_MP_ID) or an Official Account (WECHAT_OA_ID)");
+  const available: Record<LoginSurface, boolean> = {
+    website: apps.length > 0,
+    mini_program: miniPrograms.length > 0,
+    official_account: officialAccount !== undefined,
+  };
+  const surfaces = raw.WECHAT_LOGIN_SURFACES ?? SURFACES.filter((surface) => available[surface]);
+  for (const surface of surfaces) {
+    if (!available[surface]) report("WECHAT_LOGIN_SURFACES", `WECHAT_LOGIN_SURFACES offers ${surface}, which has no app configured`);
+  }
+  if (surfaces.length === 0) report("WECHAT_LOGIN_SURFACES", "WECHAT_LOGIN_SURFACES offers nothing to scan");
 
-  const demoSecrets: string[] = [DEMO_WECHAT_APPS.web.secret, DEMO_WECHAT_APPS.web2.secret, DEMO_OFFICIAL_ACCOUNT.secret];
-  const isDemo = [...apps.map((app) => app.secret), officialAccount?.secret].some((secret) => secret !== undefined && demoSecrets.includes(secret));
+  const demoSecrets: string[] = [
+    DEMO_WECHAT_APPS.web.secret,
+    DEMO_WECHAT_APPS.web2.secret,
+    DEMO_OFFICIAL_ACCOUNT.secret,
+    ...Object.values(DEMO_MINI_PROGRAMS).map((app) => app.secret),
+  ];
+  const isDemo = everyApp.some((app) => demoSecrets.includes(app.secret));
   const usesEmulator = isDemo || !openBaseUrl.startsWith("https://") || isLoopback(openBaseUrl) || isLoopback(apiBaseUrl);
   if (isProduction && usesEmulator && !raw.ALLOW_WECHAT_EMULATOR_IN_PRODUCTION) {
     report(
@@ -372,10 +515,13 @@ export const envSchema = envVariablesSchema.transform((raw, context) => {
       qrTtlSeconds: raw.WECHAT_QR_TTL_SECONDS,
       httpTimeoutMs: raw.WECHAT_HTTP_TIMEOUT_MS,
       stockProvider: raw.WECHAT_STOCK_PROVIDER,
-      /** The Official Account for follow-to-login and in-WeChat sign-in, if any. */
+      /** The Official Account for follow-to-login and in-WeChat sign-in, if any: the first one. */
       officialAccount,
-      /** Which QR /login shows: WeChat's website-app QR, or our own through the Official Account. */
-      loginQr,
+      officialAccounts,
+      /** Mini programs; the first is the one /login shows unless ?mp=<key> picks another. */
+      miniPrograms,
+      /** What /login offers, in order; the first is shown first. */
+      surfaces,
       ticketTtlSeconds: raw.WECHAT_TICKET_TTL_SECONDS,
     },
     redisUrl: raw.REDIS_URL,
@@ -403,6 +549,7 @@ export type Env = z.output<typeof envSchema>;
 export type TrustedProxies = Env["trustedProxies"];
 export type WechatAppConfig = Env["wechat"]["apps"][number];
 export type OfficialAccountConfig = NonNullable<Env["wechat"]["officialAccount"]>;
+export type MiniProgramConfig = Env["wechat"]["miniPrograms"][number];
 
 export class EnvError extends Error {
   override name = "EnvError";

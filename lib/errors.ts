@@ -71,6 +71,7 @@ const APP_ERRORS = {
   malformed_response: "retry_later",
   snapshot_user: "start_again",
   unknown_app: "start_again",
+  url_link_unavailable: "scan_again",
   unknown_errcode: "contact_site",
   server_error: "retry_later",
 } as const satisfies Record<string, NextStep>;

@@ -34,7 +34,7 @@ import {
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { isBindingDue } from "./due";
-import { type BindChannel, maskTarget, normalizeTarget } from "./targets";
+import { type BindChannel, maskTarget, normalizePhone, normalizeTarget } from "./targets";
 
 export const CODE_TTL_SECONDS = 5 * 60;
 export const MAX_ATTEMPTS = 5;
@@ -199,21 +199,31 @@ export async function confirmBindLink(token: string, prover: Prover): Promise<Ve
  */
 async function bindProved(row: VerificationCode, prover: Prover): Promise<VerifyResult> {
   const channel = row.channel as BindChannel;
-  const result = await bindProvedContact({
-    code: row,
-    userId: prover.userId,
-    field: userField(channel),
-    maxAttempts: MAX_ATTEMPTS,
-    shownTarget: maskTarget(channel, row.target),
-    ip: prover.ip,
-    resendBucket: RESEND_BUCKET,
-  });
+  return bindTo(channel, row.target, { kind: "code", code: row, maxAttempts: MAX_ATTEMPTS, resendBucket: RESEND_BUCKET }, prover);
+}
+
+async function bindTo(channel: BindChannel, target: string, proof: Parameters<typeof bindProvedContact>[0]["proof"], prover: Omit<Prover, "sessionHash">) {
+  const result = await bindProvedContact({ proof, userId: prover.userId, field: userField(channel), shownTarget: maskTarget(channel, target), ip: prover.ip });
   if (!result.ok) return result;
   if (result.movedFrom) {
     logger.info("bind.contact_moved", { channel, fromUserId: result.movedFrom, toUserId: prover.userId });
-    await prover.notify({ channel, target: row.target, at: new Date() });
+    await prover.notify({ channel, target, at: new Date() });
   }
-  return { ok: true, outcome: result.movedFrom ? "moved" : "bound", userId: prover.userId };
+  return { ok: true as const, outcome: result.movedFrom ? ("moved" as const) : ("bound" as const), userId: prover.userId };
+}
+
+/**
+ * The mini program's one-tap phone (`getuserphonenumber`): WeChat has verified the number, so it
+ * counts as a proved phone under the rules of an SMS code. A number another account holds moves
+ * to the prover and nothing else of that account changes; it never signs anyone into it.
+ *
+ * @see docs/wechat-protocol.md §H4.2
+ */
+export async function bindWechatPhone(input: Omit<Prover, "sessionHash"> & { countryCode: string; purePhoneNumber: string }): Promise<VerifyResult> {
+  // Any country WeChat vouches for: SMS_COUNTRY_CODES limits where we send codes, not which numbers are real.
+  const normalized = normalizePhone(`+${input.countryCode.replace(/^\+/, "")}${input.purePhoneNumber}`);
+  if (!normalized.ok) return { ok: false, error: "invalid_input" };
+  return bindTo("phone", normalized.target, { kind: "wechat", target: normalized.target }, input);
 }
 
 /** Whether the user must bind a phone or email before going on (required mode). */

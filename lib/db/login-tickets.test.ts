@@ -41,7 +41,7 @@ async function newTicket(overrides: Partial<NewTicket> = {}) {
 
 async function scanned(openid = "oScanner000000000000000000001") {
   const ticket = await newTicket();
-  expect(await markTicketScanned(ticket, openid, sha256(randomToken(32)), "17,42,88")).toBe(true);
+  expect(await markTicketScanned(ticket, { openid: openid, confirmTokenHash: sha256(randomToken(32)), choices: "17,42,88" })).not.toBeNull();
   return (await findTicket(ticket.id))!;
 }
 
@@ -56,22 +56,24 @@ describe.each(testDatabases())("login tickets on $name", (database) => {
     expect((await findTicketByScene(ticket.scene))?.id).toBe(ticket.id);
     expect(await findTicket(randomToken(24))).toBeNull();
     const confirmTokenHash = sha256(randomToken(32));
-    await markTicketScanned(ticket, "oScanner000000000000000000001", confirmTokenHash, "17,42,88");
+    await markTicketScanned(ticket, { openid: "oScanner000000000000000000001", confirmTokenHash: confirmTokenHash, choices: "17,42,88" });
     expect((await findTicketByConfirmTokenHash(confirmTokenHash))?.id).toBe(ticket.id);
   });
 
   it("is scanned by its first scanner only; that scanner may scan again for a new link", async () => {
     const ticket = await newTicket();
     const first = sha256(randomToken(32));
-    expect(await markTicketScanned(ticket, "oFirst0000000000000000000001", first, "17,42,88")).toBe(true);
+    expect(await markTicketScanned(ticket, { openid: "oFirst0000000000000000000001", confirmTokenHash: first, choices: "17,42,88" })).not.toBeNull();
     const afterFirst = (await findTicket(ticket.id))!;
     expect(afterFirst).toMatchObject({ status: "scanned", openid: "oFirst0000000000000000000001", confirmTokenHash: first, choices: "17,42,88" });
 
-    expect(await markTicketScanned(afterFirst, "oSecond000000000000000000001", sha256(randomToken(32)), "11,42,99")).toBe(false);
+    expect(
+      await markTicketScanned(afterFirst, { openid: "oSecond000000000000000000001", confirmTokenHash: sha256(randomToken(32)), choices: "11,42,99" }),
+    ).toBeNull();
     expect(await findTicket(ticket.id)).toEqual(afterFirst);
 
     const again = sha256(randomToken(32));
-    expect(await markTicketScanned(afterFirst, "oFirst0000000000000000000001", again, "17,42,88")).toBe(true);
+    expect(await markTicketScanned(afterFirst, { openid: "oFirst0000000000000000000001", confirmTokenHash: again, choices: "17,42,88" })).not.toBeNull();
     const afterAgain = (await findTicket(ticket.id))!;
     expect(afterAgain.confirmTokenHash).toBe(again);
     expect(afterAgain.scannedAt).toEqual(afterFirst.scannedAt);
@@ -81,8 +83,8 @@ describe.each(testDatabases())("login tickets on $name", (database) => {
   it("lets one of two people scanning the same QR at once have it", async () => {
     const ticket = await newTicket();
     const results = await Promise.all([
-      markTicketScanned(ticket, "oRaceA00000000000000000000001", sha256(randomToken(32)), "17,42,88"),
-      markTicketScanned(ticket, "oRaceB00000000000000000000001", sha256(randomToken(32)), "17,42,88"),
+      markTicketScanned(ticket, { openid: "oRaceA00000000000000000000001", confirmTokenHash: sha256(randomToken(32)), choices: "17,42,88" }),
+      markTicketScanned(ticket, { openid: "oRaceB00000000000000000000001", confirmTokenHash: sha256(randomToken(32)), choices: "17,42,88" }),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
     const row = (await findTicket(ticket.id))!;
@@ -117,14 +119,16 @@ describe.each(testDatabases())("login tickets on $name", (database) => {
 
   it("confirms a scanned ticket for the person it resolves, in one transaction", async () => {
     const ticket = await scanned("oConfirm00000000000000000001");
-    expect(await confirmTicketForPerson(ticket.id, { appId: OA, openid: "oConfirm00000000000000000001", unionid: "oUnionConfirm000000000000001" })).toBe(true);
+    expect(await confirmTicketForPerson(ticket.id, { appId: OA, openid: "oConfirm00000000000000000001", unionid: "oUnionConfirm000000000000001" })).toEqual(
+      expect.any(String),
+    );
     const row = (await findTicket(ticket.id))!;
     expect(row).toMatchObject({ status: "confirmed", confirmTokenHash: null });
     expect(row.confirmedAt).toBeInstanceOf(Date);
     const prisma = await db();
     expect(await prisma.user.findUniqueOrThrow({ where: { id: row.userId! } })).toMatchObject({ unionid: "oUnionConfirm000000000000001" });
     // A second confirm finds it confirmed already.
-    expect(await confirmTicketForPerson(ticket.id, { appId: OA, openid: "oConfirm00000000000000000001" })).toBe(false);
+    expect(await confirmTicketForPerson(ticket.id, { appId: OA, openid: "oConfirm00000000000000000001" })).toBeUndefined();
   });
 
   it("keeps no user change when the ticket was cancelled or expired before the confirm", async () => {
@@ -137,7 +141,7 @@ describe.each(testDatabases())("login tickets on $name", (database) => {
       [cancelled, "oLateCancel000000000000000001"],
       [expired, "oLateExpiry000000000000000001"],
     ] as const) {
-      expect(await confirmTicketForPerson(ticket.id, { appId: OA, openid, unionid: `u-${openid}` })).toBe(false);
+      expect(await confirmTicketForPerson(ticket.id, { appId: OA, openid, unionid: `u-${openid}` })).toBeUndefined();
       expect(await prisma.wechatIdentity.count({ where: { appId: OA, openid } })).toBe(0);
       expect(await prisma.user.count({ where: { unionid: `u-${openid}` } })).toBe(0);
       expect((await findTicket(ticket.id))!.userId).toBeNull();
@@ -147,16 +151,17 @@ describe.each(testDatabases())("login tickets on $name", (database) => {
   it("hands a browser back its newest waiting ticket for the same return path, if it lives long enough", async () => {
     const bindingHash = sha256(randomToken(32));
     const soon = new Date(Date.now() + MINUTE);
-    expect(await findWaitingTicket(bindingHash, "/account", soon)).toBeNull();
+    expect(await findWaitingTicket({ bindingHash, returnTo: "/account", surface: "official_account", appId: OA }, soon)).toBeNull();
     const older = await newTicket({ bindingHash });
     await new Promise((resolve) => setTimeout(resolve, 5));
     const newest = await newTicket({ bindingHash });
     await newTicket({ bindingHash, returnTo: "/docs" });
     await newTicket({ bindingHash, expiresAt: new Date(Date.now() + 30_000) });
     await newTicket({ returnTo: "/account" });
-    expect((await findWaitingTicket(bindingHash, "/account", soon))?.id).toBe(newest.id);
+    await newTicket({ bindingHash, surface: "mini_program", appId: "wx8e0b5c61d2a3f4b0" });
+    expect((await findWaitingTicket({ bindingHash, returnTo: "/account", surface: "official_account", appId: OA }, soon))?.id).toBe(newest.id);
     // Once scanned it is no longer handed out.
-    await markTicketScanned(newest, "oReuse00000000000000000000001", sha256(randomToken(32)), "17,42,88");
-    expect((await findWaitingTicket(bindingHash, "/account", soon))?.id).toBe(older.id);
+    await markTicketScanned(newest, { openid: "oReuse00000000000000000000001", confirmTokenHash: sha256(randomToken(32)), choices: "17,42,88" });
+    expect((await findWaitingTicket({ bindingHash, returnTo: "/account", surface: "official_account", appId: OA }, soon))?.id).toBe(older.id);
   });
 });

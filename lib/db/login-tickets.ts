@@ -1,5 +1,5 @@
 /**
- * Follow-to-login tickets (lib/login/follow-to-login.ts): rows and their conditional status
+ * Login tickets (lib/login/tickets.ts): rows and their conditional status
  * changes. Every change is an UPDATE guarded by the status it expects, so a scan, a confirm, a
  * cancel and the expiry racing each other leave one winner.
  */
@@ -12,7 +12,19 @@ const OPEN = ["waiting", "scanned"];
 
 export type NewTicket = Pick<
   Prisma.LoginTicketUncheckedCreateInput,
-  "id" | "bindingHash" | "appId" | "scene" | "wechatTicket" | "qrUrl" | "matchCode" | "returnTo" | "requestIp" | "requestUserAgent" | "expiresAt"
+  | "id"
+  | "bindingHash"
+  | "surface"
+  | "appId"
+  | "scene"
+  | "wechatTicket"
+  | "qrUrl"
+  | "codeImage"
+  | "matchCode"
+  | "returnTo"
+  | "requestIp"
+  | "requestUserAgent"
+  | "expiresAt"
 >;
 
 export async function insertTicket(data: NewTicket): Promise<LoginTicket> {
@@ -20,10 +32,19 @@ export async function insertTicket(data: NewTicket): Promise<LoginTicket> {
   return prisma.loginTicket.create({ data: { ...data, status: "waiting" } });
 }
 
-/** This browser's newest waiting ticket for `returnTo` that still lives past `aliveAfter`. */
-export async function findWaitingTicket(bindingHash: string, returnTo: string, aliveAfter: Date): Promise<LoginTicket | null> {
+/** This browser's newest waiting ticket of one surface and app for `returnTo` that still lives past `aliveAfter`. */
+export async function findWaitingTicket(
+  where: { bindingHash: string; returnTo: string; surface: string; appId: string },
+  aliveAfter: Date,
+): Promise<LoginTicket | null> {
   const prisma = await db();
-  return prisma.loginTicket.findFirst({ where: { bindingHash, status: "waiting", returnTo, expiresAt: { gt: aliveAfter } }, orderBy: { createdAt: "desc" } });
+  return prisma.loginTicket.findFirst({ where: { ...where, status: "waiting", expiresAt: { gt: aliveAfter } }, orderBy: { createdAt: "desc" } });
+}
+
+/** Keeps the same-phone URL Link with its ticket, so asking again does not spend WeChat's quota. */
+export async function saveTicketUrlLink(id: string, urlLink: string): Promise<void> {
+  const prisma = await db();
+  await prisma.loginTicket.updateMany({ where: { id }, data: { urlLink } });
 }
 
 export async function findTicket(id: string): Promise<LoginTicket | null> {
@@ -41,14 +62,26 @@ export async function findTicketByConfirmTokenHash(confirmTokenHash: string): Pr
   return prisma.loginTicket.findUnique({ where: { confirmTokenHash } });
 }
 
-/** Records a scan by `openid` unless another person scanned first; true when recorded. */
-export async function markTicketScanned(ticket: LoginTicket, openid: string, confirmTokenHash: string, choices: string): Promise<boolean> {
+/** Records a scan by `openid` unless another person scanned first; the scanned row when recorded. */
+export async function markTicketScanned(
+  ticket: LoginTicket,
+  scan: { openid: string; unionid?: string | undefined; confirmTokenHash: string; choices: string },
+): Promise<LoginTicket | null> {
   const prisma = await db();
+  const scannedAt = ticket.scannedAt ?? new Date();
+  const data = {
+    status: "scanned",
+    openid: scan.openid,
+    unionid: scan.unionid ?? null,
+    scannedAt,
+    confirmTokenHash: scan.confirmTokenHash,
+    choices: scan.choices,
+  };
   const { count } = await prisma.loginTicket.updateMany({
-    where: { id: ticket.id, status: { in: OPEN }, OR: [{ openid: null }, { openid }] },
-    data: { status: "scanned", openid, scannedAt: ticket.scannedAt ?? new Date(), confirmTokenHash, choices },
+    where: { id: ticket.id, status: { in: OPEN }, OR: [{ openid: null }, { openid: scan.openid }] },
+    data,
   });
-  return count === 1;
+  return count === 1 ? { ...ticket, ...data } : null;
 }
 
 /** A wrong number picked on the phone: the ticket is cancelled for good. */
@@ -73,22 +106,23 @@ export async function expireOpenTicket(id: string): Promise<boolean> {
 
 /**
  * The right number was picked: resolves the person and confirms the ticket in one transaction.
- * False when the ticket was cancelled or expired meanwhile; then no user change is kept either.
+ * The person's user id, or undefined when the ticket was cancelled or expired meanwhile; then no
+ * user change is kept either.
  */
-export async function confirmTicketForPerson(id: string, person: WechatSignIn): Promise<boolean> {
+export async function confirmTicketForPerson(id: string, person: WechatSignIn): Promise<string | undefined> {
   const lost = Symbol("lost");
   try {
-    await transactionWithRetry(async (tx) => {
+    return await transactionWithRetry(async (tx) => {
       const { userId } = await upsertIdentity(tx, person);
       const { count } = await tx.loginTicket.updateMany({
         where: { id, status: "scanned", expiresAt: { gt: new Date() } },
         data: { status: "confirmed", userId, confirmedAt: new Date(), confirmTokenHash: null },
       });
       if (count !== 1) throw lost;
+      return userId;
     });
-    return true;
   } catch (error) {
-    if (error === lost) return false;
+    if (error === lost) return undefined;
     throw error;
   }
 }

@@ -102,6 +102,17 @@ export async function findUserIdByIdentity(appId: string, openid: string): Promi
   return identity?.userId;
 }
 
+/** The user a WeChat sign-in would resolve to, without writing anything: the identity, else the unionid's user. */
+export async function findUserIdOfPerson(person: WechatSignIn): Promise<string | undefined> {
+  const prisma = await db();
+  const identity = await prisma.wechatIdentity.findUnique({
+    where: { appId_openid: { appId: person.appId, openid: person.openid } },
+    select: { userId: true },
+  });
+  if (identity || !person.unionid) return identity?.userId;
+  return (await prisma.user.findUnique({ where: { unionid: person.unionid }, select: { id: true } }))?.id;
+}
+
 /** What the landing rule needs to know: the bound contacts and how often the user signed in. */
 export type ContactFacts = { phone: string | null; email: string | null; signIns: number };
 

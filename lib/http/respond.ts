@@ -9,7 +9,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { AppError, isLoginErrorCode, type ErrorCode } from "@/lib/errors";
 import { formatWait } from "@/lib/i18n/durations";
 import { translator, type Locale } from "@/lib/i18n/messages";
-import { getLocaleOf } from "@/lib/i18n/request";
+import { getLocaleOf, getLocaleOfCaller } from "@/lib/i18n/request";
 import { logger } from "@/lib/logger";
 import { publicOrigin } from "./request";
 
@@ -66,12 +66,19 @@ function retryHeaders(error: AppError): Record<string, string> {
   return error.retryAfterSeconds ? { "retry-after": String(error.retryAfterSeconds) } : {};
 }
 
-/** A JSON failure: `{ error: code, message?, retryAfterSeconds?, requestId? }`. */
+/** An error's message in `locale`: a sign-in error's own, else the request's. */
+function messageOf(locale: Locale, code: ErrorCode): string {
+  const t = translator(locale);
+  return isLoginErrorCode(code) ? t(`error.${code}`) : t(`request.${code}`);
+}
+
+/** A JSON failure: `{ error: code, message, retryAfterSeconds?, requestId? }`, the message in the caller's language. */
 export function errorResponse(request: NextRequest, caught: unknown): NextResponse {
   const { error, requestId } = expectedOrLogged(request, caught);
-  const message = error.retryAfterSeconds ? retryMessage(getLocaleOf(request.cookies), error.retryAfterSeconds) : undefined;
+  const locale = getLocaleOfCaller(request);
+  const message = error.retryAfterSeconds ? retryMessage(locale, error.retryAfterSeconds) : messageOf(locale, error.code);
   return NextResponse.json(
-    { error: error.code, ...(message ? { message, retryAfterSeconds: error.retryAfterSeconds } : {}), ...(requestId ? { requestId } : {}) },
+    { error: error.code, message, ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}), ...(requestId ? { requestId } : {}) },
     { status: statusOf(error.code), headers: { ...NO_STORE, ...retryHeaders(error) } },
   );
 }

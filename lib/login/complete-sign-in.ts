@@ -11,7 +11,7 @@ import { logger } from "@/lib/logger";
 import { landingAfterSignIn } from "./landing";
 
 /** How the person signed in, as the account page's history shows it. */
-export type SignInMethod = "wechat:website" | "wechat:in-app" | "wechat:follow";
+export type SignInMethod = "wechat:website" | "wechat:in-app" | "wechat:follow" | "wechat:mini-program";
 
 /** The browser that is being signed in. */
 export type BrowserContext = {

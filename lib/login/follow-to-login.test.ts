@@ -14,7 +14,8 @@ import { testDatabases } from "@/lib/test/databases";
 import { useTestEmulator } from "@/lib/test/emulator";
 import { startTicket } from "@/lib/test/tickets";
 import { encryptedPush, replyContent, scanXml } from "@/lib/test/wechat-push";
-import { cancelTicket, confirmTicket, getConfirmView, getTicketForBrowser, recordScan, redeemTicket } from "./follow-to-login";
+import { cancelTicket, confirmTicket, getConfirmView, recordScan } from "./follow-to-login";
+import { getTicketForBrowser, redeemTicket } from "./tickets";
 
 const OA = DEMO_OFFICIAL_ACCOUNT;
 const emulator = useTestEmulator({ callbackDomain: "localhost:3998" });

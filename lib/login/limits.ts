@@ -37,3 +37,17 @@ export function takeStreamLease(bindingHash: string, ip: string | null): Promise
 }
 
 export const releaseStreamLease = releaseLimits;
+
+/** Scans one code may see (each costs a `jscode2session` call): a phone retrying is a few, a script many. */
+const SCANS_PER_TICKET = 20;
+
+/**
+ * One call of the mini program's API (a scan, a confirm, a cancel) from this address, and one
+ * more scan of this code. The phone has no browser binding, so the code's scene stands in for it.
+ */
+export function takeMiniProgramLimits(scene: string, ip: string | null): Promise<LimitResult> {
+  const { loginPerIp } = getEnv().limits;
+  const limits: Limit[] = [{ bucket: "mp.ticket", key: scene, max: SCANS_PER_TICKET, ttlSeconds: LOGIN_WINDOW_SECONDS }];
+  if (ip) limits.push({ bucket: "mp.ip", key: ip, max: loginPerIp, ttlSeconds: LOGIN_WINDOW_SECONDS });
+  return takeLimits(limits);
+}

@@ -14,7 +14,8 @@ import { useTestEmulator } from "@/lib/test/emulator";
 import { startTicket } from "@/lib/test/tickets";
 import { scanXml, type ScanOptions } from "@/lib/test/wechat-push";
 import { parseWechatXml } from "@/lib/wechat/push/xml";
-import { confirmTicket, getTicketForBrowser } from "./follow-to-login";
+import { confirmTicket } from "./follow-to-login";
+import { getTicketForBrowser } from "./tickets";
 import { handlePush } from "./push-handler";
 
 const ORIGIN = "http://localhost:3998";

@@ -12,7 +12,7 @@ import { logger } from "@/lib/logger";
 import { getLoginBus, type TicketStatus } from "./bus";
 import { releaseStreamLease, takeStreamLease } from "./limits";
 import { AppError } from "@/lib/errors";
-import { expireTicket, getTicketForBrowser, isTicketId } from "./follow-to-login";
+import { expireTicket, getTicketForBrowser, isTicketId } from "./tickets";
 
 /** Where a watch writes its text/event-stream chunks. `end` finishes the response. */
 export type WatchSink = { write(chunk: string): void; end(): void };

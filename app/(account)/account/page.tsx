@@ -17,7 +17,7 @@ export const dynamic = "force-dynamic";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
-const KNOWN_METHODS = ["wechat:website", "wechat:in-app", "wechat:follow"] as const;
+const KNOWN_METHODS = ["wechat:website", "wechat:in-app", "wechat:follow", "wechat:mini-program"] as const;
 type KnownMethod = (typeof KNOWN_METHODS)[number];
 
 function isKnownMethod(method: string | null): method is KnownMethod {

@@ -5,9 +5,11 @@ import type { MessageKey } from "@/lib/i18n/messages";
 import { createTranslator, type Messages } from "@/lib/i18n/translate";
 
 type Status = "loading" | "waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "failed";
-type Ticket = { id: string; status: Status; expiresIn: number; matchCode: string; qrImage: string; qrUrl: string };
+type Ticket = { id: string; status: Status; expiresIn: number; matchCode: string; qrImage: string; qrUrl?: string };
+type Surface = "official_account" | "mini_program";
+type SameDeviceLink = { state: "loading" } | { state: "ready"; urlLink: string } | { state: "unavailable"; message: string };
 
-export type LiveQrMessageKey = Extract<MessageKey, `live.${string}`>;
+export type LiveQrMessageKey = Extract<MessageKey, `live.${string}` | `mp.${string}`>;
 
 const OPEN: Status[] = ["waiting", "scanned"];
 /** If the stream has delivered nothing this long after opening, it is being buffered or cut. */
@@ -16,11 +18,25 @@ const POLL_MIN_MS = 1000;
 const POLL_MAX_MS = 8000;
 
 /**
- * Our own QR (follow-to-login) with its status as it happens: a Server-Sent Events stream, or
- * polling with backoff where streams are cut. Watching pauses while the tab is hidden and
- * resumes on return; an expired or cancelled QR is one click from a fresh one.
+ * Our own code with its status as it happens: the Official Account's QR (follow-to-login) or the
+ * mini-program code. A Server-Sent Events stream, or polling with backoff where streams are cut.
+ * Watching pauses while the tab is hidden and resumes on return; an expired or cancelled code is
+ * one click from a fresh one. On a phone's browser the mini-program code comes with a button that
+ * opens the mini program on this very ticket (a URL Link), and this page signs in when it is confirmed.
  */
-export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Messages<LiveQrMessageKey> }) {
+export function LiveQr({
+  returnTo,
+  messages,
+  surface = "official_account",
+  mp,
+  sameDevice = false,
+}: {
+  returnTo: string;
+  messages: Messages<LiveQrMessageKey>;
+  surface?: Surface;
+  mp?: string | undefined;
+  sameDevice?: boolean;
+}) {
   const t = useMemo(() => createTranslator(messages), [messages]);
   const [ticket, setTicket] = useState<Ticket | undefined>();
   // The deadline on this browser's clock: the server says "in N seconds", not "at T".
@@ -33,6 +49,7 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
   // The server's own words when it refuses a new QR (429: when to try again).
   const [refusal, setRefusal] = useState<string | undefined>();
   const [signedInAs, setSignedInAs] = useState<string | undefined>();
+  const [link, setLink] = useState<SameDeviceLink | undefined>();
 
   useEffect(() => {
     const onChange = () => setVisible(document.visibilityState === "visible");
@@ -43,13 +60,18 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
   useEffect(() => {
     let cancelled = false;
     redeeming.current = false;
-    fetch("/api/login-tickets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ returnTo }) })
+    fetch("/api/login-tickets", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ returnTo, surface, ...(mp ? { mp } : {}) }),
+    })
       .then(async (response) => {
-        if (response.status === 429) {
+        if (!response.ok) {
+          // The server's own words: when to try again, or what WeChat said and what to do next.
           const body = (await response.json().catch(() => ({}))) as { message?: string };
           if (!cancelled && body.message) setRefusal(body.message);
+          throw new Error(String(response.status));
         }
-        if (!response.ok) throw new Error(String(response.status));
         const created = (await response.json()) as Ticket;
         if (cancelled) return;
         setDeadline(Date.now() + created.expiresIn * 1000);
@@ -60,7 +82,24 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
     return () => {
       cancelled = true;
     };
-  }, [returnTo, attempt]);
+  }, [returnTo, attempt, surface, mp]);
+
+  // On a phone's browser: the URL Link that opens the mini program on this ticket, asked for once per ticket.
+  useEffect(() => {
+    if (!sameDevice || surface !== "mini_program" || !ticket) return;
+    let cancelled = false;
+    setLink({ state: "loading" });
+    fetch(`/api/login-tickets/${ticket.id}/url-link`, { method: "POST" })
+      .then(async (response) => {
+        const body = (await response.json().catch(() => ({}))) as { urlLink?: string; message?: string };
+        if (cancelled) return;
+        setLink(response.ok && body.urlLink ? { state: "ready", urlLink: body.urlLink } : { state: "unavailable", message: body.message ?? t("live.error") });
+      })
+      .catch(() => !cancelled && setLink({ state: "unavailable", message: t("live.error") }));
+    return () => {
+      cancelled = true;
+    };
+  }, [sameDevice, surface, ticket, t]);
 
   const isOpen = OPEN.includes(status);
 
@@ -171,10 +210,33 @@ export function LiveQr({ returnTo, messages }: { returnTo: string; messages: Mes
         ? (refusal ?? t("live.createFailed"))
         : status === "redeemed" && signedInAs
           ? signedInAs
-          : t(`live.${status}`);
+          : surface === "mini_program" && (status === "waiting" || status === "scanned")
+            ? t(status === "waiting" ? "mp.waiting" : "mp.scanned")
+            : t(`live.${status}`);
 
   return (
-    <div className="live-qr" data-testid="live-qr" data-status={status} data-ticket={ticket?.id}>
+    <div className="live-qr" data-testid="live-qr" data-status={status} data-ticket={ticket?.id} data-surface={surface}>
+      {sameDevice && surface === "mini_program" && isOpen && (
+        <div className="same-device" data-testid="mp-same-device">
+          {link?.state === "ready" ? (
+            <>
+              <p>
+                <a className="btn" href={link.urlLink} target="_blank" rel="noopener noreferrer" data-testid="mp-open-link">
+                  {t("mp.openMiniProgram")}
+                </a>
+              </p>
+              <p className="muted">{t("mp.sameDeviceHint")}</p>
+            </>
+          ) : link?.state === "unavailable" ? (
+            <p className="dev-hint" role="alert" data-testid="mp-link-unavailable">
+              {link.message}
+            </p>
+          ) : (
+            <p className="muted">{t("mp.openingLink")}</p>
+          )}
+          <p className="muted">{t("mp.otherDevice")}</p>
+        </div>
+      )}
       <div className="qr-box live">
         {/* eslint-disable-next-line @next/next/no-img-element -- a data: URL drawn on the server; there is nothing to optimize. */}
         {ticket && <img src={ticket.qrImage} alt="QR" width={240} height={240} data-testid="live-qr-image" data-qr-url={ticket.qrUrl} />}

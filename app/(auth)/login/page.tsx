@@ -6,6 +6,7 @@ import { getEnv } from "@/lib/env";
 import { pickMessages } from "@/lib/i18n/messages";
 import { getTranslator } from "@/lib/i18n/server";
 import { classifyBrowser } from "@/lib/wechat/browser";
+import { findMiniProgram } from "@/lib/login/mini-program";
 import { EmbeddedQr } from "./embedded-qr";
 import { LiveQr } from "./live-qr";
 
@@ -23,7 +24,6 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
 
   const env = getEnv();
   const hasOfficialAccount = Boolean(env.wechat.officialAccount);
-  const hasWebsiteApp = env.wechat.apps.length > 0;
   const browser = classifyBrowser((await headers()).get("user-agent"));
   const oaLoginHref = `/api/wechat/oa/login?${new URLSearchParams({ returnTo })}`;
   // Inside WeChat on a phone there is nothing to scan: sign in through the Official Account,
@@ -31,20 +31,22 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
   if (browser === "wechat_mobile" && hasOfficialAccount && !first(params.signed_out)) redirect(oaLoginHref);
 
   const { locale, t } = await getTranslator();
+  const surfaces = env.wechat.surfaces;
   const requested = first(params.qr);
-  const qrMode =
-    requested === "official_account" && hasOfficialAccount ? "official_account" : requested === "website" && hasWebsiteApp ? "website" : env.wechat.loginQr;
+  const surface = surfaces.find((candidate) => candidate === requested) ?? surfaces[0] ?? "website";
   const hasSecondApp = env.wechat.apps.some((app) => app.key === "web2");
   const app = first(params.app) === "web2" && hasSecondApp ? "web2" : "web";
+  const mp = findMiniProgram(first(params.mp))?.key;
   const selfRedirect = first(params.self_redirect) === "true";
   const redirectHref = `/api/wechat/login?${new URLSearchParams({ app, returnTo, lang: locale })}`;
-  const otherMode = qrMode === "website" ? (hasOfficialAccount ? "official_account" : undefined) : hasWebsiteApp ? "website" : undefined;
+  const others = surfaces.filter((candidate) => candidate !== surface);
+  const switchLabel = { website: "login.useWebsiteQr", mini_program: "login.useMiniProgramQr", official_account: "login.useOfficialAccountQr" } as const;
 
   return (
     <div className="card">
       <h1>{t("login.heading")}</h1>
       <p className="muted">{t("login.subtitle")}</p>
-      {browser === "mobile" && (
+      {browser === "mobile" && surface !== "mini_program" && (
         <p className="dev-hint" data-testid="open-in-wechat">
           {t("wechat.openInWechat")}
         </p>
@@ -56,7 +58,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
           </a>
         </p>
       )}
-      {qrMode === "website" ? (
+      {surface === "website" ? (
         <>
           <EmbeddedQr
             app={app}
@@ -73,22 +75,29 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
           </p>
         </>
       ) : (
-        <LiveQr returnTo={returnTo} messages={pickMessages(locale, ["live."])} />
+        <LiveQr
+          key={`${surface}:${mp ?? ""}`}
+          returnTo={returnTo}
+          surface={surface}
+          mp={surface === "mini_program" ? mp : undefined}
+          sameDevice={browser === "mobile"}
+          messages={pickMessages(locale, ["live.", "mp."])}
+        />
       )}
-      {otherMode && (
-        <p className="muted">
-          <a href={`/login?${new URLSearchParams({ qr: otherMode, returnTo })}`} data-testid="switch-qr">
-            {t(otherMode === "website" ? "login.useWebsiteQr" : "login.useOfficialAccountQr")}
+      {others.map((other) => (
+        <p className="muted" key={other}>
+          <a href={`/login?${new URLSearchParams({ qr: other, returnTo })}`} data-testid={`switch-qr-${other}`}>
+            {t(switchLabel[other])}
           </a>
         </p>
-      )}
+      ))}
       {env.wechat.usesEmulator && (
         <div className="dev-hint">
           {t("login.emulatorHint")}{" "}
           <a href={`${env.wechat.openBaseUrl}/phone`} target="_blank" rel="noreferrer">
             {t("login.emulatorPhone")}
           </a>
-          {qrMode === "website" && hasSecondApp && app !== "web2" && (
+          {surface === "website" && hasSecondApp && app !== "web2" && (
             <>
               {" · "}
               <a href={`/login?${new URLSearchParams({ app: "web2", returnTo })}`}>{t("login.otherApp")}</a>

@@ -2,7 +2,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { errorResponse } from "@/lib/http";
 import { readBrowserBinding } from "@/lib/login/browser-binding";
-import { getTicketForBrowser } from "@/lib/login/follow-to-login";
+import { getTicketForBrowser } from "@/lib/login/tickets";
 
 export const dynamic = "force-dynamic";
 

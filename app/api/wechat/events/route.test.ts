@@ -14,7 +14,7 @@ import { openidFor } from "@/emulator/config";
 import { sha256 } from "@/lib/crypto";
 import { db } from "@/lib/db/client";
 import { DEMO_OFFICIAL_ACCOUNT } from "@/lib/env";
-import { getTicketForBrowser, redeemTicket } from "@/lib/login/follow-to-login";
+import { getTicketForBrowser, redeemTicket } from "@/lib/login/tickets";
 import { testDatabases } from "@/lib/test/databases";
 import { useTestEmulator } from "@/lib/test/emulator";
 import { withEnv } from "@/lib/test/env";

@@ -4,7 +4,7 @@ import { sessionCookie } from "@/lib/auth/cookies";
 import { AppError } from "@/lib/errors";
 import { clientIp, errorResponse, isSameOriginRequest, readSessionToken } from "@/lib/http";
 import { readBrowserBinding, rotateBrowserBinding } from "@/lib/login/browser-binding";
-import { redeemTicket } from "@/lib/login/follow-to-login";
+import { redeemTicket } from "@/lib/login/tickets";
 
 export const dynamic = "force-dynamic";
 
