@@ -7,7 +7,7 @@ import { createTranslator, type Messages } from "@/lib/i18n/translate";
 type Status = "loading" | "waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "failed";
 type Ticket = { id: string; status: Status; expiresIn: number; matchCode: string; qrImage: string; qrUrl?: string };
 type Surface = "official_account" | "mini_program";
-type SameDeviceLink = { state: "loading" } | { state: "ready"; urlLink: string } | { state: "unavailable"; message: string };
+type SameDeviceLink = { ticketId: string } & ({ state: "ready"; urlLink: string } | { state: "unavailable"; message: string });
 
 export type LiveQrMessageKey = Extract<MessageKey, `live.${string}` | `mp.${string}`>;
 
@@ -88,14 +88,18 @@ export function LiveQr({
   useEffect(() => {
     if (!sameDevice || surface !== "mini_program" || !ticket) return;
     let cancelled = false;
-    setLink({ state: "loading" });
-    fetch(`/api/login-tickets/${ticket.id}/url-link`, { method: "POST" })
+    const ticketId = ticket.id;
+    fetch(`/api/login-tickets/${ticketId}/url-link`, { method: "POST" })
       .then(async (response) => {
         const body = (await response.json().catch(() => ({}))) as { urlLink?: string; message?: string };
         if (cancelled) return;
-        setLink(response.ok && body.urlLink ? { state: "ready", urlLink: body.urlLink } : { state: "unavailable", message: body.message ?? t("live.error") });
+        setLink(
+          response.ok && body.urlLink
+            ? { ticketId, state: "ready", urlLink: body.urlLink }
+            : { ticketId, state: "unavailable", message: body.message ?? t("live.error") },
+        );
       })
-      .catch(() => !cancelled && setLink({ state: "unavailable", message: t("live.error") }));
+      .catch(() => !cancelled && setLink({ ticketId, state: "unavailable", message: t("live.error") }));
     return () => {
       cancelled = true;
     };
@@ -203,6 +207,7 @@ export function LiveQr({
     setAttempt((value) => value + 1);
   };
   const needsRefresh = status === "expired" || status === "cancelled" || status === "error" || status === "failed";
+  const currentLink = link && link.ticketId === ticket?.id ? link : undefined;
   const message =
     status === "loading"
       ? t("live.loading")
@@ -218,18 +223,18 @@ export function LiveQr({
     <div className="live-qr" data-testid="live-qr" data-status={status} data-ticket={ticket?.id} data-surface={surface}>
       {sameDevice && surface === "mini_program" && isOpen && (
         <div className="same-device" data-testid="mp-same-device">
-          {link?.state === "ready" ? (
+          {currentLink?.state === "ready" ? (
             <>
               <p>
-                <a className="btn" href={link.urlLink} target="_blank" rel="noopener noreferrer" data-testid="mp-open-link">
+                <a className="btn" href={currentLink.urlLink} target="_blank" rel="noopener noreferrer" data-testid="mp-open-link">
                   {t("mp.openMiniProgram")}
                 </a>
               </p>
               <p className="muted">{t("mp.sameDeviceHint")}</p>
             </>
-          ) : link?.state === "unavailable" ? (
+          ) : currentLink?.state === "unavailable" ? (
             <p className="dev-hint" role="alert" data-testid="mp-link-unavailable">
-              {link.message}
+              {currentLink.message}
             </p>
           ) : (
             <p className="muted">{t("mp.openingLink")}</p>

@@ -32,7 +32,7 @@ describe.each(testDatabases())("POST /api/login-tickets on $name", (database) =>
     const binding = setCookie(response, bindingCookieName());
     expect(binding?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(Object.keys(body).sort()).toEqual(["expiresAt", "expiresIn", "id", "matchCode", "qrImage", "qrUrl", "status"]);
+    expect(Object.keys(body).sort()).toEqual(["expiresAt", "expiresIn", "id", "matchCode", "qrImage", "qrUrl", "status", "surface"]);
     expect(body).toMatchObject({ status: "waiting", qrImage: expect.stringMatching(/^data:image\/png;base64,/) });
     const row = await (await db()).loginTicket.findUniqueOrThrow({ where: { id: body.id as string } });
     expect(row).toMatchObject({ bindingHash: sha256(binding!.value), returnTo: "/account?tab=sessions", requestIp: "198.51.100.20" });
@@ -75,10 +75,10 @@ describe.each(testDatabases())("POST /api/login-tickets on $name", (database) =>
     const before = await prisma.loginTicket.count();
     const refused = await createTicket(routeRequest("/api/login-tickets", { method: "POST", body: {}, headers: { origin: "https://evil.example" } }));
     expect(refused.status).toBe(403);
-    expect(await refused.json()).toEqual({ error: "cross_origin" });
+    expect(await refused.json()).toEqual({ error: "cross_origin", message: expect.any(String) });
     const invalid = await createTicket(routeRequest("/api/login-tickets", { method: "POST", body: { returnTo: "/account", userId: "someone" } }));
     expect(invalid.status).toBe(400);
-    expect(await invalid.json()).toEqual({ error: "invalid_request" });
+    expect(await invalid.json()).toEqual({ error: "invalid_request", message: expect.any(String) });
     expect(await prisma.loginTicket.count()).toBe(before);
   });
 });

@@ -34,7 +34,7 @@ describe.each(testDatabases())("GET /api/login-tickets/<id> on $name", (database
       params: Promise.resolve({ id: ticket.id }),
     });
     expect(other.status).toBe(404);
-    expect(await other.json()).toEqual({ error: "not_found" });
+    expect(await other.json()).toEqual({ error: "not_found", message: expect.any(String) });
     const none = await getTicket(routeRequest(`/api/login-tickets/${ticket.id}`), { params: Promise.resolve({ id: ticket.id }) });
     expect(none.status).toBe(404);
   });

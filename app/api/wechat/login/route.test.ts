@@ -57,10 +57,10 @@ describe.each(testDatabases())("/api/wechat/login on $name", (database) => {
       routeRequest("/api/wechat/login", { method: "POST", body: { app: "web" }, headers: { origin: "https://evil.example" } }),
     );
     expect(crossSite.status).toBe(403);
-    expect(await crossSite.json()).toEqual({ error: "cross_origin" });
+    expect(await crossSite.json()).toEqual({ error: "cross_origin", message: expect.any(String) });
     const malformed = await beginLogin(routeRequest("/api/wechat/login", { method: "POST", body: { app: "web", lang: "fr" } }));
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toEqual({ error: "invalid_request" });
+    expect(await malformed.json()).toEqual({ error: "invalid_request", message: expect.any(String) });
   });
 
   it("POST answers the embedded QR's options and keeps a browser's existing binding", async () => {

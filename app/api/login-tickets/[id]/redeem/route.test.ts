@@ -99,7 +99,7 @@ describe.each(testDatabases())("POST /api/login-tickets/<id>/redeem on $name", (
       params: Promise.resolve({ id: ticket.id }),
     });
     expect(second.status).toBe(409);
-    expect(await second.json()).toEqual({ error: "already_redeemed" });
+    expect(await second.json()).toEqual({ error: "already_redeemed", message: expect.any(String) });
     expect(setCookie(second, sessionCookieName())).toBeUndefined();
     expect(await prisma.session.count()).toBe(sessionsBefore + 1);
   });
