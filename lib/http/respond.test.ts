@@ -49,7 +49,7 @@ describe("errorResponse", () => {
     expect(statusOf(code)).toBe(status);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("retry-after")).toBeNull();
-    expect(await response.json()).toEqual({ error: code });
+    expect(await response.json()).toEqual({ error: code, message: expect.any(String) });
     expect(errorLines).toEqual([]);
   });
 
@@ -79,7 +79,7 @@ describe("errorResponse", () => {
     expect(text).not.toContain("hunter2");
     expect(text).not.toContain("ECONNREFUSED");
     const body = JSON.parse(text) as { error: string; requestId: string };
-    expect(body).toEqual({ error: "server_error", requestId: expect.stringMatching(UUID) });
+    expect(body).toEqual({ error: "server_error", message: "服务器出错了，请稍后重试。", requestId: expect.stringMatching(UUID) });
 
     expect(errorLines).toHaveLength(1);
     expect(errorLines[0]).toMatchObject({

@@ -28,8 +28,10 @@ function methodLabel(method: string | null): `account.method.${KnownMethod}` | "
   return isKnownMethod(method) ? `account.method.${method}` : "account.method.other";
 }
 
-function appLabel(appId: string): "account.appOfficialAccount" | "account.appWeb" | "account.appWeb2" {
-  if (appId === getEnv().wechat.officialAccount?.appId) return "account.appOfficialAccount";
+function appLabel(appId: string): "account.appOfficialAccount" | "account.appMiniProgram" | "account.appWeb" | "account.appWeb2" {
+  const { wechat } = getEnv();
+  if (wechat.officialAccounts.some((account) => account.appId === appId)) return "account.appOfficialAccount";
+  if (wechat.miniPrograms.some((mp) => mp.appId === appId)) return "account.appMiniProgram";
   return findWechatAppById(appId)?.key === "web2" ? "account.appWeb2" : "account.appWeb";
 }
 
