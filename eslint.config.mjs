@@ -34,6 +34,19 @@ export default defineConfig([
     languageOptions: { sourceType: "commonjs" },
   },
   {
+    // The mini program's own files run in WeChat's runtime, not here: CommonJS with its globals, and no
+    // syntax newer than ES2017 (optional chaining fails to parse), so old base libraries load them too.
+    files: ["miniprogram/**/*.js"],
+    ignores: ["miniprogram/testing/**"],
+    languageOptions: {
+      ecmaVersion: 2017,
+      sourceType: "commonjs",
+      globals: { wx: "readonly", Page: "readonly", App: "readonly", getApp: "readonly", require: "readonly", module: "writable", exports: "writable" },
+    },
+    // wx's callbacks are plain functions there, so `var page = this` is the idiom.
+    rules: { "@typescript-eslint/no-require-imports": "off", "@typescript-eslint/no-this-alias": "off" },
+  },
+  {
     // Vitest helpers named `use*` (useTestEmulator) register hooks, not React state; no React runs in *.test.ts.
     files: ["**/*.test.ts"],
     rules: { "react-hooks/rules-of-hooks": "off" },

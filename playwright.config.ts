@@ -68,6 +68,7 @@ export default defineConfig({
         EMULATOR_PHONE_URL: EMULATOR_URL,
         EMULATOR_CALLBACK_DOMAINS: [APP_PORT, ...INSTANCE_PORTS, BIND_REQUIRED_PORT, BIND_OPTIONAL_PORT].map((port) => `localhost:${port}`).join(","),
         EMULATOR_OA_PUSH_URL: `${APP_URL}/api/wechat/events`,
+        EMULATOR_MP_API_ORIGIN: APP_URL,
       },
       reuseExistingServer: !process.env.CI,
       timeout: 30_000,

@@ -80,6 +80,7 @@ describe("registry and env", () => {
         EMULATOR_OA_PUSH_TOKEN: "tok123",
         EMULATOR_OA_ENCODING_AES_KEY: "B".repeat(43),
         EMULATOR_PUSH_TIMEOUT_MS: "800",
+        EMULATOR_MP_API_ORIGIN: "http://localhost:3300",
       }),
     ).toMatchObject({
       oaPushUrl: "http://127.0.0.1:4000/api/wechat/events",
@@ -87,6 +88,7 @@ describe("registry and env", () => {
       oaPushToken: "tok123",
       oaEncodingAesKey: "B".repeat(43),
       pushTimeoutMs: 800,
+      mpApiOrigin: "http://localhost:3300",
     });
     expect(() => readEmulatorOptionsFromEnv({ EMULATOR_OA_PUSH_MODE: "aes" })).toThrow(/EMULATOR_OA_PUSH_MODE/);
     expect(() => readEmulatorOptionsFromEnv({ EMULATOR_OA_ENCODING_AES_KEY: "secretish" })).toThrow(/^(?!.*secretish).*EMULATOR_OA_ENCODING_AES_KEY/);

@@ -134,6 +134,8 @@ export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 export type OaPushMode = "plaintext" | "compatible" | "safe";
 export const OA_PUSH_MODES: readonly OaPushMode[] = ["plaintext", "compatible", "safe"];
 export const DEFAULT_OA_PUSH_URL = "http://localhost:3000/api/wechat/events";
+/** The site the mini-program page (`/mp/…`) calls, as `config.js`'s `apiOrigin` would name it. */
+export const DEFAULT_MP_API_ORIGIN = "http://localhost:3000";
 export const DEFAULT_OA_PUSH_MODE: OaPushMode = "safe";
 export const DEFAULT_OA_PUSH_TOKEN: string = DEMO_OFFICIAL_ACCOUNT.token;
 export const DEFAULT_OA_ENCODING_AES_KEY: string = DEMO_OFFICIAL_ACCOUNT.encodingAesKey;

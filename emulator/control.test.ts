@@ -190,6 +190,7 @@ describe("settings, clock and validation", () => {
       mpCodePerMinute: 5000,
       blockedUsers: [],
       mpCodeFormat: "png",
+      mpApiOrigin: "http://localhost:3000",
     });
     const patched = await callControl(base, "settings", { qrTtlSeconds: 60, callbackDomains: ["example.com"] });
     expect(patched.body).toMatchObject({ qrTtlSeconds: 60, codeTtlSeconds: 600, callbackDomains: ["example.com"] });

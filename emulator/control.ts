@@ -64,6 +64,8 @@ const settingsPatchSchema = z
     mpCodePerMinute: z.number().int().min(1).max(1_000_000),
     blockedUsers: z.array(z.string().min(1)).max(20),
     mpCodeFormat: z.literal("png"),
+    // An origin: scheme, host and port only, as config.js names it.
+    mpApiOrigin: z.url({ protocol: /^https?$/ }).transform((value) => new URL(value).origin),
   })
   .partial()
   .strict();

@@ -18,6 +18,7 @@ const envSchema = z.object({
   EMULATOR_OA_PUSH_TOKEN: optional(z.string().regex(/^[A-Za-z0-9]{3,32}$/, "3 to 32 letters or digits")),
   EMULATOR_OA_ENCODING_AES_KEY: optional(z.string().regex(/^[A-Za-z0-9]{43}$/, "43 letters or digits")),
   EMULATOR_PUSH_TIMEOUT_MS: optional(z.coerce.number().int().min(1).max(120_000)),
+  EMULATOR_MP_API_ORIGIN: optional(z.url({ protocol: /^https?$/ })),
   AUTH_WECHAT_ID: optional(z.string()),
   AUTH_WECHAT_SECRET: optional(z.string()),
 });
@@ -50,6 +51,7 @@ export function readEmulatorOptionsFromEnv(env: Readonly<Record<string, string |
     ...(vars.EMULATOR_OA_PUSH_MODE ? { oaPushMode: vars.EMULATOR_OA_PUSH_MODE } : {}),
     ...(vars.EMULATOR_OA_PUSH_TOKEN ? { oaPushToken: vars.EMULATOR_OA_PUSH_TOKEN } : {}),
     ...(vars.EMULATOR_OA_ENCODING_AES_KEY ? { oaEncodingAesKey: vars.EMULATOR_OA_ENCODING_AES_KEY } : {}),
+    ...(vars.EMULATOR_MP_API_ORIGIN ? { mpApiOrigin: vars.EMULATOR_MP_API_ORIGIN } : {}),
     ...(vars.EMULATOR_PUSH_TIMEOUT_MS === undefined ? {} : { pushTimeoutMs: vars.EMULATOR_PUSH_TIMEOUT_MS }),
     ...(vars.AUTH_WECHAT_ID && vars.AUTH_WECHAT_SECRET
       ? { extraApps: [{ appid: vars.AUTH_WECHAT_ID, secret: vars.AUTH_WECHAT_SECRET, name: "Local Website (AUTH_WECHAT_ID)" }] }

@@ -9,6 +9,7 @@ import {
   DEFAULT_CODE_TTL_SECONDS,
   DEFAULT_HOST,
   DEFAULT_LONGPOLL_MS,
+  DEFAULT_MP_API_ORIGIN,
   DEFAULT_OA_CODE_TTL_SECONDS,
   DEFAULT_OA_ENCODING_AES_KEY,
   DEFAULT_OA_PUSH_MODE,
@@ -26,6 +27,7 @@ import { handleOaAuthorize, handleOaConsent } from "./oa-authorize";
 import { handleAvatar, handleIndex, handleOaScanPage, handlePhoneList, handlePhonePage } from "./phone";
 import { handleQrconnect, handleQrImage, handleQrLongPoll, handleWxLoginJs } from "./qrconnect";
 import { handleJscode2session, handleUrlLink, handleWxa, JSCODE2SESSION_PATH, matchWxaRoute, URL_LINK_PREFIX } from "./mini-program";
+import { handleMpPage, handleMpRuntime, MP_PAGE_PREFIX, MP_RUNTIME_PREFIX } from "./mp-page";
 import { DEFAULT_MP_CODE_PER_MINUTE } from "./mp-state";
 import { handleSns, matchSnsRoute } from "./sns";
 import { EmulatorState } from "./state";
@@ -52,6 +54,8 @@ export type StartEmulatorOptions = {
   oaPushUrl?: string;
   /** plaintext, compatible or safe (default). */
   oaPushMode?: OaPushMode;
+  /** The site the mini-program page calls. Default http://localhost:3000. */
+  mpApiOrigin?: string;
   /** Push token; default "demoPushToken2026". */
   oaPushToken?: string;
   /** 43-character EncodingAESKey; default "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG". */
@@ -112,6 +116,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     mpCodePerMinute: DEFAULT_MP_CODE_PER_MINUTE,
     blockedUsers: [],
     mpCodeFormat: "png",
+    mpApiOrigin: new URL(options.mpApiOrigin ?? DEFAULT_MP_API_ORIGIN).origin,
   });
   const log = options.log;
   // Filled in once the port is known; handlers only run after listen() resolves.
@@ -215,6 +220,8 @@ async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: Se
     case "/favicon.ico":
       return send(res, 204, "", {});
   }
+  if (path.startsWith(MP_PAGE_PREFIX)) return handleMpPage(ctx, res, url, decodeURIComponent(path.slice(MP_PAGE_PREFIX.length)));
+  if (path.startsWith(MP_RUNTIME_PREFIX)) return handleMpRuntime(ctx, res, path.slice(MP_RUNTIME_PREFIX.length));
   if (path.startsWith(URL_LINK_PREFIX)) return handleUrlLink(ctx, res, decodeURIComponent(path.slice(URL_LINK_PREFIX.length)));
   if (path.startsWith(QR_IMAGE_PREFIX)) return handleQrImage(ctx, res, decodeURIComponent(path.slice(QR_IMAGE_PREFIX.length)));
   const avatar = AVATAR_PATH.exec(path);

@@ -42,6 +42,8 @@ export type EmulatorSettings = {
   blockedUsers: string[];
   /** The bytes of a 小程序码. Only "png" (labelled image/jpeg, as observed) is implemented. */
   mpCodeFormat: "png";
+  /** The site's origin the mini-program page calls (its `config.js` apiOrigin): the app under development. */
+  mpApiOrigin: string;
 };
 
 export type QrStatus = "waiting" | "scanned" | "confirmed" | "cancelled" | "expired";
