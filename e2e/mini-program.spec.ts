@@ -9,8 +9,7 @@ const MP = "wx8e0b5c61d2a3f4b0";
 const MP_SOLO = "wx8e0b5c61d2a3f4b1";
 const WEB = "wx8e0b5c61d2a3f470";
 const BIND_OPTIONAL_URL = `http://localhost:${BIND_OPTIONAL_PORT}`;
-const IPHONE_SAFARI =
-  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+const IPHONE_SAFARI = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
 
 /** The person scans the computer's code: the mini program opens on their phone and shows who asks. */
 async function scan(browser: Browser, login: MiniProgramLoginPage, user: string, options: { lang?: "en" } = {}): Promise<Page> {
@@ -164,7 +163,11 @@ test.describe("the mini-program code (小程序码扫码登录)", () => {
     await context.close();
   });
 
-  test("WeChat's refusals show their message: an errcode drawing the code, the code quota, and a blocked user on the phone", async ({ page, browser, request }) => {
+  test("WeChat's refusals show their message: an errcode drawing the code, the code quota, and a blocked user on the phone", async ({
+    page,
+    browser,
+    request,
+  }) => {
     const emulator = new Emulator(request);
     await test.step("41030 (page not in the release) on getwxacodeunlimit", async () => {
       await emulator.fault({ endpoint: "wxa/getwxacodeunlimit", errcode: 41030 });
