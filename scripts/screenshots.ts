@@ -2,8 +2,12 @@
  * Takes the README's screenshots from a running `npm run dev` (app on :3000, emulator on :3100):
  *   npx tsx scripts/screenshots.ts
  */
-import { chromium } from "@playwright/test";
+import { chromium, expect as baseExpect } from "@playwright/test";
 import { CHROMIUM_ARGS } from "../e2e/config";
+import { MiniProgramLoginPage, openMiniProgram } from "../e2e/pages/mini-program";
+
+// A development server compiles each route on its first request: give it time.
+const expect = baseExpect.configure({ timeout: 30_000 });
 
 const APP = process.env.APP_URL ?? "http://localhost:3000";
 const EMULATOR = process.env.EMULATOR_URL ?? "http://localhost:3100";
@@ -66,5 +70,26 @@ const confirm = await browser.newPage({
 await confirm.goto(delivery.reply!.links[0]!);
 await confirm.getByTestId("confirm-page").waitFor();
 await confirm.screenshot({ path: `${OUT}/confirm-phone.png` });
+
+// The mini-program code: the computer's page once the phone opened the mini program, and the mini
+// program itself as the emulator plays it, in both languages (the phone's language follows its `lang`).
+for (const lang of ["zh", "en"] as const) {
+  const pc = await (await browser.newContext({ viewport: { width: 1100, height: 820 }, locale: lang === "zh" ? "zh-CN" : "en" })).newPage();
+  await pc.goto(`${APP}/login?qr=mini_program`);
+  if (lang === "en") {
+    await pc.getByTestId("lang-switch").click();
+    await pc.waitForFunction(() => document.documentElement.lang === "en");
+  }
+  const login = new MiniProgramLoginPage(pc);
+  await expect(login.status()).toHaveAttribute("data-status", "waiting");
+  const mp = await openMiniProgram(browser, await login.codeUrl(), "zhang", lang === "en" ? { lang: "en" } : {});
+  await expect(mp.getByTestId("mp-status")).toHaveAttribute("data-state", "ready");
+  await expect(login.status()).toHaveAttribute("data-status", "scanned");
+  await mp.getByTestId(`mp-choice-${await login.matchCode()}`).click();
+  await pc.screenshot({ path: `${OUT}/mini-program-pc-${lang}.png` });
+  await mp.screenshot({ path: `${OUT}/mini-program-phone-${lang}.png` });
+  await mp.getByTestId("mp-cancel").click();
+  await expect(mp.getByTestId("mp-status")).toHaveAttribute("data-state", "cancelled");
+}
 await browser.close();
 console.log(`Screenshots written to ${OUT}/`);

@@ -59,8 +59,13 @@ export function LiveQr({
 
   useEffect(() => {
     let cancelled = false;
+    // Aborted when the effect is cleaned up (React's development double run, a quick change of
+    // surface): a second request of a new browser would otherwise set a second binding cookie,
+    // and the ticket shown would belong to the first one.
+    const abort = new AbortController();
     redeeming.current = false;
     fetch("/api/login-tickets", {
+      signal: abort.signal,
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ returnTo, surface, ...(mp ? { mp } : {}) }),
@@ -81,6 +86,7 @@ export function LiveQr({
       .catch(() => !cancelled && setStatus("failed"));
     return () => {
       cancelled = true;
+      abort.abort();
     };
   }, [returnTo, attempt, surface, mp]);
 
