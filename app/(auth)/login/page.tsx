@@ -7,6 +7,7 @@ import { pickMessages } from "@/lib/i18n/messages";
 import { getTranslator } from "@/lib/i18n/server";
 import { classifyBrowser } from "@/lib/wechat/browser";
 import { findMiniProgram } from "@/lib/login/mini-program";
+import { findWechatApp } from "@/lib/wechat/apps";
 import { EmbeddedQr } from "./embedded-qr";
 import { LiveQr } from "./live-qr";
 
@@ -35,7 +36,8 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
   const requested = first(params.qr);
   const surface = surfaces.find((candidate) => candidate === requested) ?? surfaces[0] ?? "website";
   const hasSecondApp = env.wechat.apps.some((app) => app.key === "web2");
-  const app = first(params.app) === "web2" && hasSecondApp ? "web2" : "web";
+  // Any configured website app by its key (web, web2, or one of WECHAT_APPS); the first otherwise.
+  const app = findWechatApp(first(params.app))?.key ?? findWechatApp(undefined)?.key ?? "web";
   const mp = findMiniProgram(first(params.mp))?.key;
   const selfRedirect = first(params.self_redirect) === "true";
   const redirectHref = `/api/wechat/login?${new URLSearchParams({ app, returnTo, lang: locale })}`;
