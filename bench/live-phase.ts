@@ -9,16 +9,18 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { LiveBrowser, startPolling, type HttpAnswer, type PollGate } from "./live-browser";
-import { confirmOnPhone, RateGate, scanQr, SCANNING_USERS, type ConfirmOutcome } from "./live-phone";
+import { RateGate, SCANNING_USERS, type ConfirmOutcome, type PhoneInput, type PhoneStrategy, type Surface } from "./live-phone";
 import { readSettledRss, sampleRss, type RssReading } from "./process-memory";
 
 export type WatchMode = "sse" | "polling";
 
 export type PhaseTarget = { appUrl: string; emulatorUrl: string; serverPid: number; timeoutMs: number };
 
-export type PhaseSettings = { mode: WatchMode; browsers: number; warmup: number; rate: number; redeem: number };
+/** `phone`: how the phone scans and confirms on the phase's surface; `rate` is the confirms' (and at most the scans') per second. */
+export type PhaseSettings = { phone: PhoneStrategy; mode: WatchMode; browsers: number; warmup: number; rate: number; redeem: number };
 
 export type PhaseResult = {
+  surface: Surface;
   mode: WatchMode;
   browsers: number;
   created: number;
@@ -49,16 +51,23 @@ const OPEN_CONCURRENCY = 100;
 const RAMP_STEPS = 10;
 /**
  * Scans run ahead of confirms in batches of at most this many seconds of scanning: a confirm
- * link lives 5 minutes from the scan, and a batch is confirmed at the scan rate.
+ * token lives 5 minutes from the scan, and a batch is confirmed at least as fast as it was scanned.
  */
 const SCAN_AHEAD_SECONDS = 180;
 const SESSION_COOKIE = "authjs.session-token";
 
-const ticketSchema = z.object({ id: z.string().min(1), status: z.string(), matchCode: z.string().regex(/^\d{2}$/), qrUrl: z.string().min(1) });
+const ticketSchema = z.object({
+  id: z.string().min(1),
+  status: z.string(),
+  matchCode: z.string().regex(/^\d{2}$/),
+  qrUrl: z.string().min(1).optional(),
+  qrImage: z.string().startsWith("data:image/png;base64,"),
+});
 const statusSchema = z.object({ status: z.string() });
 const sessionSchema = z.object({ user: z.object({ id: z.string().min(1) }) });
 
-type Ticket = z.infer<typeof ticketSchema>;
+/** A ticket as the bench keeps it: the code's picture and content become the phone's `codeUrl`. */
+type Ticket = Omit<z.infer<typeof ticketSchema>, "qrUrl" | "qrImage">;
 
 type PollTotals = { completed: number; skippedTicks: number; errors: number };
 
@@ -75,6 +84,8 @@ function createWatchContext(mode: WatchMode, failures: Map<string, number>): Wat
 export type Watched = {
   browser: LiveBrowser;
   ticket: Ticket;
+  /** What the phone read from the page's code. */
+  codeUrl: string;
   user?: string;
   confirmToken?: string;
   confirm?: ConfirmOutcome;
@@ -121,8 +132,12 @@ function describeError(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? error.message;
 }
 
-/** `POST /api/login-tickets` in fresh browsers, through a shared setup agent that is closed afterwards. */
+/**
+ * `POST /api/login-tickets` in fresh browsers, through a shared setup agent that is closed
+ * afterwards; the phone reads each code here, outside any timing.
+ */
 async function createTickets(
+  phone: PhoneStrategy,
   countWanted: number,
   target: Omit<PhaseTarget, "serverPid">,
   setupAgent: Agent,
@@ -138,7 +153,7 @@ async function createTickets(
         const answer = await browser.send("/api/login-tickets", {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: "{}",
+          body: phone.ticketBody,
           via: setupAgent,
         });
         const ticket = answer.status === 201 ? ticketSchema.safeParse(JSON.parse(answer.body) as unknown) : undefined;
@@ -147,7 +162,8 @@ async function createTickets(
           browser.dispose();
           return;
         }
-        created.push({ browser, ticket: ticket.data, stop: () => {} });
+        const { qrUrl, qrImage, ...kept } = ticket.data;
+        created.push({ browser, ticket: kept, codeUrl: phone.readCode({ qrUrl, qrImage }), stop: () => {} });
       } catch (error) {
         count(failures, `create: ${describeError(error)}`);
         browser.dispose();
@@ -212,24 +228,29 @@ function startPoller(item: Watched, context: WatchContext): void {
 
 type ScanJob = { item: Watched; user: string; attempts: number };
 
+function phoneInput(target: PhaseTarget, agent: Agent): PhoneInput {
+  return { emulatorUrl: target.emulatorUrl, appUrl: target.appUrl, agent, timeoutMs: target.timeoutMs };
+}
+
 /** A failed scan is retried after this long: sooner, within the same second, it would be WeChat's duplicate. */
 const SCAN_RETRY_DELAY_MS = 1100;
 
 /**
- * Every phone scans its QR, open-loop at `rate` scans per second (a slow app does not slow the
- * scans down), the virtual users taking turns. The app drops repeats of one event by
+ * Every phone scans its code, open-loop at the surface's scan rate (a slow app does not slow the
+ * scans down), the virtual users taking turns. On the Official Account the app drops repeats of one event by
  * FromUserName + CreateTime + event + key, so one user scanning two QRs in a second is two
- * events, as on WeChat. A scan without a confirm link is retried by the same user (another user
- * would find the QR taken), a second later, up to three times.
+ * events, as on WeChat. A scan without a confirm token is retried by the same user (another user
+ * would find the code taken), a second later, up to three times.
  */
-async function scanAll(items: Watched[], target: PhaseTarget, agent: Agent, rate: number, failures: Map<string, number>): Promise<void> {
-  const gate = new RateGate(rate);
+async function scanAll(items: Watched[], target: PhaseTarget, agent: Agent, settings: PhaseSettings, failures: Map<string, number>): Promise<void> {
+  const { phone } = settings;
+  const gate = new RateGate(phone.scanRate(settings.rate));
   const pending: ScanJob[] = items.map((item, index) => ({ item, user: SCANNING_USERS[index % SCANNING_USERS.length]!, attempts: 0 }));
   const inFlight = new Set<Promise<void>>();
   const scan = async (job: ScanJob): Promise<void> => {
-    const outcome = await scanQr({ emulatorUrl: target.emulatorUrl, agent, qrUrl: job.item.ticket.qrUrl, user: job.user, timeoutMs: target.timeoutMs }).catch(
-      (error: unknown) => ({ ok: false as const, reason: `scan: ${describeError(error)}` }),
-    );
+    const outcome = await phone
+      .scan({ ...phoneInput(target, agent), codeUrl: job.item.codeUrl, user: job.user })
+      .catch((error: unknown) => ({ ok: false as const, reason: `scan: ${describeError(error)}` }));
     if (outcome.ok) {
       job.item.user = job.user;
       job.item.confirmToken = outcome.confirmToken;
@@ -254,18 +275,17 @@ async function scanAll(items: Watched[], target: PhaseTarget, agent: Agent, rate
 }
 
 /** Confirms every scanned ticket, open-loop at `gate`'s rate (a slow answer does not delay the next confirm). */
-async function confirmAll(items: Watched[], target: PhaseTarget, agent: Agent, gate: RateGate, failures: Map<string, number>): Promise<void> {
+async function confirmAll(items: Watched[], target: PhaseTarget, agent: Agent, settings: PhaseSettings, failures: Map<string, number>): Promise<void> {
+  const gate = new RateGate(settings.rate);
   const pending: Promise<void>[] = [];
   for (const item of items) {
     if (!item.confirmToken) continue;
     await gate.takeSlot();
     pending.push(
-      confirmOnPhone({ appUrl: target.appUrl, agent, confirmToken: item.confirmToken, code: item.ticket.matchCode, timeoutMs: target.timeoutMs }).then(
-        (outcome) => {
-          item.confirm = outcome;
-          if (outcome.result !== "confirmed") count(failures, `confirm: ${outcome.result}`);
-        },
-      ),
+      settings.phone.confirm({ ...phoneInput(target, agent), confirmToken: item.confirmToken, code: item.ticket.matchCode }).then((outcome) => {
+        item.confirm = outcome;
+        if (outcome.result !== "confirmed") count(failures, `confirm: ${outcome.result}`);
+      }),
     );
   }
   await Promise.all(pending);
@@ -276,14 +296,14 @@ const isConfirmed = (item: Watched): boolean => item.confirm?.result === "confir
 type Timings = { scanMs: number; confirmMs: number };
 
 /** Scans then confirms `items` in batches (see SCAN_AHEAD_SECONDS), adding to `timings`. */
-async function scanAndConfirm(items: Watched[], target: PhaseTarget, rate: number, failures: Map<string, number>, timings: Timings): Promise<void> {
+async function scanAndConfirm(items: Watched[], target: PhaseTarget, settings: PhaseSettings, failures: Map<string, number>, timings: Timings): Promise<void> {
   const agent = new Agent({ keepAlive: true });
   try {
-    const batchSize = Math.max(1, Math.floor(rate * SCAN_AHEAD_SECONDS));
+    const batchSize = Math.max(1, Math.floor(settings.phone.scanRate(settings.rate) * SCAN_AHEAD_SECONDS));
     for (let start = 0; start < items.length; start += batchSize) {
       const batch = items.slice(start, start + batchSize);
-      await timed(timings, "scanMs", () => scanAll(batch, target, agent, rate, failures));
-      await timed(timings, "confirmMs", () => confirmAll(batch, target, agent, new RateGate(rate), failures));
+      await timed(timings, "scanMs", () => scanAll(batch, target, agent, settings, failures));
+      await timed(timings, "confirmMs", () => confirmAll(batch, target, agent, settings, failures));
     }
   } finally {
     agent.destroy();
@@ -354,8 +374,8 @@ async function rampWatching(items: Watched[], context: WatchContext, serverPid: 
   return { ready, ramp };
 }
 
-function log(mode: WatchMode, message: string): void {
-  console.log(`[${mode === "sse" ? "SSE" : "polling"}] ${message}`);
+function log(settings: PhaseSettings, message: string): void {
+  console.log(`[${settings.phone.surface} ${settings.mode === "sse" ? "SSE" : "polling"}] ${message}`);
 }
 
 export type PhaseTickets = { warmup: Watched[]; items: Watched[]; failures: Map<string, number> };
@@ -371,9 +391,9 @@ export async function createPhaseTickets(settings: PhaseSettings, target: Omit<P
   const setupAgent = new Agent({ keepAlive: true, maxSockets: CREATE_CONCURRENCY });
   const begun = performance.now();
   try {
-    const warmup = await createTickets(settings.warmup, target, setupAgent, new Map());
-    const items = await createTickets(settings.browsers, target, setupAgent, failures);
-    log(settings.mode, `${items.length + warmup.length} tickets created in ${((performance.now() - begun) / 1000).toFixed(1)} s`);
+    const warmup = await createTickets(settings.phone, settings.warmup, target, setupAgent, new Map());
+    const items = await createTickets(settings.phone, settings.browsers, target, setupAgent, failures);
+    log(settings, `${items.length + warmup.length} tickets created in ${((performance.now() - begun) / 1000).toFixed(1)} s`);
     return { warmup, items, failures };
   } finally {
     setupAgent.destroy();
@@ -384,7 +404,7 @@ export async function createPhaseTickets(settings: PhaseSettings, target: Omit<P
  * The measured part of a phase, on a freshly started server. SSE: streams open, memory read, then
  * scans and confirms. Polling: the scans go first, before any poller starts, because a thousand
  * pollers keep this server too busy to answer WeChat's push within its 5 s (every push then
- * fails); scans are not what is measured, and the links they send stay valid for 5 minutes.
+ * fails); scans are not what is measured, and the confirm tokens they give stay valid for 5 minutes.
  */
 export async function runPhase(settings: PhaseSettings, target: PhaseTarget, tickets: PhaseTickets): Promise<PhaseResult> {
   const { mode } = settings;
@@ -395,33 +415,33 @@ export async function runPhase(settings: PhaseSettings, target: PhaseTarget, tic
 
   // Warmup: the whole flow once for a few browsers, so the routes are compiled and the access token cached.
   await startWatching(warmup, createWatchContext(mode, warmupFailures));
-  await scanAndConfirm(warmup, target, settings.rate, warmupFailures, { scanMs: 0, confirmMs: 0 });
+  await scanAndConfirm(warmup, target, settings, warmupFailures, { scanMs: 0, confirmMs: 0 });
   await waitForNotifications(warmup, target.timeoutMs);
   for (const item of warmup) {
     item.stop();
     item.browser.dispose();
   }
   const warmedUp = warmup.filter((item) => item.notifiedAt !== undefined).length;
-  log(mode, `warmup: ${warmedUp}/${warmup.length} notified${warmupFailures.size ? ` (failures: ${[...warmupFailures.keys()].join("; ")})` : ""}`);
+  log(settings, `warmup: ${warmedUp}/${warmup.length} notified${warmupFailures.size ? ` (failures: ${[...warmupFailures.keys()].join("; ")})` : ""}`);
 
-  const phone = new Agent({ keepAlive: true });
+  const phoneAgent = new Agent({ keepAlive: true });
   try {
     // The confirm links start ticking with the scans: polling reads no settled values after them.
-    if (mode === "polling") await timed(timings, "scanMs", () => scanAll(items, target, phone, settings.rate, failures));
+    if (mode === "polling") await timed(timings, "scanMs", () => scanAll(items, target, phoneAgent, settings, failures));
     // No connection of ours is open now; the server holds the tickets and nothing else of ours.
     const before = mode === "sse" ? await readSettledRss(target.serverPid) : await sampleRss(target.serverPid);
     const begun = performance.now();
     const { ready: watching, ramp } = await rampWatching(items, context, target.serverPid, before);
-    log(mode, `${watching}/${items.length} browsers waiting after ${((performance.now() - begun) / 1000).toFixed(1)} s (${ramp.length - 1} steps)`);
+    log(settings, `${watching}/${items.length} browsers waiting after ${((performance.now() - begun) / 1000).toFixed(1)} s (${ramp.length - 1} steps)`);
     const after = mode === "sse" ? await readSettledRss(target.serverPid) : await sampleRss(target.serverPid);
-    log(mode, `server RSS ${(before.median / 2 ** 20).toFixed(1)} MiB → ${(after.median / 2 ** 20).toFixed(1)} MiB with ${watching} waiting browsers`);
+    log(settings, `server RSS ${(before.median / 2 ** 20).toFixed(1)} MiB → ${(after.median / 2 ** 20).toFixed(1)} MiB with ${watching} waiting browsers`);
 
-    if (mode === "sse") await scanAndConfirm(items, target, settings.rate, failures, timings);
-    else await timed(timings, "confirmMs", () => confirmAll(items, target, phone, new RateGate(settings.rate), failures));
+    if (mode === "sse") await scanAndConfirm(items, target, settings, failures, timings);
+    else await timed(timings, "confirmMs", () => confirmAll(items, target, phoneAgent, settings, failures));
     await waitForNotifications(items, target.timeoutMs);
     return finishPhase(settings, items, failures, { before, after, ramp, watching, timings, pollTotals: context.pollTotals });
   } finally {
-    phone.destroy();
+    phoneAgent.destroy();
   }
 }
 
@@ -435,7 +455,7 @@ async function finishPhase(
   const { timings } = measured;
   const scanned = items.filter((item) => item.confirmToken).length;
   const confirmed = items.filter(isConfirmed).length;
-  log(mode, `${scanned} scanned in ${(timings.scanMs / 1000).toFixed(1)} s, ${confirmed} confirmed in ${(timings.confirmMs / 1000).toFixed(1)} s`);
+  log(settings, `${scanned} scanned in ${(timings.scanMs / 1000).toFixed(1)} s, ${confirmed} confirmed in ${(timings.confirmMs / 1000).toFixed(1)} s`);
   for (const item of items) item.stop();
 
   const notifiedMs: number[] = [];
@@ -458,6 +478,7 @@ async function finishPhase(
 
   const { before, after, ramp, watching, pollTotals } = measured;
   return {
+    surface: settings.phone.surface,
     mode,
     browsers: settings.browsers,
     created: items.length,

@@ -46,12 +46,12 @@ function endToEndKibPerBrowser(result: PhaseResult): number {
 
 export function renderLiveTable(results: readonly PhaseResult[]): string {
   const lines = [
-    "| watching | browsers | confirmed | notified p50 (ms) | p99 (ms) | max (ms) | server memory per waiting browser (KiB) |",
-    "|---|---:|---:|---:|---:|---:|---:|",
+    "| surface | watching | browsers | confirmed | notified p50 (ms) | p99 (ms) | max (ms) | server memory per waiting browser (KiB) |",
+    "|---|---|---:|---:|---:|---:|---:|---:|",
   ];
   for (const result of results) {
     lines.push(
-      `| ${LABELS[result.mode]} | ${result.browsers} | ${result.confirmed} | ${formatNumber(percentile(result.notifiedMs, 50), 1)} | ` +
+      `| ${result.surface} | ${LABELS[result.mode]} | ${result.browsers} | ${result.confirmed} | ${formatNumber(percentile(result.notifiedMs, 50), 1)} | ` +
         `${formatNumber(percentile(result.notifiedMs, 99), 1)} | ${formatNumber(percentile(result.notifiedMs, 100), 1)} | ${formatKib(result)} |`,
     );
   }
@@ -62,19 +62,20 @@ function verdict(value: number, limit: number): string {
   return Number.isFinite(value) && value <= limit ? "PASS" : "FAIL";
 }
 
-export function renderTargets(sse: PhaseResult | undefined): string {
+/** The targets, and for each surface whether its SSE phase met them. */
+export function renderTargets(results: readonly PhaseResult[]): string {
   const line = `targets: p50 ≤ ${TARGETS.p50Ms} ms, p99 ≤ ${TARGETS.p99Ms} ms, ≤ ${TARGETS.kibPerBrowser} KiB per waiting browser`;
-  if (!sse) return line;
+  return [line, ...results.filter((result) => result.mode === "sse").map(renderSseVerdict)].join("\n");
+}
+
+function renderSseVerdict(sse: PhaseResult): string {
   const p50 = percentile(sse.notifiedMs, 50);
   const p99 = percentile(sse.notifiedMs, 99);
   const kib = kibPerBrowser(sse);
   const memory = isMemoryMeasurable(sse)
     ? `${formatNumber(kib, 1)} KiB per waiting browser ${verdict(kib, TARGETS.kibPerBrowser)}`
     : `memory not measured (needs --browsers ≥ ${MIN_BROWSERS_PER_STEP * (sse.ramp.length - 1)})`;
-  return [
-    line,
-    `SSE: p50 ${formatNumber(p50, 1)} ms ${verdict(p50, TARGETS.p50Ms)}, p99 ${formatNumber(p99, 1)} ms ${verdict(p99, TARGETS.p99Ms)}, ${memory}`,
-  ].join("\n");
+  return `${sse.surface} SSE: p50 ${formatNumber(p50, 1)} ms ${verdict(p50, TARGETS.p50Ms)}, p99 ${formatNumber(p99, 1)} ms ${verdict(p99, TARGETS.p99Ms)}, ${memory}`;
 }
 
 const MIB = 2 ** 20;
@@ -88,7 +89,7 @@ function describeRss(reading: RssReading): string {
 
 /** What each phase saw beyond the table: counts, memory samples, confirm request times, the redeem check. */
 export function renderDetails(result: PhaseResult): string[] {
-  const label = LABELS[result.mode];
+  const label = `${result.surface} ${LABELS[result.mode]}`;
   const lines = [
     `${label}: ${result.created} tickets created, ${result.watching} waiting, ${result.scanned} scanned in ${result.scanSeconds.toFixed(1)} s ` +
       `(${formatNumber(result.scanned / result.scanSeconds, 1)}/s), ${result.confirmed} confirmed in ${result.confirmSeconds.toFixed(1)} s ` +
@@ -97,7 +98,7 @@ export function renderDetails(result: PhaseResult): string[] {
       `${formatNumber(endToEndKibPerBrowser(result), 1)} KiB per browser end to end`,
     `  RSS ramp (browsers: MiB): ${result.ramp.map((point) => `${point.watching}: ${(point.rss / MIB).toFixed(1)}`).join(", ")}; ` +
       `median step ${formatNumber(kibPerBrowser(result), 1)} KiB per browser`,
-    `  confirm request (sent → 303) p50 ${formatNumber(percentile(result.confirmMs, 50), 1)} ms, p99 ${formatNumber(percentile(result.confirmMs, 99), 1)} ms, ` +
+    `  confirm request (sent → answered) p50 ${formatNumber(percentile(result.confirmMs, 50), 1)} ms, p99 ${formatNumber(percentile(result.confirmMs, 99), 1)} ms, ` +
       `max ${formatNumber(percentile(result.confirmMs, 100), 1)} ms`,
     `  redeem check: ${result.redeem.ok}/${result.redeem.tried} browsers signed in (POST /redeem → session cookie → /api/auth/session)`,
   ];

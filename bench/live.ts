@@ -11,9 +11,9 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { startEmulator, type RunningEmulator } from "../emulator/server";
 import { findFreePort, startApp, stopAllChildren, type RunningApp } from "./app-server";
-import { parseLiveOptions, LIVE_USAGE } from "./live-options";
+import { parseLiveOptions, LIVE_USAGE, surfacesOf } from "./live-options";
 import { createPhaseTickets, runPhase, type PhaseResult, type WatchMode } from "./live-phase";
-import { SCANNING_USERS } from "./live-phone";
+import { PHONES, SCANNING_USERS } from "./live-phone";
 import { renderDetails, renderLiveTable, renderTargets } from "./live-report";
 import { findServerPid } from "./process-memory";
 import { buildAppEnv, describeDatabase, describeMachine, formatLoad, prepareApp } from "./run-setup";
@@ -35,14 +35,16 @@ async function main(): Promise<number> {
   }
   const options = parsed;
   const warmup = Math.min(WARMUP_BROWSERS, options.browsers);
+  const phones = surfacesOf(options).map((surface) => PHONES[surface]);
   console.log("# Live status benchmark: Server-Sent Events vs 1 s polling\n");
   for (const line of describeMachine()) console.log(line);
   if ((loadavg()[0] ?? 0) > cpus().length / 2) {
     console.log(`warning: the machine is already busy (load ${formatLoad()} on ${cpus().length} CPUs); the server shares it, and its latencies will show that`);
   }
+  const scans = phones.map((phone) => `${phone.surface} ${Number(phone.scanRate(options.rate).toFixed(1))}/s`).join(", ");
   const parameters =
-    `parameters: ${options.browsers} browsers per phase (+${warmup} warmup), confirms at ${options.rate}/s, ` +
-    `scans at ${options.rate}/s (users ${SCANNING_USERS.join("/")} taking turns), ` +
+    `parameters: surfaces ${phones.map((phone) => phone.surface).join(" + ")}, ${options.browsers} browsers per phase (+${warmup} warmup), ` +
+    `confirms at ${options.rate}/s, scans at ${scans} (users ${SCANNING_USERS.join("/")} taking turns), ` +
     `polling every 1000 ms, ticket TTL ${TICKET_TTL_SECONDS} s`;
   console.log(parameters);
   const database = `database: ${describeDatabase(options.databaseUrl, PGLITE_DIR)}`;
@@ -85,14 +87,14 @@ async function main(): Promise<number> {
     await prepareApp({ skipBuild: options.skipBuild, databaseUrl: options.databaseUrl, env, buildLog: BUILD_LOG });
 
     const results: PhaseResult[] = [];
-    for (const mode of PHASES) {
-      const settings = { mode, browsers: options.browsers, warmup, rate: options.rate, redeem: options.redeem };
+    for (const [phone, mode] of phones.flatMap((each) => PHASES.map((phase) => [each, phase] as const))) {
+      const settings = { phone, mode, browsers: options.browsers, warmup, rate: options.rate, redeem: options.redeem };
       const target = { appUrl: `http://localhost:${appPort}`, emulatorUrl: emulator.url, timeoutMs: options.timeoutMs };
       console.log("");
       app = await startApp({ port: appPort, env, logFile: SERVER_LOG });
       const tickets = await createPhaseTickets(settings, target);
       await app.stop();
-      // A fresh server for the measurement: the tickets are in the database, the QR rendering garbage is gone.
+      // A fresh server for the measurement: the tickets are in the database, the code-drawing garbage is gone.
       app = await startApp({ port: appPort, env, logFile: SERVER_LOG });
       if (app.pid === undefined) throw new Error("next start has no pid");
       const serverPid = findServerPid(app.pid, appPort);
@@ -105,7 +107,7 @@ async function main(): Promise<number> {
     console.log(`\nload average after the run: ${formatLoad()}\n`);
     console.log(renderLiveTable(results));
     console.log("");
-    console.log(renderTargets(results.find((result) => result.mode === "sse")));
+    console.log(renderTargets(results));
     console.log("");
     for (const result of results) console.log(renderDetails(result).join("\n"));
 
@@ -113,7 +115,7 @@ async function main(): Promise<number> {
     // a thousand browsers can overload this server until confirms fail, and that is the finding.
     let failed = false;
     for (const result of results.filter((each) => each.notNotified / each.browsers > MAX_UNNOTIFIED_RATE)) {
-      const line = `${result.mode}: ${result.notNotified} of ${result.browsers} browsers were never notified`;
+      const line = `${result.surface} ${result.mode}: ${result.notNotified} of ${result.browsers} browsers were never notified`;
       if (result.mode === "sse") {
         console.error(`\n${line} (limit ${MAX_UNNOTIFIED_RATE * 100}%)`);
         failed = true;
