@@ -15,6 +15,7 @@ import { openidFor, unionidFor } from "@/emulator/config";
 import { bindingCookieName, sessionCookieName } from "@/lib/auth/cookies";
 import { db } from "@/lib/db/client";
 import { DEMO_MINI_PROGRAMS } from "@/lib/env";
+import { confirmTicket, getConfirmView } from "@/lib/login/follow-to-login";
 import { testDatabases } from "@/lib/test/databases";
 import { useTestEmulator } from "@/lib/test/emulator";
 import { routeRequest, setCookie } from "@/lib/test/requests";
@@ -220,6 +221,14 @@ describe.each(testDatabases())("mini-program sign-in on $name", (database) => {
     const refused = await ask(personal.ticket.id, personal.binding);
     expect(refused.status).toBe(502);
     expect(await refused.json()).toMatchObject({ error: "url_link_unavailable", message: expect.stringContaining("另一台设备") });
+  });
+
+  it("a mini program's token is no confirm link for the Official Account's confirm page", async () => {
+    const { ticket, scene } = await computer();
+    const view = (await scanAs("lin", scene)).body as PhoneView;
+    await expect(getConfirmView(view.token)).rejects.toMatchObject({ code: "not_found" });
+    await expect(confirmTicket(view.token, ticket.matchCode)).rejects.toMatchObject({ code: "not_found" });
+    await expect((await db()).loginTicket.findUniqueOrThrow({ where: { id: ticket.id } })).resolves.toMatchObject({ status: "scanned" });
   });
 
   it("answers the emulator's phone page with CORS, and no other origin", async () => {
