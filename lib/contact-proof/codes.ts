@@ -31,6 +31,7 @@ import {
   findContactOwner,
   findLatestCode,
 } from "@/lib/db/verification-codes";
+import type { ConfirmPhone } from "@/lib/db/login-tickets";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { isBindingDue } from "./due";
@@ -205,25 +206,35 @@ async function bindProved(row: VerificationCode, prover: Prover): Promise<Verify
 async function bindTo(channel: BindChannel, target: string, proof: Parameters<typeof bindProvedContact>[0]["proof"], prover: Omit<Prover, "sessionHash">) {
   const result = await bindProvedContact({ proof, userId: prover.userId, field: userField(channel), shownTarget: maskTarget(channel, target), ip: prover.ip });
   if (!result.ok) return result;
+  return announceBind(channel, target, result, prover);
+}
+
+/** After a bind committed: tells a moved-away contact, and names the outcome. */
+export async function announceBind(
+  channel: BindChannel,
+  target: string,
+  result: { movedFrom: string | undefined },
+  prover: { userId: string; notify: NotifyMoved },
+): Promise<{ ok: true; outcome: "bound" | "moved"; userId: string }> {
   if (result.movedFrom) {
     logger.info("bind.contact_moved", { channel, fromUserId: result.movedFrom, toUserId: prover.userId });
     await prover.notify({ channel, target, at: new Date() });
   }
-  return { ok: true as const, outcome: result.movedFrom ? ("moved" as const) : ("bound" as const), userId: prover.userId };
+  return { ok: true, outcome: result.movedFrom ? "moved" : "bound", userId: prover.userId };
 }
 
 /**
- * The mini program's one-tap phone (`getuserphonenumber`): WeChat has verified the number, so it
- * counts as a proved phone under the rules of an SMS code. A number another account holds moves
- * to the prover and nothing else of that account changes; it never signs anyone into it.
+ * The mini program's one-tap phone (`getuserphonenumber`) as a proof: WeChat has verified the
+ * number, so it counts as a proved phone under the rules of an SMS code. A number another account
+ * holds moves to the prover and nothing else of that account changes; it never signs anyone in
+ * to it. Undefined for a number we cannot read as a mobile number.
  *
  * @see docs/wechat-protocol.md §H4.2
  */
-export async function bindWechatPhone(input: Omit<Prover, "sessionHash"> & { countryCode: string; purePhoneNumber: string }): Promise<VerifyResult> {
+export function wechatPhoneProof(phone: { countryCode: string; purePhoneNumber: string }, ip: string | null): ConfirmPhone | undefined {
   // Any country WeChat vouches for: SMS_COUNTRY_CODES limits where we send codes, not which numbers are real.
-  const normalized = normalizePhone(`+${input.countryCode.replace(/^\+/, "")}${input.purePhoneNumber}`);
-  if (!normalized.ok) return { ok: false, error: "invalid_input" };
-  return bindTo("phone", normalized.target, { kind: "wechat", target: normalized.target }, input);
+  const normalized = normalizePhone(`+${phone.countryCode.replace(/^\+/, "")}${phone.purePhoneNumber}`);
+  return normalized.ok ? { target: normalized.target, shownTarget: maskTarget("phone", normalized.target), ip } : undefined;
 }
 
 /** Whether the user must bind a phone or email before going on (required mode). */

@@ -119,9 +119,9 @@ describe.each(testDatabases())("login tickets on $name", (database) => {
 
   it("confirms a scanned ticket for the person it resolves, in one transaction", async () => {
     const ticket = await scanned("oConfirm00000000000000000001");
-    expect(await confirmTicketForPerson(ticket.id, { appId: OA, openid: "oConfirm00000000000000000001", unionid: "oUnionConfirm000000000000001" })).toEqual(
-      expect.any(String),
-    );
+    expect(await confirmTicketForPerson(ticket.id, { appId: OA, openid: "oConfirm00000000000000000001", unionid: "oUnionConfirm000000000000001" })).toEqual({
+      userId: expect.any(String),
+    });
     const row = (await findTicket(ticket.id))!;
     expect(row).toMatchObject({ status: "confirmed", confirmTokenHash: null });
     expect(row.confirmedAt).toBeInstanceOf(Date);
@@ -129,6 +129,20 @@ describe.each(testDatabases())("login tickets on $name", (database) => {
     expect(await prisma.user.findUniqueOrThrow({ where: { id: row.userId! } })).toMatchObject({ unionid: "oUnionConfirm000000000000001" });
     // A second confirm finds it confirmed already.
     expect(await confirmTicketForPerson(ticket.id, { appId: OA, openid: "oConfirm00000000000000000001" })).toBeUndefined();
+  });
+
+  it("binds a WeChat-verified phone in the confirm's own transaction, moving it off the account that held it", async () => {
+    const prisma = await db();
+    const holder = await prisma.user.create({ data: { phone: "+8613900000002", phoneVerified: new Date() } });
+    const ticket = await scanned("oPhone0000000000000000000001");
+    const confirmed = await confirmTicketForPerson(
+      ticket.id,
+      { appId: OA, openid: "oPhone0000000000000000000001" },
+      { target: "+8613900000002", shownTarget: "139****0002", ip: "203.0.113.5" },
+    );
+    expect(confirmed).toEqual({ userId: expect.any(String), phone: { ok: true, movedFrom: holder.id } });
+    expect((await prisma.user.findUniqueOrThrow({ where: { id: confirmed!.userId } })).phone).toBe("+8613900000002");
+    expect((await prisma.user.findUniqueOrThrow({ where: { id: holder.id } })).phone).toBeNull();
   });
 
   it("keeps no user change when the ticket was cancelled or expired before the confirm", async () => {
@@ -141,7 +155,9 @@ describe.each(testDatabases())("login tickets on $name", (database) => {
       [cancelled, "oLateCancel000000000000000001"],
       [expired, "oLateExpiry000000000000000001"],
     ] as const) {
-      expect(await confirmTicketForPerson(ticket.id, { appId: OA, openid, unionid: `u-${openid}` })).toBeUndefined();
+      const phone = { target: "+8613900000001", shownTarget: "139****0001", ip: null };
+      expect(await confirmTicketForPerson(ticket.id, { appId: OA, openid, unionid: `u-${openid}` }, phone)).toBeUndefined();
+      expect(await prisma.user.count({ where: { phone: phone.target } })).toBe(0);
       expect(await prisma.wechatIdentity.count({ where: { appId: OA, openid } })).toBe(0);
       expect(await prisma.user.count({ where: { unionid: `u-${openid}` } })).toBe(0);
       expect((await findTicket(ticket.id))!.userId).toBeNull();

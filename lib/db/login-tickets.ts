@@ -7,6 +7,7 @@ import "server-only";
 import { db, transactionWithRetry } from "./client";
 import type { LoginTicket, Prisma } from "./generated/client";
 import { upsertIdentity, type WechatSignIn } from "./people";
+import { bindContactInTransaction, type BindOutcome } from "./verification-codes";
 
 const OPEN = ["waiting", "scanned"];
 
@@ -104,22 +105,37 @@ export async function expireOpenTicket(id: string): Promise<boolean> {
   return count === 1;
 }
 
+/** A WeChat-verified phone (the mini program's one-tap phone) to bind with the confirm. */
+export type ConfirmPhone = { target: string; shownTarget: string; ip: string | null };
+
+export type ConfirmedPerson = { userId: string; phone?: BindOutcome };
+
 /**
- * The right number was picked: resolves the person and confirms the ticket in one transaction.
- * The person's user id, or undefined when the ticket was cancelled or expired meanwhile; then no
- * user change is kept either.
+ * The right number was picked: resolves the person and confirms the ticket in one transaction,
+ * binding a WeChat-verified phone in the same one when given (so no reader sees the ticket
+ * confirmed and the phone not yet bound). Undefined when the ticket was cancelled or expired
+ * meanwhile; then no user change is kept either.
  */
-export async function confirmTicketForPerson(id: string, person: WechatSignIn): Promise<string | undefined> {
+export async function confirmTicketForPerson(id: string, person: WechatSignIn, phone?: ConfirmPhone): Promise<ConfirmedPerson | undefined> {
   const lost = Symbol("lost");
   try {
     return await transactionWithRetry(async (tx) => {
       const { userId } = await upsertIdentity(tx, person);
+      const bound = phone
+        ? await bindContactInTransaction(tx, {
+            proof: { kind: "wechat", target: phone.target },
+            userId,
+            field: "phone",
+            shownTarget: phone.shownTarget,
+            ip: phone.ip,
+          })
+        : undefined;
       const { count } = await tx.loginTicket.updateMany({
         where: { id, status: "scanned", expiresAt: { gt: new Date() } },
         data: { status: "confirmed", userId, confirmedAt: new Date(), confirmTokenHash: null },
       });
       if (count !== 1) throw lost;
-      return userId;
+      return bound ? { userId, phone: bound } : { userId };
     });
   } catch (error) {
     if (error === lost) return undefined;

@@ -75,7 +75,7 @@ export type BindOutcome = { ok: true; movedFrom: string | undefined } | { ok: fa
  * sees in its history. Binds of one target run one after the other (an advisory lock), so the
  * move sees the current owner.
  */
-export async function bindProvedContact(input: {
+export type BindContactInput = {
   /** The proof: our own code (spent here, once), or WeChat's word for the mini program's one-tap phone. */
   proof: { kind: "code"; code: VerificationCode; maxAttempts: number; resendBucket: string } | { kind: "wechat"; target: string };
   userId: string;
@@ -83,45 +83,53 @@ export async function bindProvedContact(input: {
   /** The contact as the moved-away account's history shows it (masked). */
   shownTarget: string;
   ip: string | null;
-}): Promise<BindOutcome> {
+};
+
+export async function bindProvedContact(input: BindContactInput): Promise<BindOutcome> {
   const prisma = await db();
-  const { proof, field } = input;
-  const target = proof.kind === "code" ? proof.code.target : proof.target;
-  const verifiedField = field === "phone" ? "phoneVerified" : "emailVerified";
-  const now = new Date();
   try {
-    return await prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`bind:${target}`}))`;
-      if (proof.kind === "code") {
-        const { count } = await tx.verificationCode.updateMany({
-          where: { id: proof.code.id, userId: input.userId, verifiedAt: null, consumedAt: null, attempts: { lt: proof.maxAttempts }, expiresAt: { gt: now } },
-          data: { verifiedAt: now, consumedAt: now },
-        });
-        if (count !== 1) return { ok: false, error: "already_used" } as const;
-      }
-      const owner = await tx.user.findFirst({ where: { [field]: target }, select: { id: true } });
-      const movedFrom = owner && owner.id !== input.userId ? owner.id : undefined;
-      if (movedFrom) {
-        await tx.user.update({ where: { id: movedFrom }, data: { [field]: null, [verifiedField]: null } });
-        await tx.auditLog.create({ data: { userId: movedFrom, action: CONTACT_MOVED_AWAY, ip: null, detail: { channel: field, target: input.shownTarget } } });
-      }
-      await tx.user.update({ where: { id: input.userId }, data: { [field]: target, [verifiedField]: now } });
-      // The resend wait keeps a number from getting codes while one is still in flight; this one
-      // has just been used by whoever holds the number, so the next code may go at once.
-      if (proof.kind === "code") await clearLimit(proof.resendBucket, target, tx);
-      await tx.auditLog.create({
-        data: {
-          userId: input.userId,
-          action: `bind.${field}`,
-          ip: input.ip,
-          detail: { channel: field, movedFromAnotherAccount: Boolean(movedFrom), proof: proof.kind === "code" ? "code" : "wechat" },
-        },
-      });
-      return { ok: true, movedFrom } as const;
-    });
+    return await prisma.$transaction((tx) => bindContactInTransaction(tx, input));
   } catch (error) {
     // Someone else bound the same target between our read and our write: nothing was written.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return { ok: false, error: "taken_meanwhile" };
     throw error;
   }
+}
+
+/**
+ * {@link bindProvedContact}'s work inside a transaction of this module's callers in lib/db (the
+ * mini program's confirm binds its phone in the transaction that confirms the ticket).
+ */
+export async function bindContactInTransaction(tx: Prisma.TransactionClient, input: BindContactInput): Promise<BindOutcome> {
+  const { proof, field } = input;
+  const target = proof.kind === "code" ? proof.code.target : proof.target;
+  const verifiedField = field === "phone" ? "phoneVerified" : "emailVerified";
+  const now = new Date();
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`bind:${target}`}))`;
+  if (proof.kind === "code") {
+    const { count } = await tx.verificationCode.updateMany({
+      where: { id: proof.code.id, userId: input.userId, verifiedAt: null, consumedAt: null, attempts: { lt: proof.maxAttempts }, expiresAt: { gt: now } },
+      data: { verifiedAt: now, consumedAt: now },
+    });
+    if (count !== 1) return { ok: false, error: "already_used" };
+  }
+  const owner = await tx.user.findFirst({ where: { [field]: target }, select: { id: true } });
+  const movedFrom = owner && owner.id !== input.userId ? owner.id : undefined;
+  if (movedFrom) {
+    await tx.user.update({ where: { id: movedFrom }, data: { [field]: null, [verifiedField]: null } });
+    await tx.auditLog.create({ data: { userId: movedFrom, action: CONTACT_MOVED_AWAY, ip: null, detail: { channel: field, target: input.shownTarget } } });
+  }
+  await tx.user.update({ where: { id: input.userId }, data: { [field]: target, [verifiedField]: now } });
+  // The resend wait keeps a number from getting codes while one is still in flight; this one
+  // has just been used by whoever holds the number, so the next code may go at once.
+  if (proof.kind === "code") await clearLimit(proof.resendBucket, target, tx);
+  await tx.auditLog.create({
+    data: {
+      userId: input.userId,
+      action: `bind.${field}`,
+      ip: input.ip,
+      detail: { channel: field, movedFromAnotherAccount: Boolean(movedFrom), proof: proof.kind === "code" ? "code" : "wechat" },
+    },
+  });
+  return { ok: true, movedFrom };
 }

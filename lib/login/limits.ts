@@ -42,8 +42,8 @@ export const releaseStreamLease = releaseLimits;
 const SCANS_PER_TICKET = 20;
 
 /**
- * One call of the mini program's API (a scan, a confirm, a cancel) from this address, and one
- * more scan of this code. The phone has no browser binding, so the code's scene stands in for it.
+ * One scan reported by a mini program from this address, and one more scan of this code. The
+ * phone has no browser binding, so the code's scene stands in for it.
  */
 export function takeMiniProgramLimits(scene: string, ip: string | null): Promise<LimitResult> {
   const { loginPerIp } = getEnv().limits;

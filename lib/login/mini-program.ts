@@ -12,10 +12,10 @@
  */
 import "server-only";
 import { randomAlphanumeric } from "@/lib/crypto";
-import { bindWechatPhone } from "@/lib/contact-proof/codes";
+import { announceBind, wechatPhoneProof } from "@/lib/contact-proof/codes";
 import { isBindingOn } from "@/lib/contact-proof/due";
 import { notifyContactMoved } from "@/lib/contact-proof/deliver";
-import { findTicketByScene, insertTicket, saveTicketUrlLink } from "@/lib/db/login-tickets";
+import { findTicketByScene, insertTicket, saveTicketUrlLink, type ConfirmPhone } from "@/lib/db/login-tickets";
 import { findUserIdOfPerson, getContactFacts } from "@/lib/db/people";
 import { getEnv, type MiniProgramConfig } from "@/lib/env";
 import { AppError, isAppError } from "@/lib/errors";
@@ -178,8 +178,9 @@ export type PhoneOutcome = "bound" | "moved" | "failed";
 
 /**
  * The person picked a number, and perhaps tapped WeChat's phone button. The right number
- * confirms the ticket for the person; the phone, if given, is bound before the page is told, so
- * the computer lands where a bound account lands. A wrong number cancels the ticket for good.
+ * confirms the ticket for the person, and a WeChat-verified phone is bound in the same
+ * transaction, so the computer lands where a bound account lands. A wrong number cancels the
+ * ticket for good, and no phone is asked of WeChat for it (each success is billed).
  */
 export async function confirmFromMiniProgram(input: {
   token: string;
@@ -191,34 +192,30 @@ export async function confirmFromMiniProgram(input: {
   const ticket = await findByConfirmToken(input.token);
   if (ticket.surface !== "mini_program") throw new AppError("not_found");
   const mp = miniProgramOf(ticket.appId);
-  let phone: PhoneOutcome | undefined;
-  const result = await confirmWithNumber(ticket, input.pick, async (openid) => ({ appId: ticket.appId, openid, unionid: ticket.unionid ?? undefined }), {
-    beforePublish: async (userId) => {
-      if (input.phoneCode && ticket.openid)
-        phone = await bindPhoneFromWechat(mp, { userId, openid: ticket.openid, phoneCode: input.phoneCode, ip: input.ip, locale: input.locale });
-    },
-  });
-  return phone ? { status: result.status, phone } : { status: result.status };
+  const phone =
+    input.phoneCode && ticket.openid && input.pick === ticket.matchCode ? await phoneProof(mp, ticket.openid, input.phoneCode, input.ip) : undefined;
+  const result = await confirmWithNumber(ticket, input.pick, async (openid) => ({ appId: ticket.appId, openid, unionid: ticket.unionid ?? undefined }), phone);
+  if (result.status === "cancelled" || !input.phoneCode) return { status: result.status };
+  if (!phone || !result.phone?.ok) {
+    if (result.phone && !result.phone.ok) logger.warn("login.mini_program.phone_not_bound", { error: result.phone.error });
+    return { status: result.status, phone: "failed" };
+  }
+  const announced = await announceBind("phone", phone.target, result.phone, { userId: result.userId, notify: notifyContactMoved(input.locale) });
+  return { status: result.status, phone: announced.outcome };
 }
 
-async function bindPhoneFromWechat(
-  mp: MiniProgramConfig,
-  input: { userId: string; openid: string; phoneCode: string; ip: string | null; locale: Locale },
-): Promise<PhoneOutcome> {
+/** WeChat's verified number for a phone code; undefined (and the sign-in goes on without it) when WeChat refuses. */
+async function phoneProof(mp: MiniProgramConfig, openid: string, phoneCode: string, ip: string | null): Promise<ConfirmPhone | undefined> {
   try {
-    const number = await getPhoneNumber(mp, input.phoneCode, input.openid);
-    const bound = await bindWechatPhone({ userId: input.userId, ip: input.ip, notify: notifyContactMoved(input.locale), ...number });
-    if (!bound.ok) {
-      logger.warn("login.mini_program.phone_not_bound", { error: bound.error });
-      return "failed";
-    }
-    return bound.outcome;
+    const proof = wechatPhoneProof(await getPhoneNumber(mp, phoneCode, openid), ip);
+    if (!proof) logger.warn("login.mini_program.phone_unreadable", {});
+    return proof;
   } catch (error) {
     // The sign-in stands without the phone: the computer falls back to the SMS binding.
     logger.warn("login.mini_program.phone_failed", {
       error: isAppError(error) ? error.code : error instanceof Error ? error.message : String(error),
     });
-    return "failed";
+    return undefined;
   }
 }
 

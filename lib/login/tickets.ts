@@ -24,8 +24,10 @@ import {
   findTicketByConfirmTokenHash,
   findWaitingTicket,
   markTicketScanned,
+  type ConfirmPhone,
 } from "@/lib/db/login-tickets";
 import type { WechatSignIn } from "@/lib/db/people";
+import type { BindOutcome } from "@/lib/db/verification-codes";
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 import { getLoginBus, type TicketStatus } from "./bus";
@@ -180,14 +182,15 @@ export function confirmViewOf(ticket: LoginTicket): ConfirmView {
 
 /**
  * The person on the phone picks a number. The right one resolves the WeChat user (`person`
- * learns the unionid the surface's way) and confirms the ticket; a wrong one cancels it for good.
+ * learns the unionid the surface's way) and confirms the ticket, with a WeChat-verified phone
+ * bound in the same transaction when the surface has one; a wrong one cancels it for good.
  */
 export async function confirmWithNumber(
   ticket: LoginTicket,
   pickedCode: string,
   person: (openid: string) => Promise<WechatSignIn>,
-  options: { beforePublish?: (userId: string) => Promise<void> } = {},
-): Promise<{ status: "confirmed"; userId: string } | { status: "cancelled" }> {
+  phone?: ConfirmPhone,
+): Promise<{ status: "confirmed"; userId: string; phone?: BindOutcome } | { status: "cancelled" }> {
   const status = effectiveStatus(ticket);
   if (status === "expired") throw new AppError("expired");
   if (status !== "scanned" || !ticket.openid) throw new AppError(status === "cancelled" ? "cancelled" : "already_scanned");
@@ -198,11 +201,10 @@ export async function confirmWithNumber(
     return { status: "cancelled" };
   }
   // Lost a race with a cancel or the expiry: the user changes were rolled back too.
-  const userId = await confirmTicketForPerson(ticket.id, await person(ticket.openid));
-  if (!userId) throw new AppError("not_confirmed");
-  await options.beforePublish?.(userId);
+  const confirmed = await confirmTicketForPerson(ticket.id, await person(ticket.openid), phone);
+  if (!confirmed) throw new AppError("not_confirmed");
   await publish(ticket.id, "confirmed");
-  return { status: "confirmed", userId };
+  return { status: "confirmed", ...confirmed };
 }
 
 /** The phone says no: the ticket is cancelled and its page told. */

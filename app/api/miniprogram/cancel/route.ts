@@ -2,9 +2,7 @@
 import type { NextRequest } from "next/server";
 import { z } from "zod";
 import { TOKEN_PATTERN } from "@/lib/crypto";
-import { AppError } from "@/lib/errors";
 import { answerMiniProgram, miniProgramPreflight } from "@/lib/http/mini-program-api";
-import { takeMiniProgramLimits } from "@/lib/login/limits";
 import { cancelFromMiniProgram } from "@/lib/login/mini-program";
 
 export const dynamic = "force-dynamic";
@@ -14,9 +12,7 @@ const cancelSchema = z.object({ token: z.string().regex(TOKEN_PATTERN) }).strict
 export const OPTIONS = miniProgramPreflight;
 
 export function POST(request: NextRequest) {
-  return answerMiniProgram(request, cancelSchema, async ({ token }, caller) => {
-    const limit = await takeMiniProgramLimits(token, caller.ip);
-    if (!limit.ok) throw new AppError("rate_limited", { retryAfterSeconds: limit.retryAfterSeconds });
+  return answerMiniProgram(request, cancelSchema, async ({ token }) => {
     await cancelFromMiniProgram(token);
     return { status: "cancelled" };
   });

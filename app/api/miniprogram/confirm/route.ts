@@ -1,14 +1,13 @@
 /**
  * The person picked a number in the mini program, and perhaps tapped WeChat's phone button:
  * `{token, pick, phoneCode?}`. The right number confirms the computer's sign-in; a wrong one
- * cancels it for good.
+ * cancels it for good. Like the Official Account's confirm form, it takes no limit of its own: its
+ * one credential is the scan's one-time 256-bit token, and the scan that issued it was limited.
  */
 import type { NextRequest } from "next/server";
 import { z } from "zod";
 import { TOKEN_PATTERN } from "@/lib/crypto";
-import { AppError } from "@/lib/errors";
 import { answerMiniProgram, miniProgramPreflight } from "@/lib/http/mini-program-api";
-import { takeMiniProgramLimits } from "@/lib/login/limits";
 import { confirmFromMiniProgram } from "@/lib/login/mini-program";
 
 export const dynamic = "force-dynamic";
@@ -29,8 +28,6 @@ export const OPTIONS = miniProgramPreflight;
 
 export function POST(request: NextRequest) {
   return answerMiniProgram(request, confirmSchema, async ({ token, pick, phoneCode }, caller) => {
-    const limit = await takeMiniProgramLimits(token, caller.ip);
-    if (!limit.ok) throw new AppError("rate_limited", { retryAfterSeconds: limit.retryAfterSeconds });
     return confirmFromMiniProgram({ token, pick, phoneCode, ip: caller.ip, locale: caller.locale });
   });
 }
