@@ -10,7 +10,6 @@ import "server-only";
 import { randomAlphanumeric } from "@/lib/crypto";
 import { findTicketByScene, insertTicket } from "@/lib/db/login-tickets";
 import { getEnv } from "@/lib/env";
-import { AppError } from "@/lib/errors";
 import { createTempQr, getFollower, requireOfficialAccount } from "@/lib/wechat/official-account";
 import {
   cancelByConfirmToken,
@@ -67,16 +66,9 @@ export async function recordScan(scene: string, openid: string): Promise<OaScanR
   return result.kind === "confirm_link" ? { kind: "confirm_link", confirmToken: result.confirmToken } : result;
 }
 
-/** The scanned Official Account ticket a confirm link stands for; a mini program's token is not one. */
-async function findOaTicket(confirmToken: string) {
-  const ticket = await findByConfirmToken(confirmToken);
-  if (ticket.surface !== "official_account") throw new AppError("not_found");
-  return ticket;
-}
-
 /** What the phone's confirm page shows: who is asking, and three numbers to pick from. */
 export async function getConfirmView(confirmToken: string): Promise<ConfirmView> {
-  return confirmViewOf(await findOaTicket(confirmToken));
+  return confirmViewOf(await findByConfirmToken(confirmToken, "official_account"));
 }
 
 /**
@@ -84,12 +76,11 @@ export async function getConfirmView(confirmToken: string): Promise<ConfirmView>
  * (unionid from `cgi-bin/user/info`) and confirms the ticket; a wrong one cancels it for good.
  */
 export async function confirmTicket(confirmToken: string, pickedCode: string): Promise<"confirmed" | "cancelled"> {
-  const ticket = await findOaTicket(confirmToken);
+  const ticket = await findByConfirmToken(confirmToken, "official_account");
   const result = await confirmWithNumber(ticket, pickedCode, async (openid) => ({ appId: ticket.appId, openid, unionid: (await getFollower(openid)).unionid }));
   return result.status;
 }
 
 export async function cancelTicket(confirmToken: string): Promise<void> {
-  await findOaTicket(confirmToken);
-  await cancelByConfirmToken(confirmToken);
+  await cancelByConfirmToken(confirmToken, "official_account");
 }

@@ -132,7 +132,8 @@ export type PhoneView = {
   choices: string[];
   /** Offer WeChat's one-tap phone: binding wants a phone and this person has none. */
   phoneOffer: boolean;
-  expiresAt: Date;
+  /** Seconds the ticket has left, as the computer's page counts them. */
+  expiresIn: number;
 };
 
 /**
@@ -161,7 +162,7 @@ export async function scanFromMiniProgram(scene: string, jsCode: string): Promis
     createdAt: view.createdAt,
     choices: view.choices,
     phoneOffer: await wantsPhone(mp, { appId: mp.appId, openid: person.openid, unionid: person.unionid }),
-    expiresAt: found.expiresAt,
+    expiresIn: toView(result.ticket).expiresIn,
   };
 }
 
@@ -189,8 +190,7 @@ export async function confirmFromMiniProgram(input: {
   ip: string | null;
   locale: Locale;
 }): Promise<{ status: "confirmed" | "cancelled"; phone?: PhoneOutcome }> {
-  const ticket = await findByConfirmToken(input.token);
-  if (ticket.surface !== "mini_program") throw new AppError("not_found");
+  const ticket = await findByConfirmToken(input.token, "mini_program");
   const mp = miniProgramOf(ticket.appId);
   const phone =
     input.phoneCode && ticket.openid && input.pick === ticket.matchCode ? await phoneProof(mp, ticket.openid, input.phoneCode, input.ip) : undefined;
@@ -221,7 +221,5 @@ async function phoneProof(mp: MiniProgramConfig, openid: string, phoneCode: stri
 
 /** The person tapped Cancel in the mini program. */
 export async function cancelFromMiniProgram(token: string): Promise<void> {
-  const ticket = await findByConfirmToken(token);
-  if (ticket.surface !== "mini_program") throw new AppError("not_found");
-  await cancelByConfirmToken(token);
+  await cancelByConfirmToken(token, "mini_program");
 }

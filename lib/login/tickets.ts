@@ -150,10 +150,15 @@ export async function scanTicket(ticket: LoginTicket | null, person: { openid: s
   return { kind: "confirm_link", confirmToken, ticket: scanned };
 }
 
-/** The scanned ticket a confirm token stands for, while the token is young enough. */
-export async function findByConfirmToken(confirmToken: string): Promise<LoginTicket> {
+/**
+ * The scanned ticket of `surface` a confirm token stands for, while the token is young enough. A
+ * token of the other surface is not found: each surface's phone answers only its own tickets.
+ */
+export async function findByConfirmToken(confirmToken: string, surface: TicketSurface): Promise<LoginTicket> {
   const ticket = await findTicketByConfirmTokenHash(sha256(confirmToken));
-  if (!ticket || !ticket.scannedAt || Date.now() - ticket.scannedAt.getTime() > CONFIRM_LINK_TTL_MS) throw new AppError("not_found");
+  if (!ticket || ticket.surface !== surface || !ticket.scannedAt || Date.now() - ticket.scannedAt.getTime() > CONFIRM_LINK_TTL_MS) {
+    throw new AppError("not_found");
+  }
   return ticket;
 }
 
@@ -208,8 +213,8 @@ export async function confirmWithNumber(
 }
 
 /** The phone says no: the ticket is cancelled and its page told. */
-export async function cancelByConfirmToken(confirmToken: string): Promise<void> {
-  const ticket = await findByConfirmToken(confirmToken);
+export async function cancelByConfirmToken(confirmToken: string, surface: TicketSurface): Promise<void> {
+  const ticket = await findByConfirmToken(confirmToken, surface);
   if (await cancelOpenTicket(ticket.id)) await publish(ticket.id, "cancelled");
 }
 

@@ -34,7 +34,7 @@ export function POST(request: NextRequest) {
       device: { name: describeDevice(view.requestUserAgent) ?? null, ip: view.requestIp, time: view.createdAt.toISOString() },
       choices: view.choices,
       phoneOffer: view.phoneOffer,
-      expiresIn: Math.max(0, Math.round((view.expiresAt.getTime() - Date.now()) / 1000)),
+      expiresIn: view.expiresIn,
     };
   });
 }
