@@ -1,25 +1,14 @@
 import QRCode from "qrcode";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEMO_OPEN_ACCOUNT_ID, OA_APP, openidFor, unionidFor, WEB_APP } from "./config";
 import { QR_IMAGE_OPTIONS } from "./qrconnect";
-import type { RunningEmulator } from "./server";
-import { callCgi, callControl, createOaQr, fetchAppToken, startTestEmulator } from "./test-helpers";
+import { callCgi, callControl, createOaQr, fetchAppToken, useEmulatorServer } from "./test-helpers";
 
 const PHONE_URL = "http://192.168.1.23:3999";
 const CGI_JSON = "application/json; encoding=utf-8";
 const RID = /, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 
-let emulator: RunningEmulator;
-let base: string;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator({ phoneUrl: PHONE_URL });
-  base = emulator.url;
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
-  await callControl(base, "reset", {});
-});
+const server = useEmulatorServer({ phoneUrl: PHONE_URL });
 
 type TokenBody = { access_token: string; expires_in: number; errcode?: number; errmsg?: string };
 type ErrorBody = { errcode?: number; errmsg?: string };
@@ -27,22 +16,22 @@ type ErrorBody = { errcode?: number; errmsg?: string };
 const CREDENTIALS = { grant_type: "client_credential", appid: OA_APP.appid, secret: OA_APP.secret };
 
 function getToken(query: Record<string, string> = CREDENTIALS) {
-  return callCgi<TokenBody>(base, "token", { query });
+  return callCgi<TokenBody>(server.url, "token", { query });
 }
 
 function getStableToken(json: unknown) {
-  return callCgi<TokenBody>(base, "stable_token", { json });
+  return callCgi<TokenBody>(server.url, "stable_token", { json });
 }
 
 function createQr(token: string, json: unknown) {
-  return callCgi<ErrorBody & { ticket: string; url: string; expire_seconds?: number }>(base, "qrcode/create", {
+  return callCgi<ErrorBody & { ticket: string; url: string; expire_seconds?: number }>(server.url, "qrcode/create", {
     query: { access_token: token },
     json,
   });
 }
 
 function userInfo(token: string, openid: string) {
-  return callCgi<Record<string, unknown>>(base, "user/info", { query: { access_token: token, openid, lang: "zh_CN" } });
+  return callCgi<Record<string, unknown>>(server.url, "user/info", { query: { access_token: token, openid, lang: "zh_CN" } });
 }
 
 /** A cheap authenticated call: 40003 for a website openid means the token itself was accepted. */
@@ -52,7 +41,7 @@ async function tokenErrcode(token: string): Promise<number | undefined> {
 }
 
 function advance(seconds: number) {
-  return callControl(base, "clock", { advanceSeconds: seconds });
+  return callControl(server.url, "clock", { advanceSeconds: seconds });
 }
 
 describe("/cgi-bin/token", () => {
@@ -133,7 +122,7 @@ describe("/cgi-bin/stable_token", () => {
 
   it("force_refresh kills the current token at once; within 30 s it refreshes nothing; 20 a day, then 45009", async () => {
     // Start just after a Beijing midnight so the 21 refreshes below share one quota day.
-    const now = Date.parse((await callControl<{ now: string }>(base, "clock")).body.now);
+    const now = Date.parse((await callControl<{ now: string }>(server.url, "clock")).body.now);
     const dayMs = 86_400_000;
     const beijing = 8 * 3600 * 1000;
     await advance(Math.ceil((dayMs - ((now + beijing) % dayMs)) / 1000) + 60);
@@ -155,9 +144,9 @@ describe("/cgi-bin/stable_token", () => {
   });
 
   it("takes POST JSON only and checks credentials, 40125 for a wrong secret", async () => {
-    const form = await callCgi(base, "stable_token", { body: new URLSearchParams(body).toString() });
+    const form = await callCgi(server.url, "stable_token", { body: new URLSearchParams(body).toString() });
     expect(form.body.errcode).toBe(47001);
-    const get = await callCgi(base, "stable_token", { query: body });
+    const get = await callCgi(server.url, "stable_token", { query: body });
     expect(get.body.errcode).toBe(43002);
     const cases: [Record<string, unknown>, number][] = [
       [{ ...body, appid: undefined }, 41002],
@@ -188,15 +177,15 @@ describe("/cgi-bin/stable_token", () => {
 
 describe("stats", () => {
   it("counts calls per endpoint, faulted ones included, until reset", async () => {
-    const token = await fetchAppToken(base);
+    const token = await fetchAppToken(server.url);
     await getStableToken({ grant_type: "client_credential", appid: OA_APP.appid, secret: OA_APP.secret });
-    await createOaQr(base, undefined, token);
-    await createOaQr(base, undefined, token);
+    await createOaQr(server.url, undefined, token);
+    await createOaQr(server.url, undefined, token);
     await userInfo(token, openidFor(OA_APP.appid, "lin"));
-    await callControl(base, "faults", { endpoint: "cgi-bin/token", errcode: -1 });
+    await callControl(server.url, "faults", { endpoint: "cgi-bin/token", errcode: -1 });
     await getToken();
 
-    const stats = await callControl(base, "stats");
+    const stats = await callControl(server.url, "stats");
     expect(stats.body).toEqual({
       "cgi-bin/token": 2,
       "cgi-bin/stable_token": 1,
@@ -208,14 +197,14 @@ describe("stats", () => {
       "wxa/generate_urllink": 0,
       pushes: { sent: 0, failed: 0, retries: 0 },
     });
-    await callControl(base, "reset", {});
-    expect((await callControl(base, "stats")).body).toMatchObject({ "cgi-bin/token": 0, "cgi-bin/qrcode/create": 0 });
+    await callControl(server.url, "reset", {});
+    expect((await callControl(server.url, "stats")).body).toMatchObject({ "cgi-bin/token": 0, "cgi-bin/qrcode/create": 0 });
   });
 });
 
 describe("/cgi-bin/qrcode/create", () => {
   it("creates a temporary string-scene code: opaque base64 ticket, weixin.qq.com url", async () => {
-    const token = await fetchAppToken(base);
+    const token = await fetchAppToken(server.url);
     const response = await createQr(token, { expire_seconds: 600, action_name: "QR_STR_SCENE", action_info: { scene: { scene_str: "login_5f1c9a2e" } } });
     expect(response.headers.get("content-type")).toBe(CGI_JSON);
     expect(response.body).toEqual({
@@ -227,7 +216,7 @@ describe("/cgi-bin/qrcode/create", () => {
     expect(response.body.ticket).toMatch(/\+/);
     expect(response.body.ticket).toMatch(/\//);
 
-    const listed = await callControl<Record<string, unknown>[]>(base, "oa/qrcodes");
+    const listed = await callControl<Record<string, unknown>[]>(server.url, "oa/qrcodes");
     expect(listed.body[0]).toMatchObject({
       ticket: response.body.ticket,
       url: response.body.url,
@@ -241,7 +230,7 @@ describe("/cgi-bin/qrcode/create", () => {
   });
 
   it("defaults an omitted expire_seconds to 30 s (and says so), omits it for permanent codes", async () => {
-    const token = await fetchAppToken(base);
+    const token = await fetchAppToken(server.url);
     const temp = await createQr(token, { action_name: "QR_SCENE", action_info: { scene: { scene_id: 123 } } });
     expect(temp.body.expire_seconds).toBe(30);
     const permanent = await createQr(token, { action_name: "QR_LIMIT_STR_SCENE", action_info: { scene: { scene_str: "welcome" } } });
@@ -249,23 +238,23 @@ describe("/cgi-bin/qrcode/create", () => {
     const limitId = await createQr(token, { action_name: "QR_LIMIT_SCENE", action_info: { scene: { scene_id: 100000 } } });
     expect(limitId.body.ticket).toEqual(expect.any(String));
 
-    const listed = await callControl<{ ticket: string; expireSecondsOmitted: boolean; expiresAt?: string }[]>(base, "oa/qrcodes");
+    const listed = await callControl<{ ticket: string; expireSecondsOmitted: boolean; expiresAt?: string }[]>(server.url, "oa/qrcodes");
     expect(listed.body.find((qr) => qr.ticket === temp.body.ticket)?.expireSecondsOmitted).toBe(true);
     expect(listed.body.find((qr) => qr.ticket === permanent.body.ticket)).not.toHaveProperty("expiresAt");
   });
 
   it("accepts a missing scene wrapper as scene 0, as WeChat does", async () => {
-    const token = await fetchAppToken(base);
+    const token = await fetchAppToken(server.url);
     const response = await createQr(token, { expire_seconds: 60, action_name: "QR_STR_SCENE", action_info: { scene_str: "oops" } });
     expect(response.body.ticket).toEqual(expect.any(String));
-    const listed = await callControl<{ sceneId?: number; sceneOmitted: boolean }[]>(base, "oa/qrcodes");
+    const listed = await callControl<{ sceneId?: number; sceneOmitted: boolean }[]>(server.url, "oa/qrcodes");
     expect(listed.body[0]).toMatchObject({ sceneId: 0, sceneOmitted: true });
   });
 
   it("validates the token: 41001, 40014, 40001, 42001", async () => {
-    const token = await fetchAppToken(base);
+    const token = await fetchAppToken(server.url);
     const json = { expire_seconds: 60, action_name: "QR_SCENE", action_info: { scene: { scene_id: 1 } } };
-    const missing = await callCgi(base, "qrcode/create", { json });
+    const missing = await callCgi(server.url, "qrcode/create", { json });
     expect(missing.body.errcode).toBe(41001);
     expect((await createQr("not a token!", json)).body.errcode).toBe(40014);
     expect((await createQr("92_unknownToken", json)).body.errcode).toBe(40001);
@@ -274,10 +263,10 @@ describe("/cgi-bin/qrcode/create", () => {
   });
 
   it("validates the body: 43002, 47001, 40052, 40053, 40097", async () => {
-    const token = await fetchAppToken(base);
-    const get = await callCgi(base, "qrcode/create", { query: { access_token: token } });
+    const token = await fetchAppToken(server.url);
+    const get = await callCgi(server.url, "qrcode/create", { query: { access_token: token } });
     expect(get.body.errcode).toBe(43002);
-    const notJson = await callCgi(base, "qrcode/create", { query: { access_token: token }, body: "action_name=QR_SCENE" });
+    const notJson = await callCgi(server.url, "qrcode/create", { query: { access_token: token }, body: "action_name=QR_SCENE" });
     expect(notJson.body.errcode).toBe(47001);
 
     const scene = (fields: Record<string, unknown>) => ({ action_info: { scene: fields } });
@@ -308,16 +297,16 @@ describe("/cgi-bin/qrcode/create", () => {
   });
 
   it("plays queued faults on /cgi-bin endpoints with their JSON content type", async () => {
-    const token = await fetchAppToken(base);
-    await callControl(base, "faults", { endpoint: "cgi-bin/qrcode/create", errcode: 45009 });
+    const token = await fetchAppToken(server.url);
+    await callControl(server.url, "faults", { endpoint: "cgi-bin/qrcode/create", errcode: 45009 });
     const faulted = await createQr(token, { action_name: "QR_SCENE", action_info: { scene: { scene_id: 1 } } });
     expect(faulted.headers.get("content-type")).toBe(CGI_JSON);
     expect(faulted.body.errcode).toBe(45009);
-    await callControl(base, "faults", { endpoint: "cgi-bin/user/info", status: 502 });
-    const broken = await fetch(`${base}/cgi-bin/user/info?access_token=${token}&openid=x`);
+    await callControl(server.url, "faults", { endpoint: "cgi-bin/user/info", status: 502 });
+    const broken = await fetch(`${server.url}/cgi-bin/user/info?access_token=${token}&openid=x`);
     expect(broken.status).toBe(502);
-    await callControl(base, "faults", { endpoint: "/cgi-bin/stable_token", malformed: true });
-    const malformed = await fetch(`${base}/cgi-bin/stable_token`, { method: "POST", body: "{}" });
+    await callControl(server.url, "faults", { endpoint: "/cgi-bin/stable_token", malformed: true });
+    const malformed = await fetch(`${server.url}/cgi-bin/stable_token`, { method: "POST", body: "{}" });
     const text = await malformed.text();
     expect(() => JSON.parse(text)).toThrow();
     expect(malformed.headers.get("content-type")).toBe(CGI_JSON);
@@ -326,8 +315,8 @@ describe("/cgi-bin/qrcode/create", () => {
 
 describe("/cgi-bin/showqrcode", () => {
   it("serves a PNG encoding the phone scan page for the URL-encoded ticket", async () => {
-    const { ticket } = await createOaQr(base);
-    const response = await fetch(`${base}/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`);
+    const { ticket } = await createOaQr(server.url);
+    const response = await fetch(`${server.url}/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("image/png");
     const expected = await QRCode.toBuffer(`${PHONE_URL}/oa/scan?ticket=${encodeURIComponent(ticket)}`, QR_IMAGE_OPTIONS);
@@ -335,18 +324,18 @@ describe("/cgi-bin/showqrcode", () => {
   });
 
   it("answers 404 for an unencoded, unknown or expired ticket", async () => {
-    const { ticket } = await createOaQr(base);
-    expect((await fetch(`${base}/cgi-bin/showqrcode?ticket=${ticket}`)).status).toBe(404);
-    expect((await fetch(`${base}/cgi-bin/showqrcode?ticket=gQAAAA%3D%3D`)).status).toBe(404);
-    expect((await fetch(`${base}/cgi-bin/showqrcode`)).status).toBe(404);
+    const { ticket } = await createOaQr(server.url);
+    expect((await fetch(`${server.url}/cgi-bin/showqrcode?ticket=${ticket}`)).status).toBe(404);
+    expect((await fetch(`${server.url}/cgi-bin/showqrcode?ticket=gQAAAA%3D%3D`)).status).toBe(404);
+    expect((await fetch(`${server.url}/cgi-bin/showqrcode`)).status).toBe(404);
     await advance(601);
-    expect((await fetch(`${base}/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`)).status).toBe(404);
+    expect((await fetch(`${server.url}/cgi-bin/showqrcode?ticket=${encodeURIComponent(ticket)}`)).status).toBe(404);
   });
 });
 
 describe("/cgi-bin/user/info", () => {
   it("answers subscribe 0 for a non-follower, with unionid only for users who have one", async () => {
-    const token = await fetchAppToken(base);
+    const token = await fetchAppToken(server.url);
     const lin = await userInfo(token, openidFor(OA_APP.appid, "lin"));
     expect(lin.headers.get("content-type")).toBe(CGI_JSON);
     expect(lin.body).toEqual({ subscribe: 0, openid: openidFor(OA_APP.appid, "lin"), unionid: unionidFor(DEMO_OPEN_ACCOUNT_ID, "lin") });
@@ -355,16 +344,16 @@ describe("/cgi-bin/user/info", () => {
   });
 
   it("gives no unionid while the Official Account is not bound to the Open Platform account", async () => {
-    await callControl(base, "settings", { unboundApps: [OA_APP.appid] });
-    const token = await fetchAppToken(base);
+    await callControl(server.url, "settings", { unboundApps: [OA_APP.appid] });
+    const token = await fetchAppToken(server.url);
     expect((await userInfo(token, openidFor(OA_APP.appid, "lin"))).body).toEqual({ subscribe: 0, openid: openidFor(OA_APP.appid, "lin") });
   });
 
   it("answers the follower shape without nickname or avatar", async () => {
-    const token = await fetchAppToken(base);
-    const followed = await callControl<{ user: string; subscribeScene: string }[]>(base, "oa/followers", { user: "zhang", following: true });
+    const token = await fetchAppToken(server.url);
+    const followed = await callControl<{ user: string; subscribeScene: string }[]>(server.url, "oa/followers", { user: "zhang", following: true });
     expect(followed.body).toEqual([expect.objectContaining({ user: "zhang", openid: openidFor(OA_APP.appid, "zhang"), subscribeScene: "ADD_SCENE_OTHERS" })]);
-    await callControl(base, "oa/followers", { user: "chen", following: true });
+    await callControl(server.url, "oa/followers", { user: "chen", following: true });
 
     const zhang = await userInfo(token, openidFor(OA_APP.appid, "zhang"));
     expect(zhang.body).toEqual({
@@ -385,17 +374,17 @@ describe("/cgi-bin/user/info", () => {
     expect(chen.body).toMatchObject({ subscribe: 1 });
     expect(chen.body).not.toHaveProperty("unionid");
 
-    await callControl(base, "oa/followers", { user: "zhang", following: false });
+    await callControl(server.url, "oa/followers", { user: "zhang", following: false });
     expect((await userInfo(token, openidFor(OA_APP.appid, "zhang"))).body.subscribe).toBe(0);
-    expect((await callControl<unknown[]>(base, "oa/followers")).body).toHaveLength(1);
+    expect((await callControl<unknown[]>(server.url, "oa/followers")).body).toHaveLength(1);
   });
 
   it("answers 40003 for another app's openid, 41009 without one, token errors as qrcode/create", async () => {
-    const token = await fetchAppToken(base);
+    const token = await fetchAppToken(server.url);
     expect((await userInfo(token, openidFor(WEB_APP.appid, "lin"))).body.errcode).toBe(40003);
     expect((await userInfo(token, "oNotAUser")).body.errcode).toBe(40003);
-    expect((await callCgi(base, "user/info", { query: { access_token: token } })).body.errcode).toBe(41009);
-    expect((await callCgi(base, "user/info", { query: { openid: openidFor(OA_APP.appid, "lin") } })).body.errcode).toBe(41001);
+    expect((await callCgi(server.url, "user/info", { query: { access_token: token } })).body.errcode).toBe(41009);
+    expect((await callCgi(server.url, "user/info", { query: { openid: openidFor(OA_APP.appid, "lin") } })).body.errcode).toBe(41001);
     expect((await userInfo("92_nope", openidFor(OA_APP.appid, "lin"))).body.errcode).toBe(40001);
   });
 });

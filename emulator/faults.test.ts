@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openidFor, WEB_APP } from "./config";
-import type { RunningEmulator } from "./server";
-import { callControl, callSns, obtainCode, obtainTokens, startTestEmulator } from "./test-helpers";
+import { callControl, callSns, obtainCode, obtainTokens, useEmulatorServer } from "./test-helpers";
 
-let emulator: RunningEmulator;
-let base: string;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-  base = emulator.url;
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
-  await callControl(base, "reset", {});
-});
+const server = useEmulatorServer();
 
 function addFault(fault: Record<string, unknown>) {
-  return callControl<{ id: number; remaining: number }>(base, "faults", fault);
+  return callControl<{ id: number; remaining: number }>(server.url, "faults", fault);
 }
 
 function exchangeParams(code: string): Record<string, string> {
@@ -29,55 +18,55 @@ describe("faults", () => {
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ endpoint: "sns/oauth2/access_token", remaining: 2 });
 
-    const code = await obtainCode(base);
+    const code = await obtainCode(server.url);
     for (let i = 0; i < 2; i++) {
-      const response = await callSns(base, "oauth2/access_token", exchangeParams(code));
+      const response = await callSns(server.url, "oauth2/access_token", exchangeParams(code));
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toBe("text/plain");
       expect(response.body.errcode).toBe(45011);
       expect(response.body.errmsg).toMatch(/^api minute-quota reach limit, must slower, retry next minute, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/);
     }
-    const third = await callSns(base, "oauth2/access_token", exchangeParams(code));
+    const third = await callSns(server.url, "oauth2/access_token", exchangeParams(code));
     expect(third.body.openid).toBe(openidFor(WEB_APP.appid, "lin"));
-    expect((await callControl<unknown[]>(base, "faults")).body).toEqual([]);
+    expect((await callControl<unknown[]>(server.url, "faults")).body).toEqual([]);
   });
 
   it("lists pending faults and consumes them one per call, only on their endpoint", async () => {
     await addFault({ endpoint: "/sns/userinfo", errcode: -1, times: 3 });
     await addFault({ endpoint: "sns/auth", errcode: 40001 });
-    const tokens = await obtainTokens(base);
+    const tokens = await obtainTokens(server.url);
 
-    const auth = await callSns(base, "auth", { access_token: tokens.access_token, openid: tokens.openid });
+    const auth = await callSns(server.url, "auth", { access_token: tokens.access_token, openid: tokens.openid });
     expect(auth.body.errcode).toBe(40001);
-    const info = await callSns(base, "userinfo", { access_token: tokens.access_token, openid: tokens.openid });
+    const info = await callSns(server.url, "userinfo", { access_token: tokens.access_token, openid: tokens.openid });
     expect(info.body).toMatchObject({ errcode: -1, errmsg: expect.stringMatching(/^system error, rid: /) });
 
-    const pending = await callControl<{ endpoint: string; remaining: number }[]>(base, "faults");
+    const pending = await callControl<{ endpoint: string; remaining: number }[]>(server.url, "faults");
     expect(pending.body).toEqual([expect.objectContaining({ endpoint: "sns/userinfo", remaining: 2, errcode: -1 })]);
 
-    const cleared = await callControl(base, "faults", undefined, "DELETE");
+    const cleared = await callControl(server.url, "faults", undefined, "DELETE");
     expect(cleared.body).toEqual([]);
-    const healthy = await callSns(base, "userinfo", { access_token: tokens.access_token, openid: tokens.openid });
+    const healthy = await callSns(server.url, "userinfo", { access_token: tokens.access_token, openid: tokens.openid });
     expect(healthy.body.nickname).toBe("林晓");
   });
 
   it("answers status faults with an HTML body and that HTTP status", async () => {
     await addFault({ endpoint: "sns/oauth2/refresh_token", status: 502 });
-    const tokens = await obtainTokens(base);
+    const tokens = await obtainTokens(server.url);
     const query = new URLSearchParams({ appid: WEB_APP.appid, grant_type: "refresh_token", refresh_token: tokens.refresh_token });
-    const response = await fetch(`${base}/sns/oauth2/refresh_token?${query}`);
+    const response = await fetch(`${server.url}/sns/oauth2/refresh_token?${query}`);
     expect(response.status).toBe(502);
     expect(response.headers.get("content-type")).toContain("text/html");
     expect(await response.text()).toContain("<h1>502 Bad Gateway</h1>");
 
-    const retry = await fetch(`${base}/sns/oauth2/refresh_token?${query}`);
+    const retry = await fetch(`${server.url}/sns/oauth2/refresh_token?${query}`);
     expect(JSON.parse(await retry.text())).toMatchObject({ access_token: tokens.access_token });
   });
 
   it("answers malformed faults with HTTP 200 text/plain that is not JSON", async () => {
     await addFault({ endpoint: "sns/userinfo", malformed: true });
-    const tokens = await obtainTokens(base);
-    const response = await fetch(`${base}/sns/userinfo?${new URLSearchParams({ access_token: tokens.access_token, openid: tokens.openid })}`);
+    const tokens = await obtainTokens(server.url);
+    const response = await fetch(`${server.url}/sns/userinfo?${new URLSearchParams({ access_token: tokens.access_token, openid: tokens.openid })}`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/plain");
     const text = await response.text();
@@ -86,8 +75,8 @@ describe("faults", () => {
 
   it("never answers a timeout fault; the next call works", async () => {
     await addFault({ endpoint: "sns/auth", timeout: true });
-    const tokens = await obtainTokens(base);
-    const url = `${base}/sns/auth?${new URLSearchParams({ access_token: tokens.access_token, openid: tokens.openid })}`;
+    const tokens = await obtainTokens(server.url);
+    const url = `${server.url}/sns/auth?${new URLSearchParams({ access_token: tokens.access_token, openid: tokens.openid })}`;
     const started = Date.now();
     await expect(fetch(url, { signal: AbortSignal.timeout(400) })).rejects.toThrow(/abort|timeout/i);
     expect(Date.now() - started).toBeGreaterThanOrEqual(350);
@@ -96,9 +85,9 @@ describe("faults", () => {
 
   it("delays a delayMs fault and then answers normally", async () => {
     await addFault({ endpoint: "sns/oauth2/access_token", delayMs: 400 });
-    const code = await obtainCode(base);
+    const code = await obtainCode(server.url);
     const started = Date.now();
-    const response = await callSns(base, "oauth2/access_token", exchangeParams(code));
+    const response = await callSns(server.url, "oauth2/access_token", exchangeParams(code));
     expect(Date.now() - started).toBeGreaterThanOrEqual(380);
     expect(response.body.openid).toBe(openidFor(WEB_APP.appid, "lin"));
   });
@@ -106,7 +95,7 @@ describe("faults", () => {
   it("can combine a delay with an errcode", async () => {
     await addFault({ endpoint: "sns/oauth2/access_token", delayMs: 200, errcode: 40029, errmsg: "custom text" });
     const started = Date.now();
-    const response = await callSns(base, "oauth2/access_token", exchangeParams("x"));
+    const response = await callSns(server.url, "oauth2/access_token", exchangeParams("x"));
     expect(Date.now() - started).toBeGreaterThanOrEqual(180);
     expect(response.body.errmsg).toMatch(/^custom text, rid: /);
   });
@@ -117,6 +106,6 @@ describe("faults", () => {
     expect((await addFault({ endpoint: "sns/auth", status: 200 })).status).toBe(400);
     expect((await addFault({ endpoint: "sns/auth", timeout: false })).status).toBe(400);
     expect((await addFault({ endpoint: "sns/auth", errcode: 1, times: 0 })).status).toBe(400);
-    expect((await callControl<unknown[]>(base, "faults")).body).toEqual([]);
+    expect((await callControl<unknown[]>(server.url, "faults")).body).toEqual([]);
   });
 });

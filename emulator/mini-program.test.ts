@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEMO_OPEN_ACCOUNT_ID, MP_APP, MP_LOGIN_PAGE, MP_PERSONAL_APP, MP_SOLO_APP, MP_UNRELEASED_APP, OA_APP, openidFor, unionidFor } from "./config";
 import type { WechatApp } from "./config";
-import type { RunningEmulator } from "./server";
-import { callCgi, callControl, fetchAppToken, startTestEmulator } from "./test-helpers";
+import { callCgi, callControl, fetchAppToken, useEmulatorServer } from "./test-helpers";
 
 const PHONE_URL = "http://192.168.1.23:3999";
 const WXA_JSON = "application/json; encoding=utf-8";
@@ -10,29 +9,19 @@ const WXA_RID = / rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 const SNS_RID = /, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 
-let emulator: RunningEmulator;
-let base: string;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator({ phoneUrl: PHONE_URL });
-  base = emulator.url;
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
-  await callControl(base, "reset", {});
-});
+const server = useEmulatorServer({ phoneUrl: PHONE_URL });
 
 type WxaBody = { errcode?: number; errmsg?: string; [key: string]: unknown };
 
 async function mpToken(app: WechatApp = MP_APP): Promise<string> {
-  const response = await callCgi<{ access_token: string }>(base, "stable_token", {
+  const response = await callCgi<{ access_token: string }>(server.url, "stable_token", {
     json: { grant_type: "client_credential", appid: app.appid, secret: app.secret },
   });
   return response.body.access_token;
 }
 
 async function postWxa(path: string, token: string, body: unknown): Promise<{ status: number; contentType: string | null; bytes: Buffer }> {
-  const response = await fetch(`${base}/wxa/${path}?access_token=${encodeURIComponent(token)}`, {
+  const response = await fetch(`${server.url}/wxa/${path}?access_token=${encodeURIComponent(token)}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: typeof body === "string" ? body : JSON.stringify(body),
@@ -48,18 +37,18 @@ async function postWxaJson(path: string, token: string, body: unknown): Promise<
 }
 
 async function loginCode(app: WechatApp = MP_APP, user = "lin"): Promise<string> {
-  const response = await callControl<{ code: string }>(base, "mp/login", { appid: app.appid, user });
+  const response = await callControl<{ code: string }>(server.url, "mp/login", { appid: app.appid, user });
   expect(response.status).toBe(200);
   return response.body.code;
 }
 
 async function phoneCode(app: WechatApp = MP_APP, user = "lin"): Promise<string> {
-  const response = await callControl<{ code: string }>(base, "mp/phone-code", { appid: app.appid, user });
+  const response = await callControl<{ code: string }>(server.url, "mp/phone-code", { appid: app.appid, user });
   return response.body.code;
 }
 
 async function code2Session(params: Record<string, string>): Promise<{ contentType: string | null; body: WxaBody }> {
-  const response = await fetch(`${base}/sns/jscode2session?${new URLSearchParams(params)}`);
+  const response = await fetch(`${server.url}/sns/jscode2session?${new URLSearchParams(params)}`);
   return { contentType: response.headers.get("content-type"), body: JSON.parse(await response.text()) as WxaBody };
 }
 
@@ -68,12 +57,12 @@ function sessionParams(code: string, app: WechatApp = MP_APP): Record<string, st
 }
 
 function advance(seconds: number) {
-  return callControl(base, "clock", { advanceSeconds: seconds });
+  return callControl(server.url, "clock", { advanceSeconds: seconds });
 }
 
 describe("mini-program access tokens", () => {
   it("hands out tokens to mini programs on both token endpoints", async () => {
-    const plain = await callCgi<{ access_token: string; expires_in: number }>(base, "token", {
+    const plain = await callCgi<{ access_token: string; expires_in: number }>(server.url, "token", {
       query: { grant_type: "client_credential", appid: MP_APP.appid, secret: MP_APP.secret },
     });
     expect(plain.body.expires_in).toBe(7200);
@@ -82,14 +71,14 @@ describe("mini-program access tokens", () => {
 
   it("isolates token types: a mini program's token is 48001 on OA APIs, an OA token 48001 on /wxa/*", async () => {
     const token = await mpToken();
-    const info = await callCgi<WxaBody>(base, "user/info", { query: { access_token: token, openid: openidFor(OA_APP.appid, "lin") } });
+    const info = await callCgi<WxaBody>(server.url, "user/info", { query: { access_token: token, openid: openidFor(OA_APP.appid, "lin") } });
     expect(info.body.errcode).toBe(48001);
-    const qr = await callCgi<WxaBody>(base, "qrcode/create", {
+    const qr = await callCgi<WxaBody>(server.url, "qrcode/create", {
       query: { access_token: token },
       json: { action_name: "QR_LIMIT_SCENE", action_info: { scene: { scene_id: 1 } } },
     });
     expect(qr.body.errcode).toBe(48001);
-    const oaToken = await fetchAppToken(base);
+    const oaToken = await fetchAppToken(server.url);
     const code = await postWxaJson("getwxacodeunlimit", oaToken, { scene: "t=1" });
     expect(code).toMatchObject({ errcode: 48001, errmsg: expect.stringMatching(/^api unauthorized rid: /) });
   });
@@ -109,7 +98,7 @@ describe("POST /wxa/getwxacodeunlimit", () => {
     expect(response.contentType).toBe("image/jpeg");
     expect([...response.bytes.subarray(0, 4)]).toEqual(PNG_MAGIC);
 
-    const codes = await callControl<{ appid: string; scene: string; page: string; envVersion: string; url: string }[]>(base, "mp/codes");
+    const codes = await callControl<{ appid: string; scene: string; page: string; envVersion: string; url: string }[]>(server.url, "mp/codes");
     expect(codes.body).toEqual([
       expect.objectContaining({
         appid: MP_APP.appid,
@@ -119,7 +108,7 @@ describe("POST /wxa/getwxacodeunlimit", () => {
         url: `${PHONE_URL}/mp/${MP_APP.appid}/${MP_LOGIN_PAGE}?scene=t%3D5f1c9a2e&env_version=release`,
       }),
     ]);
-    const list = await (await fetch(`${base}/phone`)).text();
+    const list = await (await fetch(`${server.url}/phone`)).text();
     expect(list).toContain(`/mp/${MP_APP.appid}/${MP_LOGIN_PAGE}?scene=t%3D5f1c9a2e`);
   });
 
@@ -127,7 +116,7 @@ describe("POST /wxa/getwxacodeunlimit", () => {
     const token = await mpToken();
     await postWxa("getwxacodeunlimit", token, { scene: "first" });
     await postWxa("getwxacodeunlimit", token, { scene: "second" });
-    const codes = await callControl<{ scene: string; page: string }[]>(base, "mp/codes");
+    const codes = await callControl<{ scene: string; page: string }[]>(server.url, "mp/codes");
     expect(codes.body.map((code) => code.scene)).toEqual(["second", "first"]);
     expect(codes.body[0]?.page).toBe(MP_LOGIN_PAGE);
   });
@@ -175,7 +164,7 @@ describe("POST /wxa/getwxacodeunlimit", () => {
   });
 
   it("answers 45009 beyond mpCodePerMinute calls, and works again the next minute", async () => {
-    await callControl(base, "settings", { mpCodePerMinute: 1 });
+    await callControl(server.url, "settings", { mpCodePerMinute: 1 });
     const token = await mpToken();
     expect((await postWxa("getwxacodeunlimit", token, { scene: "t=1" })).contentType).toBe("image/jpeg");
     expect((await postWxaJson("getwxacodeunlimit", token, { scene: "t=2" })).errcode).toBe(45009);
@@ -189,9 +178,9 @@ describe("POST /wxa/getwxacodeunlimit", () => {
   });
 
   it("plays faults as JSON labelled like its errors, and counts calls", async () => {
-    await callControl(base, "faults", { endpoint: "wxa/getwxacodeunlimit", errcode: -1 });
+    await callControl(server.url, "faults", { endpoint: "wxa/getwxacodeunlimit", errcode: -1 });
     expect((await postWxaJson("getwxacodeunlimit", await mpToken(), { scene: "t=1" })).errcode).toBe(-1);
-    expect((await callControl(base, "stats")).body).toMatchObject({ "wxa/getwxacodeunlimit": 1 });
+    expect((await callControl(server.url, "stats")).body).toMatchObject({ "wxa/getwxacodeunlimit": 1 });
   });
 });
 
@@ -212,7 +201,7 @@ describe("GET /sns/jscode2session", () => {
   it("gives no unionid from an unbound mini program, to users without one, or with unboundApps", async () => {
     expect((await code2Session(sessionParams(await loginCode(MP_SOLO_APP), MP_SOLO_APP))).body).not.toHaveProperty("unionid");
     expect((await code2Session(sessionParams(await loginCode(MP_APP, "wang")))).body).not.toHaveProperty("unionid");
-    await callControl(base, "settings", { unboundApps: [MP_APP.appid] });
+    await callControl(server.url, "settings", { unboundApps: [MP_APP.appid] });
     const answer = (await code2Session(sessionParams(await loginCode()))).body;
     expect(answer.openid).toBe(openidFor(MP_APP.appid, "lin"));
     expect(answer).not.toHaveProperty("unionid");
@@ -240,7 +229,7 @@ describe("GET /sns/jscode2session", () => {
   });
 
   it("answers 40226 for a blocked user", async () => {
-    await callControl(base, "settings", { blockedUsers: ["zhang"] });
+    await callControl(server.url, "settings", { blockedUsers: ["zhang"] });
     expect((await code2Session(sessionParams(await loginCode(MP_APP, "zhang")))).body).toMatchObject({
       errcode: 40226,
       errmsg: expect.stringMatching(/^code blocked, rid: /),
@@ -263,11 +252,11 @@ describe("GET /sns/jscode2session", () => {
   });
 
   it("plays faults as text/plain", async () => {
-    await callControl(base, "faults", { endpoint: "sns/jscode2session", errcode: -1 });
+    await callControl(server.url, "faults", { endpoint: "sns/jscode2session", errcode: -1 });
     const response = await code2Session(sessionParams(await loginCode()));
     expect(response.contentType).toBe("text/plain");
     expect(response.body.errcode).toBe(-1);
-    expect((await callControl(base, "stats")).body).toMatchObject({ "sns/jscode2session": 1 });
+    expect((await callControl(server.url, "stats")).body).toMatchObject({ "sns/jscode2session": 1 });
   });
 });
 
@@ -308,14 +297,14 @@ describe("POST /wxa/business/getuserphonenumber", () => {
   });
 
   it("refuses the button where the mini program is not eligible or the user has no phone", async () => {
-    expect((await callControl(base, "mp/phone-code", { appid: MP_PERSONAL_APP.appid, user: "lin" })).body).toEqual({
+    expect((await callControl(server.url, "mp/phone-code", { appid: MP_PERSONAL_APP.appid, user: "lin" })).body).toEqual({
       errMsg: "getPhoneNumber:fail no permission",
     });
-    expect((await callControl(base, "mp/phone-code", { appid: MP_APP.appid, user: "li" })).body).toEqual({
+    expect((await callControl(server.url, "mp/phone-code", { appid: MP_APP.appid, user: "li" })).body).toEqual({
       errMsg: "getPhoneNumber:fail user has no phone number",
     });
-    expect((await callControl(base, "mp/phone-code", { appid: MP_APP.appid, user: "nobody" })).status).toBe(404);
-    expect((await callControl(base, "mp/login", { appid: OA_APP.appid, user: "lin" })).status).toBe(404);
+    expect((await callControl(server.url, "mp/phone-code", { appid: MP_APP.appid, user: "nobody" })).status).toBe(404);
+    expect((await callControl(server.url, "mp/login", { appid: OA_APP.appid, user: "lin" })).status).toBe(404);
   });
 
   it("answers 44002 for an empty body and 47001 for a wrong type", async () => {
@@ -334,7 +323,7 @@ describe("POST /wxa/generate_urllink and GET /wxaurl/<ticket>", () => {
       expire_interval: 1,
       env_version: "release",
     });
-    expect(answer).toEqual({ errcode: 0, errmsg: "ok", url_link: expect.stringMatching(new RegExp(`^${base}/wxaurl/[A-Za-z0-9]+$`)) });
+    expect(answer).toEqual({ errcode: 0, errmsg: "ok", url_link: expect.stringMatching(new RegExp(`^${server.url}/wxaurl/[A-Za-z0-9]+$`)) });
     const opened = await fetch(answer.url_link as string, { redirect: "manual" });
     expect(opened.status).toBe(302);
     expect(opened.headers.get("location")).toBe(`${PHONE_URL}/mp/${MP_APP.appid}/${MP_LOGIN_PAGE}?t=abc&launch_scene=1194`);
@@ -343,7 +332,7 @@ describe("POST /wxa/generate_urllink and GET /wxaurl/<ticket>", () => {
     const expired = await fetch(answer.url_link as string, { redirect: "manual" });
     expect(expired.status).toBe(404);
     expect(await expired.text()).toContain("链接已失效");
-    expect((await fetch(`${base}/wxaurl/unknown`)).status).toBe(404);
+    expect((await fetch(`${server.url}/wxaurl/unknown`)).status).toBe(404);
   });
 
   it.each([

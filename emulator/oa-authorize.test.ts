@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEMO_OPEN_ACCOUNT_ID, OA_APP, openidFor, snapshotOpenidFor, snapshotUnionidFor, unionidFor, WEB_APP } from "./config";
-import type { RunningEmulator } from "./server";
-import { callControl, callSns, startTestEmulator, WECHAT_UA } from "./test-helpers";
+import { callControl, callSns, useEmulatorServer, WECHAT_UA } from "./test-helpers";
 import type { TokenBody } from "./test-helpers";
 
 const CALLBACK = "http://localhost:3000/oa/callback";
 const DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36";
 
-let emulator: RunningEmulator;
-let base: string;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-  base = emulator.url;
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
-  await callControl(base, "reset", {});
-});
+const server = useEmulatorServer();
 
 type Params = [string, string][];
 
@@ -36,7 +25,7 @@ function authorizeParams(overrides: Record<string, string | undefined> = {}, ext
 }
 
 function authorizeUrl(params: Params): string {
-  return `${base}/connect/oauth2/authorize?${new URLSearchParams(params)}#wechat_redirect`;
+  return `${server.url}/connect/oauth2/authorize?${new URLSearchParams(params)}#wechat_redirect`;
 }
 
 async function authorize(params: Params, options: { user?: string | null; ua?: string; cookie?: string } = {}) {
@@ -67,7 +56,7 @@ function codeFrom(location: string | null): string {
 }
 
 function exchange(code: string, app = OA_APP) {
-  return callSns<TokenBody & { errcode?: number; is_snapshotuser?: number }>(base, "oauth2/access_token", {
+  return callSns<TokenBody & { errcode?: number; is_snapshotuser?: number }>(server.url, "oauth2/access_token", {
     appid: app.appid,
     secret: app.secret,
     code,
@@ -78,7 +67,7 @@ function exchange(code: string, app = OA_APP) {
 async function consent(html: string, action: "allow" | "deny") {
   const id = /name="id" value="([^"]+)"/.exec(html)?.[1];
   if (!id) throw new Error("no consent sheet");
-  const response = await fetch(`${base}/connect/oauth2/consent`, {
+  const response = await fetch(`${server.url}/connect/oauth2/consent`, {
     method: "POST",
     redirect: "manual",
     headers: { "content-type": "application/x-www-form-urlencoded", "user-agent": WECHAT_UA },
@@ -163,20 +152,22 @@ describe("authorize: where and how the link opens", () => {
     const link = /href="(\/_emulator\/as\?user=zhang[^"]+)"/.exec(page.html)?.[1]?.replaceAll("&amp;", "&");
     expect(link).toBeDefined();
 
-    const as = await fetch(`${base}${link}`, { redirect: "manual" });
+    const as = await fetch(`${server.url}${link}`, { redirect: "manual" });
     expect(as.status).toBe(302);
     expect(as.headers.get("set-cookie")).toMatch(/^wx_user=zhang; Path=\/; Max-Age=\d+; SameSite=Lax/);
     const back = as.headers.get("location") ?? "";
     expect(back.startsWith("/connect/oauth2/authorize?appid=")).toBe(true);
 
-    const again = await readNavigation(await fetch(`${base}${back}`, { redirect: "manual", headers: { "user-agent": WECHAT_UA, cookie: "wx_user=zhang" } }));
+    const again = await readNavigation(
+      await fetch(`${server.url}${back}`, { redirect: "manual", headers: { "user-agent": WECHAT_UA, cookie: "wx_user=zhang" } }),
+    );
     expect(again.status).toBe(302);
     const token = await exchange(codeFrom(again.location));
     expect(token.body.openid).toBe(openidFor(OA_APP.appid, "zhang"));
 
-    expect((await fetch(`${base}/_emulator/as?user=nobody`)).status).toBe(400);
-    expect((await fetch(`${base}/_emulator/as?user=lin&redirect=${encodeURIComponent("//evil.test")}`, { redirect: "manual" })).status).toBe(400);
-    const json = await fetch(`${base}/_emulator/as?user=lin&snapshot=1`);
+    expect((await fetch(`${server.url}/_emulator/as?user=nobody`)).status).toBe(400);
+    expect((await fetch(`${server.url}/_emulator/as?user=lin&redirect=${encodeURIComponent("//evil.test")}`, { redirect: "manual" })).status).toBe(400);
+    const json = await fetch(`${server.url}/_emulator/as?user=lin&snapshot=1`);
     expect(await json.json()).toEqual({ user: "lin", snapshot: true });
     expect(json.headers.get("set-cookie")).toContain("wx_snapshot=1");
   });
@@ -195,9 +186,9 @@ describe("authorize: scopes, consent and codes", () => {
       openid: openidFor(OA_APP.appid, "lin"),
       scope: "snsapi_base",
     });
-    const info = await callSns(base, "userinfo", { access_token: token.body.access_token, openid: token.body.openid });
+    const info = await callSns(server.url, "userinfo", { access_token: token.body.access_token, openid: token.body.openid });
     expect(info.body.errcode).toBe(48001);
-    const auth = await callSns(base, "auth", { access_token: token.body.access_token, openid: token.body.openid });
+    const auth = await callSns(server.url, "auth", { access_token: token.body.access_token, openid: token.body.openid });
     expect(auth.body.errcode).toBe(0);
   });
 
@@ -214,7 +205,7 @@ describe("authorize: scopes, consent and codes", () => {
     const token = await exchange(codeFrom(allowed.location));
     expect(token.body).toMatchObject({ scope: "snsapi_userinfo", openid: openidFor(OA_APP.appid, "lin"), unionid: unionidFor(DEMO_OPEN_ACCOUNT_ID, "lin") });
     expect(token.body).not.toHaveProperty("is_snapshotuser");
-    const info = await callSns(base, "userinfo", { access_token: token.body.access_token, openid: token.body.openid });
+    const info = await callSns(server.url, "userinfo", { access_token: token.body.access_token, openid: token.body.openid });
     expect(info.body).toMatchObject({ nickname: "林晓", unionid: unionidFor(DEMO_OPEN_ACCOUNT_ID, "lin") });
 
     // The sheet is single use.
@@ -246,7 +237,7 @@ describe("authorize: scopes, consent and codes", () => {
     expect(denied.html).toContain('id="oa-refused"');
     expect(denied.html).toContain("已拒绝");
 
-    await callControl(base, "settings", { oaRefusal: "state-only" });
+    await callControl(server.url, "settings", { oaRefusal: "state-only" });
     const redirected = await consent((await authorize(authorizeParams({ scope: "snsapi_userinfo" }))).html, "deny");
     expect(redirected.status).toBe(303);
     expect(redirected.location).toBe(`${CALLBACK}?state=abc123`);
@@ -256,17 +247,17 @@ describe("authorize: scopes, consent and codes", () => {
 
   it("codes live 5 minutes (oaCodeTtlSeconds) and are single use", async () => {
     const code = codeFrom((await authorize(authorizeParams())).location);
-    await callControl(base, "clock", { advanceSeconds: 299 });
+    await callControl(server.url, "clock", { advanceSeconds: 299 });
     expect((await exchange(code)).body.openid).toBe(openidFor(OA_APP.appid, "lin"));
     expect((await exchange(code)).body.errcode).toBe(40163);
 
     const late = codeFrom((await authorize(authorizeParams())).location);
-    await callControl(base, "clock", { advanceSeconds: 301 });
+    await callControl(server.url, "clock", { advanceSeconds: 301 });
     expect((await exchange(late)).body.errcode).toBe(40029);
 
-    await callControl(base, "settings", { oaCodeTtlSeconds: 30 });
+    await callControl(server.url, "settings", { oaCodeTtlSeconds: 30 });
     const short = codeFrom((await authorize(authorizeParams())).location);
-    await callControl(base, "clock", { advanceSeconds: 31 });
+    await callControl(server.url, "clock", { advanceSeconds: 31 });
     expect((await exchange(short)).body.errcode).toBe(40029);
   });
 
@@ -286,7 +277,7 @@ describe("authorize: snapshot mode", () => {
   }
 
   it("the setting yields is_snapshotuser: 1 with a virtual openid and unionid; userinfo answers 48001", async () => {
-    await callControl(base, "settings", { snapshot: true });
+    await callControl(server.url, "settings", { snapshot: true });
     const token = await snapshotToken();
     expect(token.body).toMatchObject({
       is_snapshotuser: 1,
@@ -296,9 +287,9 @@ describe("authorize: snapshot mode", () => {
     });
     expect(token.body.openid).not.toBe(openidFor(OA_APP.appid, "lin"));
     expect(token.body.unionid).not.toBe(unionidFor(DEMO_OPEN_ACCOUNT_ID, "lin"));
-    const info = await callSns(base, "userinfo", { access_token: token.body.access_token, openid: token.body.openid });
+    const info = await callSns(server.url, "userinfo", { access_token: token.body.access_token, openid: token.body.openid });
     expect(info.body.errcode).toBe(48001);
-    const refreshed = await callSns<TokenBody>(base, "oauth2/refresh_token", {
+    const refreshed = await callSns<TokenBody>(server.url, "oauth2/refresh_token", {
       appid: OA_APP.appid,
       grant_type: "refresh_token",
       refresh_token: token.body.refresh_token,

@@ -1,24 +1,13 @@
 import vm from "node:vm";
 import QRCode from "qrcode";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { OA_APP, WEB2_APP, WEB_APP } from "./config";
 import { QR_IMAGE_OPTIONS } from "./qrconnect";
-import type { RunningEmulator } from "./server";
-import { buildQrconnectUrl, callControl, CALLBACK_URL, openQr, startTestEmulator } from "./test-helpers";
+import { buildQrconnectUrl, CALLBACK_URL, callControl, openQr, useEmulatorServer } from "./test-helpers";
 
 const PHONE_URL = "http://192.0.2.10:3100";
 
-let emulator: RunningEmulator;
-let base: string;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator({ phoneUrl: PHONE_URL });
-  base = emulator.url;
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
-  await callControl(base, "reset", {});
-});
+const server = useEmulatorServer({ phoneUrl: PHONE_URL });
 
 /** The text a user sees in the body: no markup, scripts, styles or title. */
 function visibleText(html: string): string {
@@ -32,7 +21,7 @@ function visibleText(html: string): string {
 }
 
 async function getQrconnect(params: Record<string, string>): Promise<{ status: number; html: string; type: string | null }> {
-  const response = await fetch(buildQrconnectUrl(base, params));
+  const response = await fetch(buildQrconnectUrl(server.url, params));
   return { status: response.status, html: await response.text(), type: response.headers.get("content-type") };
 }
 
@@ -43,7 +32,7 @@ type Poll = { errcode: number; code: string; ms: number };
 async function longPoll(uuid: string, last?: number): Promise<Poll> {
   const started = Date.now();
   const query = new URLSearchParams({ uuid, ...(last === undefined ? {} : { last: String(last) }), _: String(started) });
-  const response = await fetch(`${base}/connect/l/qrconnect?${query}`);
+  const response = await fetch(`${server.url}/connect/l/qrconnect?${query}`);
   expect(response.headers.get("content-type")).toContain("text/javascript");
   const body = await response.text();
   const match = /^window\.wx_errcode=(\d+);window\.wx_code='([^']*)';$/.exec(body);
@@ -74,7 +63,7 @@ describe("qrconnect validation", () => {
       expect(visibleText(page.html), JSON.stringify(params)).toBe(message);
       expect(page.html).not.toContain('id="wx-qr"');
     }
-    expect(await callControl(base, "qr")).toMatchObject({ body: [] });
+    expect(await callControl(server.url, "qr")).toMatchObject({ body: [] });
   });
 
   it("rejects the OA appid even with the right scope, and accepts both website apps", async () => {
@@ -100,7 +89,7 @@ describe("qrconnect validation", () => {
   it("follows the callbackDomains setting", async () => {
     const other = { ...VALID, redirect_uri: "https://app.example.com:8443/cb" };
     expect(visibleText((await getQrconnect(other)).html)).toBe("redirect_uri 参数错误");
-    await callControl(base, "settings", { callbackDomains: ["app.example.com:8443"] });
+    await callControl(server.url, "settings", { callbackDomains: ["app.example.com:8443"] });
     expect((await getQrconnect(other)).html).toContain('id="wx-qr"');
     expect(visibleText((await getQrconnect(VALID)).html)).toBe("redirect_uri 参数错误");
   });
@@ -108,7 +97,7 @@ describe("qrconnect validation", () => {
 
 describe("qrconnect page", () => {
   it("shows the Chinese page with the app name, QR image and status line", async () => {
-    const { uuid, html } = await openQr(base, { state: "s1" });
+    const { uuid, html } = await openQr(server.url, { state: "s1" });
     expect(uuid).toMatch(/^[A-Za-z0-9_-]{16,}$/);
     expect(html).toContain("<title>微信登录</title>");
     expect(html).toContain(`<img id="wx-qr" class="qrcode lightBorder" data-uuid="${uuid}" src="/connect/qrcode/${uuid}"`);
@@ -116,14 +105,14 @@ describe("qrconnect page", () => {
     expect(html).toContain("“Demo Website”");
     expect(html).toContain('class="layout-page"');
 
-    const session = await callControl(base, `qr/${uuid}`);
+    const session = await callControl(server.url, `qr/${uuid}`);
     expect(session.body).toMatchObject({ uuid, appid: WEB_APP.appid, status: "waiting", state: "s1", redirectUri: CALLBACK_URL, selfRedirect: false });
     const expiresIn = Date.parse(String(session.body.expiresAt)) - Date.parse(String(session.body.createdAt));
     expect(expiresIn).toBe(300_000);
   });
 
   it("speaks English with lang=en", async () => {
-    const { html } = await openQr(base, { lang: "en", appid: WEB2_APP.appid });
+    const { html } = await openQr(server.url, { lang: "en", appid: WEB2_APP.appid });
     expect(html).toContain("<title>WeChat Login</title>");
     expect(html).toContain(">Scan with WeChat to log in</p>");
     expect(html).toContain("“Demo Website (second brand)”");
@@ -132,27 +121,27 @@ describe("qrconnect page", () => {
 
   it("uses the compact iframe layout for login_type=jssdk, with style=white and an href stylesheet", async () => {
     const css = "data:text/css;base64,LmltcG93ZXJCb3ggLnRpdGxlIHtkaXNwbGF5Om5vbmV9";
-    const { uuid, html } = await openQr(base, { login_type: "jssdk", self_redirect: "true", style: "white", href: css });
+    const { uuid, html } = await openQr(server.url, { login_type: "jssdk", self_redirect: "true", style: "white", href: css });
     expect(html).toContain('class="layout-jssdk style-white"');
     expect(html).toContain(`<link rel="stylesheet" href="${css}">`);
-    expect((await callControl(base, `qr/${uuid}`)).body).toMatchObject({ selfRedirect: true, loginType: "jssdk" });
+    expect((await callControl(server.url, `qr/${uuid}`)).body).toMatchObject({ selfRedirect: true, loginType: "jssdk" });
 
-    const lite = await openQr(base, { login_type: "jssdk", stylelite: "1", href: css });
+    const lite = await openQr(server.url, { login_type: "jssdk", stylelite: "1", href: css });
     expect(lite.html).toContain('class="layout-lite"');
     expect(lite.html).not.toContain('<link rel="stylesheet"');
 
-    const script = await openQr(base, { login_type: "jssdk", href: "javascript:alert(1)" });
+    const script = await openQr(server.url, { login_type: "jssdk", href: "javascript:alert(1)" });
     expect(script.html).not.toContain("javascript:alert");
 
-    const fullPage = await openQr(base, { style: "white", href: css });
+    const fullPage = await openQr(server.url, { style: "white", href: css });
     expect(fullPage.html).toContain('class="layout-page"');
     expect(fullPage.html).not.toContain('<link rel="stylesheet"');
   });
 
   it("treats self_redirect=false and default as top-window redirects", async () => {
     for (const value of ["false", "default"]) {
-      const { uuid } = await openQr(base, { login_type: "jssdk", self_redirect: value });
-      expect((await callControl(base, `qr/${uuid}`)).body.selfRedirect).toBe(false);
+      const { uuid } = await openQr(server.url, { login_type: "jssdk", self_redirect: value });
+      expect((await callControl(server.url, `qr/${uuid}`)).body.selfRedirect).toBe(false);
     }
   });
 
@@ -161,45 +150,45 @@ describe("qrconnect page", () => {
     expect(page.type).toContain("text/xml");
     const uuid = /<uuid><!\[CDATA\[([^\]]+)\]\]><\/uuid>/.exec(page.html)?.[1];
     expect(uuid).toBeTruthy();
-    expect((await callControl(base, `qr/${uuid}`)).body.status).toBe("waiting");
+    expect((await callControl(server.url, `qr/${uuid}`)).body.status).toBe("waiting");
   });
 
   it("serves a PNG QR encoding the phone page URL, and 404 for unknown uuids", async () => {
-    const { uuid } = await openQr(base);
-    const response = await fetch(`${base}/connect/qrcode/${uuid}`);
+    const { uuid } = await openQr(server.url);
+    const response = await fetch(`${server.url}/connect/qrcode/${uuid}`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("image/png");
     const png = Buffer.from(await response.arrayBuffer());
     const expected = await QRCode.toBuffer(`${PHONE_URL}/connect/confirm?uuid=${uuid}`, QR_IMAGE_OPTIONS);
     expect(png.equals(expected)).toBe(true);
 
-    expect((await fetch(`${base}/connect/qrcode/doesnotexist`)).status).toBe(404);
+    expect((await fetch(`${server.url}/connect/qrcode/doesnotexist`)).status).toBe(404);
   });
 
   it("mints a new QR for every load, so the refresh link gives a fresh code", async () => {
-    const first = await openQr(base);
-    const second = await openQr(base);
+    const first = await openQr(server.url);
+    const second = await openQr(server.url);
     expect(second.uuid).not.toBe(first.uuid);
   });
 });
 
 describe("long-poll /connect/l/qrconnect", () => {
   it("holds a waiting QR for the long-poll window, then answers 408", async () => {
-    await callControl(base, "settings", { longPollMs: 300 });
-    const { uuid } = await openQr(base);
+    await callControl(server.url, "settings", { longPollMs: 300 });
+    const { uuid } = await openQr(server.url);
     const poll = await longPoll(uuid);
     expect(poll).toMatchObject({ errcode: 408, code: "" });
     expect(poll.ms).toBeGreaterThanOrEqual(250);
   });
 
   it("walks 404 (scanned), then 405 with the code once confirmed during a held request", async () => {
-    const { uuid } = await openQr(base);
-    await callControl(base, `qr/${uuid}/scan`, { user: "zhang" });
+    const { uuid } = await openQr(server.url);
+    await callControl(server.url, `qr/${uuid}/scan`, { user: "zhang" });
     expect((await longPoll(uuid)).errcode).toBe(404);
 
     const held = longPoll(uuid, 404);
     await new Promise((resolve) => setTimeout(resolve, 150));
-    const confirmed = await callControl<{ code: string }>(base, `qr/${uuid}/confirm`, { user: "zhang" });
+    const confirmed = await callControl<{ code: string }>(server.url, `qr/${uuid}/confirm`, { user: "zhang" });
     const poll = await held;
     expect(poll.errcode).toBe(405);
     expect(poll.code).toBe(confirmed.body.code);
@@ -207,34 +196,34 @@ describe("long-poll /connect/l/qrconnect", () => {
   });
 
   it("answers 403 when the user cancels, and 404 again after a rescan", async () => {
-    const { uuid } = await openQr(base);
+    const { uuid } = await openQr(server.url);
     const held = longPoll(uuid);
-    await callControl(base, `qr/${uuid}/cancel`, {});
+    await callControl(server.url, `qr/${uuid}/cancel`, {});
     expect((await held).errcode).toBe(403);
-    await callControl(base, `qr/${uuid}/scan`, { user: "lin" });
+    await callControl(server.url, `qr/${uuid}/scan`, { user: "lin" });
     expect((await longPoll(uuid, 403)).errcode).toBe(404);
   });
 
   it("answers 402 when the TTL runs out while a request is held", async () => {
-    await callControl(base, "settings", { qrTtlSeconds: 0.4 });
-    const { uuid } = await openQr(base);
+    await callControl(server.url, "settings", { qrTtlSeconds: 0.4 });
+    const { uuid } = await openQr(server.url);
     const poll = await longPoll(uuid);
     expect(poll.errcode).toBe(402);
     expect(poll.ms).toBeGreaterThanOrEqual(300);
-    expect((await callControl(base, `qr/${uuid}`)).body.status).toBe("expired");
+    expect((await callControl(server.url, `qr/${uuid}`)).body.status).toBe("expired");
   });
 
   it("answers 402 when the emulator clock jumps past the TTL", async () => {
-    const { uuid } = await openQr(base);
+    const { uuid } = await openQr(server.url);
     const held = longPoll(uuid);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await callControl(base, "clock", { advanceSeconds: 301 });
+    await callControl(server.url, "clock", { advanceSeconds: 301 });
     expect((await held).errcode).toBe(402);
   });
 
   it("answers 402 for expire via the control API and for unknown uuids", async () => {
-    const { uuid } = await openQr(base);
-    await callControl(base, `qr/${uuid}/expire`, {});
+    const { uuid } = await openQr(server.url);
+    await callControl(server.url, `qr/${uuid}/expire`, {});
     expect((await longPoll(uuid)).errcode).toBe(402);
     expect((await longPoll("unknown-uuid-0000")).errcode).toBe(402);
   });
@@ -299,7 +288,7 @@ function runQrPageScript(html: string) {
       },
     },
   };
-  const pageFetch = (url: string, init?: RequestInit) => (stopped ? new Promise<Response>(() => undefined) : fetch(new URL(url, base), init));
+  const pageFetch = (url: string, init?: RequestInit) => (stopped ? new Promise<Response>(() => undefined) : fetch(new URL(url, server.url), init));
   vm.runInNewContext(script, { window, document, fetch: pageFetch, setTimeout, Date, JSON, Number, encodeURIComponent, Error });
   return {
     navigations,
@@ -320,12 +309,12 @@ async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void
 
 describe("qrconnect page script", () => {
   it("shows the scanned text, then sends the top window to redirect_uri?code&state", async () => {
-    const { uuid, html } = await openQr(base, { state: "a b&c" });
+    const { uuid, html } = await openQr(server.url, { state: "a b&c" });
     const page = runQrPageScript(html);
-    await callControl(base, `qr/${uuid}/scan`, { user: "lin" });
+    await callControl(server.url, `qr/${uuid}/scan`, { user: "lin" });
     await waitFor(() => page.status()?.textContent === "扫描成功，请在微信中点击确认即可登录");
 
-    const confirmed = await callControl<{ code: string; redirect: string }>(base, `qr/${uuid}/confirm`, { user: "lin" });
+    const confirmed = await callControl<{ code: string; redirect: string }>(server.url, `qr/${uuid}/confirm`, { user: "lin" });
     await waitFor(() => page.navigations.length > 0);
     const expected = `${CALLBACK_URL}?code=${confirmed.body.code}&state=a%20b%26c`;
     expect(page.navigations).toEqual([{ target: "top", url: expected }]);
@@ -334,38 +323,38 @@ describe("qrconnect page script", () => {
 
   it("navigates the iframe itself with self_redirect=true and appends with & to a query", async () => {
     const redirectUri = `${CALLBACK_URL}?next=%2Faccount`;
-    const { uuid, html } = await openQr(base, { login_type: "jssdk", self_redirect: "true", redirect_uri: redirectUri, state: "" });
+    const { uuid, html } = await openQr(server.url, { login_type: "jssdk", self_redirect: "true", redirect_uri: redirectUri, state: "" });
     const page = runQrPageScript(html);
-    const confirmed = await callControl<{ code: string }>(base, `qr/${uuid}/confirm`, { user: "wang" });
+    const confirmed = await callControl<{ code: string }>(server.url, `qr/${uuid}/confirm`, { user: "wang" });
     await waitFor(() => page.navigations.length > 0);
     expect(page.navigations).toEqual([{ target: "self", url: `${redirectUri}&code=${confirmed.body.code}&state=` }]);
   });
 
   it("redirects with state only on cancel by default", async () => {
-    const { uuid, html } = await openQr(base, { state: "s9" });
+    const { uuid, html } = await openQr(server.url, { state: "s9" });
     const page = runQrPageScript(html);
-    const cancelled = await callControl(base, `qr/${uuid}/cancel`, {});
+    const cancelled = await callControl(server.url, `qr/${uuid}/cancel`, {});
     await waitFor(() => page.navigations.length > 0);
     expect(page.navigations).toEqual([{ target: "top", url: `${CALLBACK_URL}?state=s9` }]);
     expect(cancelled.body.redirect).toBe(`${CALLBACK_URL}?state=s9`);
   });
 
   it("only shows the cancelled text with refusal=none", async () => {
-    await callControl(base, "settings", { refusal: "none" });
-    const { uuid, html } = await openQr(base, { lang: "en" });
+    await callControl(server.url, "settings", { refusal: "none" });
+    const { uuid, html } = await openQr(server.url, { lang: "en" });
     const page = runQrPageScript(html);
-    const cancelled = await callControl(base, `qr/${uuid}/cancel`, {});
+    const cancelled = await callControl(server.url, `qr/${uuid}/cancel`, {});
     expect(cancelled.body.redirect).toBeUndefined();
     await waitFor(() => page.status()?.textContent === "You cancelled this login. Scan again");
-    await callControl(base, `qr/${uuid}/expire`, {});
+    await callControl(server.url, `qr/${uuid}/expire`, {});
     await waitFor(() => page.status()?.attributes["data-status"] === "expired");
     page.stop();
     expect(page.navigations).toEqual([]);
   });
 
   it("shows the expired text with a refresh link to the same qrconnect URL", async () => {
-    await callControl(base, "settings", { qrTtlSeconds: 0.3 });
-    const { html } = await openQr(base, { state: "keep-me" });
+    await callControl(server.url, "settings", { qrTtlSeconds: 0.3 });
+    const { html } = await openQr(server.url, { state: "keep-me" });
     const page = runQrPageScript(html);
     await waitFor(() => page.status()?.attributes["data-status"] === "expired");
     const status = page.status();
@@ -379,7 +368,7 @@ describe("qrconnect page script", () => {
 
 describe("wxLogin.js", () => {
   it("is served cross-origin and uncached", async () => {
-    const response = await fetch(`${base}/connect/zh_CN/htmledition/js/wxLogin.js`, { headers: { origin: "http://localhost:3000" } });
+    const response = await fetch(`${server.url}/connect/zh_CN/htmledition/js/wxLogin.js`, { headers: { origin: "http://localhost:3000" } });
     expect(response.status).toBe(200);
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
     expect(response.headers.get("cache-control")).toBe("no-store");
@@ -387,7 +376,7 @@ describe("wxLogin.js", () => {
   });
 
   async function runWxLogin(options: Record<string, unknown>) {
-    const source = await (await fetch(`${base}/connect/zh_CN/htmledition/js/wxLogin.js`)).text();
+    const source = await (await fetch(`${server.url}/connect/zh_CN/htmledition/js/wxLogin.js`)).text();
     const container = {
       innerHTML: "<p>old</p>",
       children: [] as Record<string, unknown>[],
@@ -411,7 +400,7 @@ describe("wxLogin.js", () => {
     expect(container.children).toHaveLength(1);
     expect(container.children[0]).toEqual({
       tagName: "IFRAME",
-      src: `${base}/connect/qrconnect?appid=${WEB_APP.appid}&scope=snsapi_login&redirect_uri=${redirect}&state=st&login_type=jssdk&self_redirect=default&styletype=&sizetype=&bgcolor=&rst=`,
+      src: `${server.url}/connect/qrconnect?appid=${WEB_APP.appid}&scope=snsapi_login&redirect_uri=${redirect}&state=st&login_type=jssdk&self_redirect=default&styletype=&sizetype=&bgcolor=&rst=`,
       frameBorder: "0",
       allowTransparency: "true",
       scrolling: "no",
@@ -433,7 +422,7 @@ describe("wxLogin.js", () => {
       fast_login: 0,
     });
     expect(container.children[0]?.src).toBe(
-      `${base}/connect/qrconnect?appid=${WEB_APP.appid}&scope=snsapi_login&redirect_uri=x&state=undefined&login_type=jssdk&self_redirect=true&styletype=&sizetype=&bgcolor=&rst=&style=white&href=https://cdn.example/wx.css&lang=en&stylelite=1&fast_login=0`,
+      `${server.url}/connect/qrconnect?appid=${WEB_APP.appid}&scope=snsapi_login&redirect_uri=x&state=undefined&login_type=jssdk&self_redirect=true&styletype=&sizetype=&bgcolor=&rst=&style=white&href=https://cdn.example/wx.css&lang=en&stylelite=1&fast_login=0`,
     );
     const stringly = await runWxLogin({ appid: "a", scope: "s", redirect_uri: "r", self_redirect: false, stylelite: "1", fast_login: "0" });
     expect(stringly.children[0]?.src).toMatch(/self_redirect=false&styletype=&sizetype=&bgcolor=&rst=$/);
@@ -450,8 +439,8 @@ describe("wxLogin.js", () => {
 
 describe("phone pages", () => {
   it("renders the phone page with the app, the user picker and the buttons", async () => {
-    const { uuid } = await openQr(base);
-    const response = await fetch(`${base}/connect/confirm?uuid=${uuid}`);
+    const { uuid } = await openQr(server.url);
+    const response = await fetch(`${server.url}/connect/confirm?uuid=${uuid}`);
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain('name="viewport"');
@@ -471,43 +460,43 @@ describe("phone pages", () => {
   });
 
   it("shows the final state for finished QR codes and 404 for unknown ones", async () => {
-    const { uuid } = await openQr(base);
-    await callControl(base, `qr/${uuid}/confirm`, { user: "lin" });
-    const confirmed = await (await fetch(`${base}/connect/confirm?uuid=${uuid}`)).text();
+    const { uuid } = await openQr(server.url);
+    await callControl(server.url, `qr/${uuid}/confirm`, { user: "lin" });
+    const confirmed = await (await fetch(`${server.url}/connect/confirm?uuid=${uuid}`)).text();
     expect(confirmed).toMatch(/id="phone-result"[^>]*data-status="confirmed">已确认登录</);
     expect(confirmed).toMatch(/id="phone-confirm"[^>]*disabled/);
 
-    const expired = await openQr(base, { lang: "en" });
-    await callControl(base, `qr/${expired.uuid}/expire`, {});
-    expect(await (await fetch(`${base}/connect/confirm?uuid=${expired.uuid}`)).text()).toContain(">QR code expired<");
+    const expired = await openQr(server.url, { lang: "en" });
+    await callControl(server.url, `qr/${expired.uuid}/expire`, {});
+    expect(await (await fetch(`${server.url}/connect/confirm?uuid=${expired.uuid}`)).text()).toContain(">QR code expired<");
 
-    expect((await fetch(`${base}/connect/confirm?uuid=nope`)).status).toBe(404);
+    expect((await fetch(`${server.url}/connect/confirm?uuid=nope`)).status).toBe(404);
   });
 
   it("lists pending QR logins on /phone, newest first", async () => {
-    const older = await openQr(base, { state: "older" });
-    const newer = await openQr(base, { state: "newer", appid: WEB2_APP.appid });
-    const done = await openQr(base, { state: "done" });
-    await callControl(base, `qr/${done.uuid}/confirm`, { user: "lin" });
+    const older = await openQr(server.url, { state: "older" });
+    const newer = await openQr(server.url, { state: "newer", appid: WEB2_APP.appid });
+    const done = await openQr(server.url, { state: "done" });
+    await callControl(server.url, `qr/${done.uuid}/confirm`, { user: "lin" });
 
-    const html = await (await fetch(`${base}/phone`)).text();
+    const html = await (await fetch(`${server.url}/phone`)).text();
     const links = [...html.matchAll(/href="\/connect\/confirm\?uuid=([^"]+)"/g)].map((m) => m[1]);
     expect(links).toEqual([newer.uuid, older.uuid]);
     expect(html).toContain("Demo Website (second brand)");
   });
 
   it("serves an index page linking /phone", async () => {
-    const html = await (await fetch(`${base}/`)).text();
+    const html = await (await fetch(`${server.url}/`)).text();
     expect(html).toContain('href="/phone"');
     expect(html).toContain("/_emulator/qr/:uuid/confirm");
     expect(html).not.toContain(WEB_APP.secret);
   });
 
   it("serves avatars per WeChat size segment only", async () => {
-    expect((await fetch(`${base}/avatar/zhang/0`)).status).toBe(200);
-    expect(await (await fetch(`${base}/avatar/chen/46`)).text()).toContain(">C<");
-    expect((await fetch(`${base}/avatar/zhang/50`)).status).toBe(404);
-    expect((await fetch(`${base}/avatar/li/132`)).status).toBe(404);
-    expect((await fetch(`${base}/avatar/nobody/132`)).status).toBe(404);
+    expect((await fetch(`${server.url}/avatar/zhang/0`)).status).toBe(200);
+    expect(await (await fetch(`${server.url}/avatar/chen/46`)).text()).toContain(">C<");
+    expect((await fetch(`${server.url}/avatar/zhang/50`)).status).toBe(404);
+    expect((await fetch(`${server.url}/avatar/li/132`)).status).toBe(404);
+    expect((await fetch(`${server.url}/avatar/nobody/132`)).status).toBe(404);
   });
 });

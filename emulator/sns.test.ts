@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEMO_OPEN_ACCOUNT_ID, OA_APP, openidFor, unionidFor, WEB2_APP, WEB_APP } from "./config";
-import type { RunningEmulator } from "./server";
-import { callControl, callSns, CALLBACK_URL, obtainCode, obtainTokens, startTestEmulator } from "./test-helpers";
+import { CALLBACK_URL, callControl, callSns, obtainCode, obtainTokens, useEmulatorServer } from "./test-helpers";
 import type { TokenBody } from "./test-helpers";
 
-let emulator: RunningEmulator;
-let base: string;
-
-beforeAll(async () => {
-  emulator = await startTestEmulator();
-  base = emulator.url;
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
-  await callControl(base, "reset", {});
-});
+const server = useEmulatorServer();
 
 const RID = /, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 
 type ErrorBody = { errcode: number; errmsg: string };
 
 function exchange(params: Record<string, string>) {
-  return callSns<ErrorBody & TokenBody>(base, "oauth2/access_token", params);
+  return callSns<ErrorBody & TokenBody>(server.url, "oauth2/access_token", params);
 }
 
 function basicAuth(user: string, password: string): string {
@@ -31,11 +20,11 @@ function basicAuth(user: string, password: string): string {
 
 describe("/sns/oauth2/access_token", () => {
   it("exchanges a code for tokens with WeChat's shapes, as text/plain JSON with HTTP 200", async () => {
-    const code = await obtainCode(base, { user: "lin" });
+    const code = await obtainCode(server.url, { user: "lin" });
     expect(code).toMatch(/^[A-Za-z0-9]{32}$/);
 
     const response = await fetch(
-      `${base}/sns/oauth2/access_token?${new URLSearchParams({ appid: WEB_APP.appid, secret: WEB_APP.secret, code, grant_type: "authorization_code" })}`,
+      `${server.url}/sns/oauth2/access_token?${new URLSearchParams({ appid: WEB_APP.appid, secret: WEB_APP.secret, code, grant_type: "authorization_code" })}`,
     );
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/plain");
@@ -53,7 +42,7 @@ describe("/sns/oauth2/access_token", () => {
   });
 
   it("rejects a second exchange of the same code with 40163", async () => {
-    const code = await obtainCode(base);
+    const code = await obtainCode(server.url);
     const params = { appid: WEB_APP.appid, secret: WEB_APP.secret, code, grant_type: "authorization_code" };
     expect((await exchange(params)).body.access_token).toBeTruthy();
 
@@ -66,30 +55,30 @@ describe("/sns/oauth2/access_token", () => {
   });
 
   it("answers 40029 for a code older than codeTtlSeconds (clock advanced)", async () => {
-    const code = await obtainCode(base);
-    await callControl(base, "clock", { advanceSeconds: 601 });
+    const code = await obtainCode(server.url);
+    await callControl(server.url, "clock", { advanceSeconds: 601 });
     const response = await exchange({ appid: WEB_APP.appid, secret: WEB_APP.secret, code, grant_type: "authorization_code" });
     expect(response.body.errcode).toBe(40029);
     expect(response.body.errmsg).toMatch(/^invalid code, rid: /);
   });
 
   it("honours a shorter codeTtlSeconds setting", async () => {
-    await callControl(base, "settings", { codeTtlSeconds: 30 });
-    const code = await obtainCode(base);
-    await callControl(base, "clock", { advanceSeconds: 31 });
+    await callControl(server.url, "settings", { codeTtlSeconds: 30 });
+    const code = await obtainCode(server.url);
+    await callControl(server.url, "clock", { advanceSeconds: 31 });
     const response = await exchange({ appid: WEB_APP.appid, secret: WEB_APP.secret, code, grant_type: "authorization_code" });
     expect(response.body.errcode).toBe(40029);
   });
 
   it("accepts a code just inside its lifetime", async () => {
-    const code = await obtainCode(base);
-    await callControl(base, "clock", { advanceSeconds: 590 });
+    const code = await obtainCode(server.url);
+    await callControl(server.url, "clock", { advanceSeconds: 590 });
     const response = await exchange({ appid: WEB_APP.appid, secret: WEB_APP.secret, code, grant_type: "authorization_code" });
     expect(response.body.access_token).toBeTruthy();
   });
 
   it("checks parameters in WeChat's order with its errcodes", async () => {
-    const code = await obtainCode(base);
+    const code = await obtainCode(server.url);
     const full = { appid: WEB_APP.appid, secret: WEB_APP.secret, code, grant_type: "authorization_code" };
     const cases: [Record<string, string>, number, string][] = [
       [{ ...full, appid: "" }, 41002, "appid missing"],
@@ -114,8 +103,8 @@ describe("/sns/oauth2/access_token", () => {
   });
 
   it("accepts Auth.js's POST form with credentials only in HTTP Basic", async () => {
-    const code = await obtainCode(base, { user: "zhang" });
-    const response = await fetch(`${base}/sns/oauth2/access_token`, {
+    const code = await obtainCode(server.url, { user: "zhang" });
+    const response = await fetch(`${server.url}/sns/oauth2/access_token`, {
       method: "POST",
       headers: {
         "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
@@ -131,8 +120,8 @@ describe("/sns/oauth2/access_token", () => {
   });
 
   it("accepts appid and secret as POST form fields", async () => {
-    const code = await obtainCode(base);
-    const response = await fetch(`${base}/sns/oauth2/access_token`, {
+    const code = await obtainCode(server.url);
+    const response = await fetch(`${server.url}/sns/oauth2/access_token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ appid: WEB_APP.appid, secret: WEB_APP.secret, grant_type: "authorization_code", code }),
@@ -142,8 +131,8 @@ describe("/sns/oauth2/access_token", () => {
   });
 
   it("rejects a wrong secret in HTTP Basic with 40125", async () => {
-    const code = await obtainCode(base);
-    const response = await fetch(`${base}/sns/oauth2/access_token`, {
+    const code = await obtainCode(server.url);
+    const response = await fetch(`${server.url}/sns/oauth2/access_token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", authorization: basicAuth(WEB_APP.appid, "nope") },
       body: new URLSearchParams({ grant_type: "authorization_code", code }),
@@ -153,36 +142,36 @@ describe("/sns/oauth2/access_token", () => {
 
   it("leaves unionid out entirely for users without one", async () => {
     for (const user of ["wang", "chen"]) {
-      const tokens = await obtainTokens(base, { user });
+      const tokens = await obtainTokens(server.url, { user });
       expect(tokens.openid).toBe(openidFor(WEB_APP.appid, user));
       expect("unionid" in tokens).toBe(false);
     }
   });
 
   it("gives no unionid from an app not bound to the Open Platform account, and one again once it is bound", async () => {
-    await callControl(base, "settings", { unboundApps: [WEB2_APP.appid] });
-    const unbound = await obtainTokens(base, { user: "li", appid: WEB2_APP.appid, secret: WEB2_APP.secret });
+    await callControl(server.url, "settings", { unboundApps: [WEB2_APP.appid] });
+    const unbound = await obtainTokens(server.url, { user: "li", appid: WEB2_APP.appid, secret: WEB2_APP.secret });
     expect("unionid" in unbound).toBe(false);
-    const profile = await callSns<Record<string, unknown>>(base, "userinfo", { access_token: unbound.access_token, openid: unbound.openid });
+    const profile = await callSns<Record<string, unknown>>(server.url, "userinfo", { access_token: unbound.access_token, openid: unbound.openid });
     expect(profile.body.openid).toBe(unbound.openid);
     expect("unionid" in profile.body).toBe(false);
     // Other apps of the account are unaffected.
-    expect((await obtainTokens(base, { user: "li" })).unionid).toBe(unionidFor(DEMO_OPEN_ACCOUNT_ID, "li"));
+    expect((await obtainTokens(server.url, { user: "li" })).unionid).toBe(unionidFor(DEMO_OPEN_ACCOUNT_ID, "li"));
 
-    await callControl(base, "settings", { unboundApps: [] });
-    const bound = await obtainTokens(base, { user: "li", appid: WEB2_APP.appid, secret: WEB2_APP.secret });
+    await callControl(server.url, "settings", { unboundApps: [] });
+    const bound = await obtainTokens(server.url, { user: "li", appid: WEB2_APP.appid, secret: WEB2_APP.secret });
     expect(bound.openid).toBe(unbound.openid);
     expect(bound.unionid).toBe(unionidFor(DEMO_OPEN_ACCOUNT_ID, "li"));
   });
 
   it("refuses an unboundApps entry that is not an appid", async () => {
-    const answer = await callControl(base, "settings", { unboundApps: ["not-an-appid"] });
+    const answer = await callControl(server.url, "settings", { unboundApps: ["not-an-appid"] });
     expect(answer.status).toBe(400);
   });
 
   it("gives one unionid across WEB and WEB2 but a different openid per app", async () => {
-    const web = await obtainTokens(base, { user: "li" });
-    const web2 = await obtainTokens(base, { user: "li", appid: WEB2_APP.appid, secret: WEB2_APP.secret });
+    const web = await obtainTokens(server.url, { user: "li" });
+    const web2 = await obtainTokens(server.url, { user: "li", appid: WEB2_APP.appid, secret: WEB2_APP.secret });
     expect(web.unionid).toBe(unionidFor(DEMO_OPEN_ACCOUNT_ID, "li"));
     expect(web2.unionid).toBe(web.unionid);
     expect(web2.openid).not.toBe(web.openid);
@@ -192,12 +181,12 @@ describe("/sns/oauth2/access_token", () => {
 
 describe("/sns/oauth2/refresh_token", () => {
   function refresh(params: Record<string, string>) {
-    return callSns<ErrorBody & TokenBody>(base, "oauth2/refresh_token", params);
+    return callSns<ErrorBody & TokenBody>(server.url, "oauth2/refresh_token", params);
   }
 
   it("extends a live access token and keeps its value", async () => {
-    const tokens = await obtainTokens(base);
-    await callControl(base, "clock", { advanceSeconds: 7000 });
+    const tokens = await obtainTokens(server.url);
+    await callControl(server.url, "clock", { advanceSeconds: 7000 });
     const response = await refresh({ appid: WEB_APP.appid, grant_type: "refresh_token", refresh_token: tokens.refresh_token });
     expect(response.headers.get("content-type")).toBe("text/plain");
     expect(response.body).toEqual({
@@ -208,35 +197,35 @@ describe("/sns/oauth2/refresh_token", () => {
       scope: "snsapi_login",
     });
     // 7000 s + 7000 s is past the original expiry but inside the extended one.
-    await callControl(base, "clock", { advanceSeconds: 7000 });
-    const auth = await callSns<ErrorBody>(base, "auth", { access_token: tokens.access_token, openid: tokens.openid });
+    await callControl(server.url, "clock", { advanceSeconds: 7000 });
+    const auth = await callSns<ErrorBody>(server.url, "auth", { access_token: tokens.access_token, openid: tokens.openid });
     expect(auth.body).toEqual({ errcode: 0, errmsg: "ok" });
   });
 
   it("mints a new access token when the old one has expired", async () => {
-    const tokens = await obtainTokens(base);
-    await callControl(base, "clock", { advanceSeconds: 7201 });
+    const tokens = await obtainTokens(server.url);
+    await callControl(server.url, "clock", { advanceSeconds: 7201 });
     const response = await refresh({ appid: WEB_APP.appid, grant_type: "refresh_token", refresh_token: tokens.refresh_token });
     expect(response.body.access_token).toMatch(/^\d+_[A-Za-z0-9_-]{80,}$/);
     expect(response.body.access_token).not.toBe(tokens.access_token);
     expect(response.body.refresh_token).toBe(tokens.refresh_token);
 
-    const fresh = await callSns<ErrorBody>(base, "userinfo", { access_token: response.body.access_token, openid: tokens.openid });
+    const fresh = await callSns<ErrorBody>(server.url, "userinfo", { access_token: response.body.access_token, openid: tokens.openid });
     expect(fresh.body).toMatchObject({ openid: tokens.openid, nickname: "林晓" });
-    const old = await callSns<ErrorBody>(base, "userinfo", { access_token: tokens.access_token, openid: tokens.openid });
+    const old = await callSns<ErrorBody>(server.url, "userinfo", { access_token: tokens.access_token, openid: tokens.openid });
     expect(old.body.errcode).toBe(42001);
   });
 
   it("answers 42002 once the refresh token is 30 days old", async () => {
-    const tokens = await obtainTokens(base);
-    await callControl(base, "clock", { advanceSeconds: 30 * 24 * 3600 + 1 });
+    const tokens = await obtainTokens(server.url);
+    await callControl(server.url, "clock", { advanceSeconds: 30 * 24 * 3600 + 1 });
     const response = await refresh({ appid: WEB_APP.appid, grant_type: "refresh_token", refresh_token: tokens.refresh_token });
     expect(response.body.errcode).toBe(42002);
     expect(response.body.errmsg).toMatch(RID);
   });
 
   it("validates appid, grant_type and refresh_token", async () => {
-    const tokens = await obtainTokens(base);
+    const tokens = await obtainTokens(server.url);
     const full = { appid: WEB_APP.appid, grant_type: "refresh_token", refresh_token: tokens.refresh_token };
     const cases: [Record<string, string>, number][] = [
       [{ ...full, appid: "" }, 41002],
@@ -254,19 +243,19 @@ describe("/sns/oauth2/refresh_token", () => {
 
 describe("/sns/auth and /sns/userinfo", () => {
   it("validates a token with errcode 0 and rejects it once expired with 42001", async () => {
-    const tokens = await obtainTokens(base);
-    const ok = await callSns<ErrorBody>(base, "auth", { access_token: tokens.access_token, openid: tokens.openid });
+    const tokens = await obtainTokens(server.url);
+    const ok = await callSns<ErrorBody>(server.url, "auth", { access_token: tokens.access_token, openid: tokens.openid });
     expect(ok.headers.get("content-type")).toBe("text/plain");
     expect(ok.body).toEqual({ errcode: 0, errmsg: "ok" });
 
-    await callControl(base, "clock", { advanceSeconds: 7200 });
-    const expired = await callSns<ErrorBody>(base, "auth", { access_token: tokens.access_token, openid: tokens.openid });
+    await callControl(server.url, "clock", { advanceSeconds: 7200 });
+    const expired = await callSns<ErrorBody>(server.url, "auth", { access_token: tokens.access_token, openid: tokens.openid });
     expect(expired.body.errcode).toBe(42001);
     expect(expired.body.errmsg).toMatch(/^access_token expired, rid: /);
   });
 
   it("maps missing, unknown and mismatched inputs to 41001, 40014, 41009 and 40003", async () => {
-    const tokens = await obtainTokens(base);
+    const tokens = await obtainTokens(server.url);
     const other = openidFor(WEB_APP.appid, "zhang");
     for (const endpoint of ["auth", "userinfo"]) {
       const cases: [Record<string, string>, number][] = [
@@ -276,7 +265,7 @@ describe("/sns/auth and /sns/userinfo", () => {
         [{ access_token: tokens.access_token, openid: other }, 40003],
       ];
       for (const [params, errcode] of cases) {
-        const response = await callSns<ErrorBody>(base, endpoint, params);
+        const response = await callSns<ErrorBody>(server.url, endpoint, params);
         expect(response.status).toBe(200);
         expect(response.body.errcode, `${endpoint} ${JSON.stringify(params)}`).toBe(errcode);
         expect(response.body.errmsg).toMatch(RID);
@@ -285,8 +274,8 @@ describe("/sns/auth and /sns/userinfo", () => {
   });
 
   it("returns the post-2021 profile shape with unionid for a user that has one", async () => {
-    const tokens = await obtainTokens(base, { user: "lin" });
-    const response = await callSns(base, "userinfo", { access_token: tokens.access_token, openid: tokens.openid, lang: "zh_CN" });
+    const tokens = await obtainTokens(server.url, { user: "lin" });
+    const response = await callSns(server.url, "userinfo", { access_token: tokens.access_token, openid: tokens.openid, lang: "zh_CN" });
     expect(response.headers.get("content-type")).toBe("text/plain");
     expect(response.body).toEqual({
       openid: openidFor(WEB_APP.appid, "lin"),
@@ -296,7 +285,7 @@ describe("/sns/auth and /sns/userinfo", () => {
       city: "",
       province: "",
       country: "",
-      headimgurl: `${base}/avatar/lin/132`,
+      headimgurl: `${server.url}/avatar/lin/132`,
       privilege: [],
       unionid: unionidFor(DEMO_OPEN_ACCOUNT_ID, "lin"),
     });
@@ -307,26 +296,26 @@ describe("/sns/auth and /sns/userinfo", () => {
   });
 
   it("omits unionid for users without one and gives li an empty headimgurl", async () => {
-    const chen = await obtainTokens(base, { user: "chen" });
-    const chenInfo = await callSns(base, "userinfo", { access_token: chen.access_token, openid: chen.openid });
+    const chen = await obtainTokens(server.url, { user: "chen" });
+    const chenInfo = await callSns(server.url, "userinfo", { access_token: chen.access_token, openid: chen.openid });
     expect(chenInfo.body.nickname).toBe("Chen Jie");
     expect("unionid" in chenInfo.body).toBe(false);
 
-    const li = await obtainTokens(base, { user: "li" });
-    const liInfo = await callSns(base, "userinfo", { access_token: li.access_token, openid: li.openid });
+    const li = await obtainTokens(server.url, { user: "li" });
+    const liInfo = await callSns(server.url, "userinfo", { access_token: li.access_token, openid: li.openid });
     expect(liInfo.body.headimgurl).toBe("");
     expect(liInfo.body.unionid).toBe(unionidFor(DEMO_OPEN_ACCOUNT_ID, "li"));
   });
 
   it("keeps the OA in the registry but gives it no website QR login", async () => {
-    const apps = await callControl<{ appid: string; type: string }[]>(base, "apps");
+    const apps = await callControl<{ appid: string; type: string }[]>(server.url, "apps");
     expect(apps.body).toContainEqual(expect.objectContaining({ appid: OA_APP.appid, type: "official_account" }));
   });
 });
 
 describe("routing", () => {
   it("answers 404 for unknown paths", async () => {
-    expect((await fetch(`${base}/sns/unknown`)).status).toBe(404);
-    expect((await fetch(`${base}/nope`)).status).toBe(404);
+    expect((await fetch(`${server.url}/sns/unknown`)).status).toBe(404);
+    expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });
 });

@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { AddressInfo } from "node:net";
 import { startEmulator } from "./server";
 import type { RunningEmulator, StartEmulatorOptions } from "./server";
@@ -13,6 +14,30 @@ export const CALLBACK_URL = "http://localhost:3000/api/auth/callback/wechat";
 /** Starts an emulator on a random port with the test callback domain; close it in afterAll. */
 export function startTestEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   return startEmulator({ port: 0, host: "127.0.0.1", callbackDomains: ["localhost:3000"], ...options });
+}
+
+/**
+ * An emulator for one test file: started before its tests, reset before each one (unless
+ * `resetEach` is false), closed after them. Read `url` inside a test or a hook.
+ */
+export function useEmulatorServer(options: StartEmulatorOptions = {}, { resetEach = true }: { resetEach?: boolean } = {}): { readonly url: string } {
+  let running: RunningEmulator | undefined;
+  const server = {
+    get url(): string {
+      if (!running) throw new Error("the emulator starts in beforeAll; read its url inside a test or hook");
+      return running.url;
+    },
+  };
+  beforeAll(async () => {
+    running = await startTestEmulator(options);
+  });
+  afterAll(() => running?.close());
+  if (resetEach) {
+    beforeEach(async () => {
+      await callControl(server.url, "reset", {});
+    });
+  }
+  return server;
 }
 
 export type JsonResponse<T = Record<string, unknown>> = { status: number; headers: Headers; body: T };
