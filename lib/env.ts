@@ -215,6 +215,13 @@ export const envVariablesSchema = z.object({
   ALLOW_WECHAT_EMULATOR_IN_PRODUCTION: flag,
   WECHAT_STOCK_PROVIDER: flag,
   LOG_LEVEL: oneOf(["debug", "info", "warn", "error"]).transform((value) => value ?? "info"),
+
+  METRICS_TOKEN: optionalMatching(/^\S{24,}$/, "METRICS_TOKEN must be at least 24 characters without spaces"),
+  OTEL_SERVICE_NAME: optionalString,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  ATTEMPT_RETENTION_DAYS: wholeNumber({ min: 1, max: 3650, fallback: 30 }),
+  AUDIT_RETENTION_DAYS: wholeNumber({ min: 1, max: 3650, fallback: 365 }),
   NEXT_DIST_DIR: optionalMatching(/^\.next[\w-]*$/, "NEXT_DIST_DIR must look like .next-something"),
 });
 
@@ -535,6 +542,18 @@ export const envSchema = envVariablesSchema.transform((raw, context) => {
     databaseUrl: raw.DATABASE_URL,
     pgliteDir: raw.PGLITE_DIR,
     logLevel: raw.LOG_LEVEL,
+    telemetry: {
+      /** /api/metrics answers only with this bearer token; unset, the endpoint is off (404). */
+      metricsToken: raw.METRICS_TOKEN,
+      /** Traces are exported (OTLP, the standard OTEL_* variables) only when an endpoint is set. */
+      tracing: Boolean(raw.OTEL_EXPORTER_OTLP_ENDPOINT ?? raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+      serviceName: raw.OTEL_SERVICE_NAME ?? "wechat-scan-login",
+    },
+    retention: {
+      /** Sign-in attempts (OAuth states, tickets) and WeChat events: the console's funnel reads them. */
+      attemptDays: raw.ATTEMPT_RETENTION_DAYS,
+      auditDays: raw.AUDIT_RETENTION_DAYS,
+    },
     /** Build output dir; e2e builds into its own so a running `npm run dev` is untouched. */
     nextDistDir: raw.NEXT_DIST_DIR,
   };
