@@ -6,9 +6,8 @@
  * CONTRACT STUB: the attempts work fills these in; the signatures are what callers rely on.
  */
 import "server-only";
-import type { LoginSurface } from "@/lib/telemetry";
 
-export const ATTEMPT_SURFACES = ["website", "in_wechat", "official_account", "mini_program"] as const satisfies readonly LoginSurface[];
+export const ATTEMPT_SURFACES = ["website", "in_wechat", "official_account", "mini_program"] as const;
 export type AttemptSurface = (typeof ATTEMPT_SURFACES)[number];
 
 /** `pending` is still open; the rest are final. */
