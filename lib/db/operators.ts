@@ -115,7 +115,7 @@ export const PERSON_HISTORY_LIMIT = 50;
 /** Everything the person page shows. Session tokens never leave the database. */
 export async function getPersonOverview(userId: string) {
   const prisma = await db();
-  const [user, identities, sessions, signIns, audit] = await Promise.all([
+  const [user, identities, sessions, signIns, audit, accountCount] = await Promise.all([
     prisma.user.findUnique({
       where: { id: userId },
       select: { id: true, name: true, image: true, unionid: true, phone: true, email: true, role: true, createdAt: true },
@@ -142,8 +142,11 @@ export async function getPersonOverview(userId: string) {
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       take: PERSON_HISTORY_LIMIT,
     }),
+    prisma.account.count({ where: { userId } }),
   ]);
-  return { user, identities, sessions, signIns, audit };
+  /** The account page's rule: an identity may go while another way to sign in remains (re-checked on unlink). */
+  const canUnlink = identities.length + accountCount > 1;
+  return { user, identities, sessions, signIns, audit, canUnlink };
 }
 
 /** Ends one session of `userId` (never another person's, whatever id is sent); false when there is none. */
