@@ -21,7 +21,8 @@ import { callWechatApi, WechatApiError, WechatTransportError } from "./api-clien
 /** An app that holds client_credential tokens. */
 export type AppCredentials = { appId: string; secret: string };
 
-const REFRESH_MARGIN_MS = 5 * 60_000;
+/** How long before expiry a token is refreshed (the console's health page shows the next refresh from it). */
+export const REFRESH_MARGIN_MS = 5 * 60_000;
 /** Errcodes meaning "this access token is no longer good": fetch a fresh one and retry once. */
 const TOKEN_INVALID_ERRCODES = new Set([40001, 40014, 42001]);
 
