@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import { handleCgi, handleShowQrcode, matchCgiRoute } from "./cgi-bin";
@@ -72,6 +72,8 @@ export type StartEmulatorOptions = {
   unboundApps?: string[];
   /** Receives one line per request (method, path without query, status, ms). Off by default. */
   log?: (line: string) => void;
+  /** Sees every request's method, path and headers before it is handled (tests: what the app sends WeChat). */
+  onRequest?: (request: { method: string; path: string; headers: IncomingHttpHeaders }) => void;
 };
 
 export type RunningEmulator = {
@@ -126,6 +128,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
 
   const server = createServer((req, res) => {
     const started = Date.now();
+    options.onRequest?.({ method: req.method ?? "GET", path: (req.url ?? "/").split("?")[0] ?? "/", headers: req.headers });
     if (log) {
       res.once("finish", () => {
         const path = (req.url ?? "/").split("?")[0];

@@ -14,6 +14,7 @@ import type { WechatSignIn } from "@/lib/db/people";
 import type { AppCredentials } from "@/lib/wechat/sns";
 import type { SnsToken } from "@/lib/wechat/schemas";
 import type { SignInMethod } from "./complete-sign-in";
+import { countRateLimited } from "@/lib/telemetry";
 import { loginLimits } from "./limits";
 
 export const CALLBACK_PATH = "/api/wechat/callback";
@@ -48,6 +49,7 @@ export async function startOAuthAttempt(input: {
     { appId: input.appId, mode: input.mode, returnTo: input.returnTo, bindingHash: input.bindingHash, ttlSeconds: STATE_TTL_SECONDS },
     loginLimits(input.bindingHash, input.ip),
   );
+  if (!created.ok) countRateLimited(created.bucket);
   if (!created.ok) throw new AppError("rate_limited", { retryAfterSeconds: created.retryAfterSeconds, detail: { bucket: created.bucket } });
   return { state: created.state, expiresAt: created.expiresAt };
 }
