@@ -10,6 +10,8 @@ import { upsertIdentity, type WechatSignIn } from "./people";
 import { bindContactInTransaction, type BindOutcome } from "./verification-codes";
 
 const OPEN = ["waiting", "scanned"];
+/** A confirmed ticket must be redeemed this soon, or it reads expired: the page redeems at once. */
+export const REDEEM_WINDOW_MS = 2 * 60_000;
 
 export type NewTicket = Pick<
   Prisma.LoginTicketUncheckedCreateInput,

@@ -27,6 +27,7 @@ import {
   insertTicket,
   markTicketScanned,
   recordTicketFailure,
+  REDEEM_WINDOW_MS,
   type ConfirmPhone,
   type NewTicket,
 } from "@/lib/db/login-tickets";
@@ -38,12 +39,12 @@ import { attemptOfTicket, errorCodeOf, openAttempt, recordFailedStep, recordStep
 import { getLoginBus, type TicketStatus } from "./bus";
 import { completeSignIn, type BrowserContext, type SignInMethod } from "./complete-sign-in";
 
+export { REDEEM_WINDOW_MS };
+
 export type TicketSurface = "official_account" | "mini_program";
 
 /** How long the phone may take between the scan and its confirm. */
 export const CONFIRM_LINK_TTL_MS = 5 * 60_000;
-/** A confirmed ticket must be redeemed this soon, or it reads expired: the page redeems at once. */
-export const REDEEM_WINDOW_MS = 2 * 60_000;
 /** A waiting ticket is reused for the same browser only if this much of its life is left. */
 const REUSE_MIN_LEFT_MS = 60_000;
 const OPEN_STATUSES: TicketStatus[] = ["waiting", "scanned"];
