@@ -119,6 +119,8 @@ export function watchForRid(state: EmulatorState, req: IncomingMessage, res: Ser
   const invokedAt = state.now();
   const started = Date.now();
   onSend(res, (payload) => {
+    // Success answers (tokens, QR images) carry no rid: skip them without decoding.
+    if (!payload.includes("rid:")) return;
     const responseBody = payload.toString("utf8");
     const rid = findRidInAnswer(responseBody);
     if (rid === undefined) return;

@@ -3,7 +3,7 @@
  * that asked for it through the hash of an HttpOnly cookie. Only hashes are stored.
  */
 import "server-only";
-import { randomAlphanumeric, sha256 } from "@/lib/crypto";
+import { randomAlphanumeric, randomToken, sha256 } from "@/lib/crypto";
 import { db } from "./client";
 import type { WechatLoginState } from "./generated/client";
 import { insertWithinLimits, type Limit } from "./limits";
@@ -18,7 +18,22 @@ export type StateClaim =
   | { kind: "expired"; row: WechatLoginState }
   | { kind: "wrong_browser"; row: WechatLoginState };
 
-export type NewLoginState = { appId: string; mode: LoginMode; returnTo: string; bindingHash: string; ttlSeconds: number };
+export type NewLoginState = {
+  appId: string;
+  mode: LoginMode;
+  returnTo: string;
+  bindingHash: string;
+  ttlSeconds: number;
+  /** The attempt's id and trace (lib/login/attempt.ts), and the browser that asked. */
+  attemptId?: string | undefined;
+  createdAt?: Date | undefined;
+  traceParent?: string | null | undefined;
+  ip?: string | null | undefined;
+  userAgent?: string | null | undefined;
+};
+
+/** WeChat's errcode and rid of a failed attempt. */
+export type AttemptFailure = { errcode: number | null; rid: string | null };
 
 /**
  * Takes one use of each of `limits` and mints a state, in one transaction: a refused limit
@@ -30,12 +45,16 @@ export async function createLoginState(
 ): Promise<{ ok: true; state: string; expiresAt: Date } | { ok: false; bucket: string; retryAfterSeconds: number }> {
   // 32 alphanumerics ≈ 190 bits; the alphabet also satisfies the Official Account's [A-Za-z0-9] rule.
   const state = randomAlphanumeric(32);
-  const expiresAt = new Date(Date.now() + input.ttlSeconds * 1000);
+  const createdAt = input.createdAt ?? new Date();
+  const expiresAt = new Date(createdAt.getTime() + input.ttlSeconds * 1000);
+  const userAgent = input.userAgent?.slice(0, 512) ?? null;
   const taken = await insertWithinLimits(
     limits,
     (client, hitId) => client.$executeRaw`
-      INSERT INTO "WechatLoginState" ("id", "bindingHash", "appId", "mode", "returnTo", "expiresAt")
-      SELECT ${sha256(state)}, ${input.bindingHash}, ${input.appId}, ${input.mode}, ${input.returnTo}, ${expiresAt}
+      INSERT INTO "WechatLoginState"
+        ("id", "attemptId", "bindingHash", "appId", "mode", "returnTo", "createdAt", "expiresAt", "ip", "userAgent", "traceParent")
+      SELECT ${sha256(state)}, ${input.attemptId ?? randomToken(12)}, ${input.bindingHash}, ${input.appId}, ${input.mode}, ${input.returnTo},
+        ${createdAt}, ${expiresAt}, ${input.ip ?? null}::text, ${userAgent}::text, ${input.traceParent ?? null}::text
       WHERE ${hitId} = '' OR EXISTS (SELECT 1 FROM "LimitHit" WHERE "id" = ${hitId})`,
   );
   return taken.ok ? { ok: true, state, expiresAt } : taken;
@@ -66,9 +85,10 @@ export async function claimLoginState(state: string, bindingHash: string | undef
   return { kind: "expired", row };
 }
 
-export async function recordLoginOutcome(id: string, outcome: string): Promise<void> {
+/** Closes an attempt that did not sign anyone in, with WeChat's errcode and rid when WeChat refused. */
+export async function recordLoginOutcome(id: string, outcome: string, failure: AttemptFailure = { errcode: null, rid: null }): Promise<void> {
   const prisma = await db();
-  await prisma.wechatLoginState.update({ where: { id }, data: { outcome } });
+  await prisma.wechatLoginState.update({ where: { id }, data: { outcome, errcode: failure.errcode, rid: failure.rid, finishedAt: new Date() } });
 }
 
 export async function findLoginState(id: string): Promise<WechatLoginState | null> {

@@ -10,10 +10,15 @@ import { upsertIdentity, type WechatSignIn } from "./people";
 import { bindContactInTransaction, type BindOutcome } from "./verification-codes";
 
 const OPEN = ["waiting", "scanned"];
+/** A confirmed ticket must be redeemed this soon, or it reads expired: the page redeems at once. */
+export const REDEEM_WINDOW_MS = 2 * 60_000;
 
 export type NewTicket = Pick<
   Prisma.LoginTicketUncheckedCreateInput,
   | "id"
+  | "attemptId"
+  | "createdAt"
+  | "traceParent"
   | "bindingHash"
   | "surface"
   | "appId"
@@ -31,6 +36,28 @@ export type NewTicket = Pick<
 export async function insertTicket(data: NewTicket): Promise<LoginTicket> {
   const prisma = await db();
   return prisma.loginTicket.create({ data: { ...data, status: "waiting" } });
+}
+
+/** Our error code, and WeChat's errcode and rid when WeChat refused: what the operator console shows. */
+export type TicketFailure = { errorCode: string; errcode: number | null; rid: string | null };
+
+/**
+ * An attempt that failed before its code could be shown (WeChat refused to draw it): kept as a
+ * finished `error` row without a code, so the funnel and the console see it. Nobody can scan it.
+ */
+export async function insertFailedTicket(data: Omit<NewTicket, "wechatTicket" | "qrUrl" | "codeImage">, failure: TicketFailure): Promise<void> {
+  const prisma = await db();
+  await prisma.loginTicket.create({ data: { ...data, ...failure, status: "error", finishedAt: new Date() } });
+}
+
+/**
+ * WeChat refused a step of an open ticket (a mini program's `jscode2session`): the ticket stays
+ * open, since the person may try again, and keeps the last failure. If it then expires, the
+ * attempt reads failed with this errcode rather than merely expired.
+ */
+export async function recordTicketFailure(id: string, failure: TicketFailure): Promise<void> {
+  const prisma = await db();
+  await prisma.loginTicket.updateMany({ where: { id, status: { in: OPEN } }, data: failure });
 }
 
 /** This browser's newest waiting ticket of one surface and app for `returnTo` that still lives past `aliveAfter`. */
@@ -88,20 +115,26 @@ export async function markTicketScanned(
 /** A wrong number picked on the phone: the ticket is cancelled for good. */
 export async function cancelScannedTicket(id: string, errorCode: string): Promise<void> {
   const prisma = await db();
-  await prisma.loginTicket.updateMany({ where: { id, status: "scanned" }, data: { status: "cancelled", errorCode } });
+  await prisma.loginTicket.updateMany({ where: { id, status: "scanned" }, data: { status: "cancelled", errorCode, finishedAt: new Date() } });
 }
 
 /** Cancels an open ticket; true when this call did. */
 export async function cancelOpenTicket(id: string): Promise<boolean> {
   const prisma = await db();
-  const { count } = await prisma.loginTicket.updateMany({ where: { id, status: { in: OPEN } }, data: { status: "cancelled", confirmTokenHash: null } });
+  const { count } = await prisma.loginTicket.updateMany({
+    where: { id, status: { in: OPEN } },
+    data: { status: "cancelled", confirmTokenHash: null, finishedAt: new Date() },
+  });
   return count === 1;
 }
 
 /** Marks an open ticket past its expiry expired; true when this call did. */
 export async function expireOpenTicket(id: string): Promise<boolean> {
   const prisma = await db();
-  const { count } = await prisma.loginTicket.updateMany({ where: { id, status: { in: OPEN }, expiresAt: { lte: new Date() } }, data: { status: "expired" } });
+  const { count } = await prisma.loginTicket.updateMany({
+    where: { id, status: { in: OPEN }, expiresAt: { lte: new Date() } },
+    data: { status: "expired", finishedAt: new Date() },
+  });
   return count === 1;
 }
 

@@ -38,12 +38,12 @@ export type SignInResult = ResolvedPerson & OpenedSession & { name?: string | nu
 
 async function closeAttempt(tx: Tx, attempt: SignInAttempt, userId: string): Promise<void> {
   if (attempt.kind === "login_state") {
-    await tx.wechatLoginState.update({ where: { id: attempt.id }, data: { outcome: OUTCOME_SUCCESS, userId } });
+    await tx.wechatLoginState.update({ where: { id: attempt.id }, data: { outcome: OUTCOME_SUCCESS, userId, finishedAt: new Date() } });
     return;
   }
   const { count } = await tx.loginTicket.updateMany({
     where: { id: attempt.id, bindingHash: attempt.bindingHash, status: "confirmed", confirmedAt: { gt: attempt.confirmedAfter } },
-    data: { status: "redeemed", redeemedAt: new Date() },
+    data: { status: "redeemed", redeemedAt: new Date(), finishedAt: new Date() },
   });
   // Closed by someone else first (a second redeem, the redeem window): nothing is written.
   if (count !== 1) throw new AppError("already_redeemed");
@@ -104,7 +104,10 @@ async function signInReturning(person: WechatSignIn, session: SessionMeta, optio
       RETURNING "userId"
     ),
     previous AS (DELETE FROM "Session" WHERE "sessionToken" = ${session.previousSessionToken ?? null}::text),
-    attempt AS (UPDATE "WechatLoginState" SET "outcome" = ${OUTCOME_SUCCESS}, "userId" = (SELECT "userId" FROM ident) WHERE "id" = ${stateId}::text),
+    attempt AS (
+      UPDATE "WechatLoginState" SET "outcome" = ${OUTCOME_SUCCESS}, "userId" = (SELECT "userId" FROM ident), "finishedAt" = ${now}
+      WHERE "id" = ${stateId}::text
+    ),
     opened AS (
       INSERT INTO "Session" ("id", "sessionToken", "userId", "expires", "userAgent", "ip", "method")
       SELECT ${randomToken(16)}, ${sessionToken}, "userId", ${expires}, ${userAgent}::text, ${session.ip}::text, ${session.method} FROM ident

@@ -60,12 +60,16 @@ describe.each(testDatabases())("follow-to-login on $name", (database) => {
     await expect(redeemTicket(ticket.id, sha256(binding), { userAgent: null, ip: null })).rejects.toMatchObject({ code: "not_confirmed" });
   });
 
-  it("stores nothing when WeChat refuses the QR", async () => {
+  it("keeps a refused QR as a failed attempt that nobody can scan", async () => {
     await emulator.control("faults", { endpoint: "cgi-bin/qrcode/create", errcode: 45009 });
     const prisma = await db();
     const before = await prisma.loginTicket.count();
     await expect(newTicket()).rejects.toMatchObject({ errcode: 45009 });
-    expect(await prisma.loginTicket.count()).toBe(before);
+    expect(await prisma.loginTicket.count()).toBe(before + 1);
+    const failed = await prisma.loginTicket.findFirstOrThrow({ orderBy: { createdAt: "desc" } });
+    expect(failed).toMatchObject({ status: "error", errcode: 45009, qrUrl: null, wechatTicket: null });
+    expect(failed.finishedAt).not.toBeNull();
+    expect(await recordScan(failed.scene, openidFor(OA.appId, "lin"))).toEqual({ kind: "finished" });
   });
 
   it("shows the phone who is asking and three numbers, the right one among them, the same on every view and every scan", async () => {

@@ -8,22 +8,23 @@
  */
 import "server-only";
 import { randomAlphanumeric } from "@/lib/crypto";
-import { findTicketByScene, insertTicket } from "@/lib/db/login-tickets";
+import { findTicketByScene } from "@/lib/db/login-tickets";
 import { getEnv } from "@/lib/env";
 import { createTempQr, getFollower, requireOfficialAccount } from "@/lib/wechat/official-account";
 import {
   cancelByConfirmToken,
   confirmViewOf,
   confirmWithNumber,
+  createTicket,
   findByConfirmToken,
   findReusableTicket,
-  newMatchCode,
-  newTicketId,
+  recordTicketStepFailure,
   scanTicket,
   toView,
   type ConfirmView,
   type TicketView,
 } from "./tickets";
+import { attemptOfTicket, recordStep, withAttempt } from "./attempt";
 
 export type OaTicketView = TicketView & { qrUrl: string };
 
@@ -33,27 +34,18 @@ export async function findReusableOaTicket(bindingHash: string, returnTo: string
   return ticket?.qrUrl ? { ...toView(ticket), qrUrl: ticket.qrUrl } : undefined;
 }
 
-/** Creates a ticket and its WeChat QR. Nothing is stored if WeChat refuses the QR. */
+/** Creates a ticket and its WeChat QR. If WeChat refuses the QR, the attempt is kept as failed and nothing can be scanned. */
 export async function createLoginTicket(input: { bindingHash: string; returnTo: string; ip: string | null; userAgent: string | null }): Promise<OaTicketView> {
   const account = requireOfficialAccount();
-  const ttlSeconds = getEnv().wechat.ticketTtlSeconds;
   const scene = `login_${randomAlphanumeric(40)}`;
-  const qr = await createTempQr(scene, ttlSeconds);
-  const ticket = await insertTicket({
-    id: newTicketId(),
-    bindingHash: input.bindingHash,
-    surface: "official_account",
-    appId: account.appId,
-    scene,
-    wechatTicket: qr.ticket,
-    qrUrl: qr.url,
-    matchCode: newMatchCode(),
-    returnTo: input.returnTo,
-    requestIp: input.ip,
-    requestUserAgent: input.userAgent?.slice(0, 512) ?? null,
-    expiresAt: new Date(Date.now() + Math.min(ttlSeconds, qr.expire_seconds ?? ttlSeconds) * 1000),
-  });
-  return { ...toView(ticket), qrUrl: qr.url };
+  const ticket = await createTicket(
+    { ...input, surface: "official_account", appId: account.appId, scene, ttlSeconds: getEnv().wechat.ticketTtlSeconds },
+    async () => {
+      const qr = await createTempQr(scene, getEnv().wechat.ticketTtlSeconds);
+      return { wechatTicket: qr.ticket, qrUrl: qr.url, ttlSeconds: qr.expire_seconds };
+    },
+  );
+  return { ...toView(ticket), qrUrl: ticket.qrUrl ?? "" };
 }
 
 export type OaScanResult =
@@ -61,8 +53,10 @@ export type OaScanResult =
 
 /** A scan event for `scene` from `openid` (push-handler.ts); a repeated scan issues a fresh link. */
 export async function recordScan(scene: string, openid: string): Promise<OaScanResult> {
-  const ticket = await findTicketByScene(scene);
-  const result = await scanTicket(ticket?.surface === "official_account" ? ticket : null, { openid });
+  const found = await findTicketByScene(scene);
+  const ticket = found?.surface === "official_account" ? found : null;
+  const scan = () => scanTicket(ticket, { openid });
+  const result = ticket ? await withAttempt(attemptOfTicket(ticket), scan) : await scan();
   return result.kind === "confirm_link" ? { kind: "confirm_link", confirmToken: result.confirmToken } : result;
 }
 
@@ -77,8 +71,18 @@ export async function getConfirmView(confirmToken: string): Promise<ConfirmView>
  */
 export async function confirmTicket(confirmToken: string, pickedCode: string): Promise<"confirmed" | "cancelled"> {
   const ticket = await findByConfirmToken(confirmToken, "official_account");
-  const result = await confirmWithNumber(ticket, pickedCode, async (openid) => ({ appId: ticket.appId, openid, unionid: (await getFollower(openid)).unionid }));
-  return result.status;
+  const attempt = attemptOfTicket(ticket);
+  const follower = async (openid: string) => {
+    try {
+      const { unionid } = await getFollower(openid);
+      recordStep(attempt, "profile_fetched");
+      return { appId: ticket.appId, openid, unionid };
+    } catch (error) {
+      await recordTicketStepFailure(ticket, "profile_fetched", error);
+      throw error;
+    }
+  };
+  return withAttempt(attempt, async () => (await confirmWithNumber(ticket, pickedCode, follower)).status);
 }
 
 export async function cancelTicket(confirmToken: string): Promise<void> {

@@ -11,6 +11,7 @@ import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import type { AppCredentials } from "@/lib/wechat/sns";
 import type { SnsToken } from "@/lib/wechat/schemas";
+import { recordStep } from "./attempt";
 import { CALLBACK_PATH, startOAuthAttempt, type OAuthSurface } from "./oauth-attempt";
 import { safeReturnTo } from "./landing";
 import { websiteQrSurface } from "./website-qr";
@@ -32,17 +33,19 @@ export async function beginInWechatLogin(input: {
   returnTo?: string | null | undefined;
   bindingHash: string;
   ip: string | null;
+  userAgent?: string | null | undefined;
   origin: string;
 }): Promise<{ authorizeUrl: string }> {
   const env = getEnv();
   const account = env.wechat.officialAccount;
   if (!account) throw new AppError("unknown_app");
-  const { state } = await startOAuthAttempt({
+  const { state, attempt } = await startOAuthAttempt({
     appId: account.appId,
     mode: input.scope === "snsapi_base" ? "oa_base" : "oa_userinfo",
     returnTo: safeReturnTo(input.returnTo),
     bindingHash: input.bindingHash,
     ip: input.ip,
+    userAgent: input.userAgent ?? null,
   });
   const query = new URLSearchParams({
     appid: account.appId,
@@ -51,6 +54,7 @@ export async function beginInWechatLogin(input: {
     scope: input.scope,
     state,
   });
+  recordStep(attempt, "shown");
   return { authorizeUrl: `${env.wechat.openBaseUrl}/connect/oauth2/authorize?${query}#wechat_redirect` };
 }
 

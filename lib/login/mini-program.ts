@@ -15,7 +15,8 @@ import { randomAlphanumeric } from "@/lib/crypto";
 import { announceBind, wechatPhoneProof } from "@/lib/contact-proof/codes";
 import { isBindingOn } from "@/lib/contact-proof/due";
 import { notifyContactMoved } from "@/lib/contact-proof/deliver";
-import { findTicketByScene, insertTicket, saveTicketUrlLink, type ConfirmPhone } from "@/lib/db/login-tickets";
+import type { LoginTicket } from "@/lib/db/generated/client";
+import { findTicketByScene, saveTicketUrlLink, type ConfirmPhone } from "@/lib/db/login-tickets";
 import { findUserIdOfPerson, getContactFacts } from "@/lib/db/people";
 import { getEnv, type MiniProgramConfig } from "@/lib/env";
 import { AppError, isAppError } from "@/lib/errors";
@@ -27,16 +28,17 @@ import {
   cancelByConfirmToken,
   confirmViewOf,
   confirmWithNumber,
+  createTicket,
   effectiveStatus,
   findByConfirmToken,
   findOwnTicket,
   findReusableTicket,
-  newMatchCode,
-  newTicketId,
+  recordTicketStepFailure,
   scanTicket,
   toView,
   type TicketView,
 } from "./tickets";
+import { attemptOfTicket, recordStep, withAttempt } from "./attempt";
 
 /** The scenes we mint: 32 letters and digits, the most `getwxacodeunlimit` takes (§H2.1). */
 const SCENE_PATTERN = /^[A-Za-z0-9]{32}$/;
@@ -70,7 +72,7 @@ export async function findReusableMiniProgramTicket(bindingHash: string, returnT
   return ticket?.codeImage ? { ...toView(ticket), codeImage: ticket.codeImage } : undefined;
 }
 
-/** Creates a ticket and its mini-program code. Nothing is stored if WeChat refuses the code. */
+/** Creates a ticket and its mini-program code. If WeChat refuses the code, the attempt is kept as failed and nothing can be scanned. */
 export async function createMiniProgramTicket(input: {
   mp: MiniProgramConfig;
   bindingHash: string;
@@ -78,24 +80,13 @@ export async function createMiniProgramTicket(input: {
   ip: string | null;
   userAgent: string | null;
 }): Promise<MiniProgramTicketView> {
-  const { mp } = input;
+  const { mp, ...request } = input;
   const scene = randomAlphanumeric(32);
-  const code = await createMiniProgramCode(mp, { scene, page: mp.page, checkPath: mp.checkPath, envVersion: mp.envVersion, width: 430 });
-  const codeImage = `data:${code.contentType};base64,${code.bytes.toString("base64")}`;
-  const ticket = await insertTicket({
-    id: newTicketId(),
-    bindingHash: input.bindingHash,
-    surface: "mini_program",
-    appId: mp.appId,
-    scene,
-    codeImage,
-    matchCode: newMatchCode(),
-    returnTo: input.returnTo,
-    requestIp: input.ip,
-    requestUserAgent: input.userAgent?.slice(0, 512) ?? null,
-    expiresAt: new Date(Date.now() + getEnv().wechat.ticketTtlSeconds * 1000),
+  const ticket = await createTicket({ ...request, surface: "mini_program", appId: mp.appId, scene, ttlSeconds: getEnv().wechat.ticketTtlSeconds }, async () => {
+    const code = await createMiniProgramCode(mp, { scene, page: mp.page, checkPath: mp.checkPath, envVersion: mp.envVersion, width: 430 });
+    return { codeImage: `data:${code.contentType};base64,${code.bytes.toString("base64")}` };
   });
-  return { ...toView(ticket), codeImage };
+  return { ...toView(ticket), codeImage: ticket.codeImage ?? "" };
 }
 
 /**
@@ -147,8 +138,20 @@ export async function scanFromMiniProgram(scene: string, jsCode: string): Promis
   // Checked before code2Session: a finished ticket spends nothing at WeChat.
   if (status === "expired") throw new AppError("expired");
   if (status !== "waiting" && status !== "scanned") throw new AppError(status === "cancelled" ? "cancelled" : "already_redeemed");
+  return withAttempt(attemptOfTicket(found), () => scanFound(found, jsCode));
+}
+
+async function scanFound(found: LoginTicket, jsCode: string): Promise<PhoneView> {
   const mp = miniProgramOf(found.appId);
-  const person = await exchangeLoginCode(mp, jsCode);
+  let person: Awaited<ReturnType<typeof exchangeLoginCode>>;
+  try {
+    person = await exchangeLoginCode(mp, jsCode);
+  } catch (error) {
+    // The ticket stays open: the mini program may call wx.login again and retry.
+    await recordTicketStepFailure(found, "code_exchanged", error);
+    throw error;
+  }
+  recordStep(attemptOfTicket(found), "code_exchanged");
   const result = await scanTicket(found, person);
   if (result.kind === "unknown") throw new AppError("not_found");
   if (result.kind === "expired") throw new AppError("expired");
@@ -191,6 +194,13 @@ export async function confirmFromMiniProgram(input: {
   locale: Locale;
 }): Promise<{ status: "confirmed" | "cancelled"; phone?: PhoneOutcome }> {
   const ticket = await findByConfirmToken(input.token, "mini_program");
+  return withAttempt(attemptOfTicket(ticket), () => confirmFound(ticket, input));
+}
+
+async function confirmFound(
+  ticket: LoginTicket,
+  input: { pick: string; phoneCode?: string | undefined; ip: string | null; locale: Locale },
+): Promise<{ status: "confirmed" | "cancelled"; phone?: PhoneOutcome }> {
   const mp = miniProgramOf(ticket.appId);
   const phone =
     input.phoneCode && ticket.openid && input.pick === ticket.matchCode ? await phoneProof(mp, ticket.openid, input.phoneCode, input.ip) : undefined;

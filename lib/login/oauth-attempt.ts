@@ -15,6 +15,7 @@ import type { AppCredentials } from "@/lib/wechat/sns";
 import type { SnsToken } from "@/lib/wechat/schemas";
 import type { SignInMethod } from "./complete-sign-in";
 import { countRateLimited } from "@/lib/telemetry";
+import { openAttempt, recordStep, surfaceOfMode, withAttempt, type AttemptRef } from "./attempt";
 import { loginLimits } from "./limits";
 
 export const CALLBACK_PATH = "/api/wechat/callback";
@@ -36,7 +37,8 @@ export type OAuthSurface = {
 
 /**
  * Mints a state for `mode` bound to this browser, within the per-browser and per-address limits
- * (one transaction: a refused limit writes nothing).
+ * (one transaction: a refused limit writes nothing). The state is a new attempt (attempt.ts):
+ * the caller records `shown` once it has built WeChat's URL.
  */
 export async function startOAuthAttempt(input: {
   appId: string;
@@ -44,12 +46,29 @@ export async function startOAuthAttempt(input: {
   returnTo: string;
   bindingHash: string;
   ip: string | null;
-}): Promise<{ state: string; expiresAt: Date }> {
-  const created = await createLoginState(
-    { appId: input.appId, mode: input.mode, returnTo: input.returnTo, bindingHash: input.bindingHash, ttlSeconds: STATE_TTL_SECONDS },
-    loginLimits(input.bindingHash, input.ip),
-  );
-  if (!created.ok) countRateLimited(created.bucket);
-  if (!created.ok) throw new AppError("rate_limited", { retryAfterSeconds: created.retryAfterSeconds, detail: { bucket: created.bucket } });
-  return { state: created.state, expiresAt: created.expiresAt };
+  userAgent?: string | null | undefined;
+}): Promise<{ state: string; expiresAt: Date; attempt: AttemptRef }> {
+  const { ref, ...attempt } = openAttempt(surfaceOfMode(input.mode));
+  return withAttempt(ref, async () => {
+    const created = await createLoginState(
+      {
+        ...attempt,
+        appId: input.appId,
+        mode: input.mode,
+        returnTo: input.returnTo,
+        bindingHash: input.bindingHash,
+        ttlSeconds: STATE_TTL_SECONDS,
+        ip: input.ip,
+        userAgent: input.userAgent,
+      },
+      loginLimits(input.bindingHash, input.ip),
+    );
+    if (!created.ok) {
+      countRateLimited(created.bucket);
+      recordStep(ref, "created", "failed", { reason: "rate_limited" });
+      throw new AppError("rate_limited", { retryAfterSeconds: created.retryAfterSeconds, detail: { bucket: created.bucket } });
+    }
+    recordStep(ref, "created");
+    return { state: created.state, expiresAt: created.expiresAt, attempt: ref };
+  });
 }

@@ -11,6 +11,7 @@
  */
 import "server-only";
 import { sha256 } from "@/lib/crypto";
+import type { WechatLoginState } from "@/lib/db/generated/client";
 import { claimLoginState, findLoginState, recordLoginOutcome, type LoginMode } from "@/lib/db/login-states";
 import { createSessionForUser, SESSION_MAX_AGE_SECONDS } from "@/lib/db/sessions";
 import { OUTCOME_SUCCESS } from "@/lib/db/sign-ins";
@@ -19,6 +20,8 @@ import { logUnexpected } from "@/lib/http";
 import { logger } from "@/lib/logger";
 import { WechatApiError } from "@/lib/wechat/api-client";
 import { exchangeCode } from "@/lib/wechat/sns";
+import { attemptOfState, recordFailedStep, recordStep, wechatFailureOf, withAttempt } from "./attempt";
+import type { FunnelStep, StepOutcome } from "@/lib/telemetry";
 import { completeSignIn, type BrowserContext } from "./complete-sign-in";
 import { inWechatConsentSurface, inWechatSilentSurface } from "./in-wechat";
 import type { OAuthSurface } from "./oauth-attempt";
@@ -76,6 +79,7 @@ export async function completeOAuthCallback(input: CallbackInput): Promise<Callb
       return { kind: "error", code: "state_wrong_browser" };
     }
     case "expired":
+      recordStep(attemptOfState(claim.row), "code_exchanged", "expired");
       return { kind: "error", code: "state_expired", returnTo: claim.row.returnTo };
     case "already_used":
       return resolveDuplicate(claim.row.id, codeHash, input);
@@ -83,26 +87,44 @@ export async function completeOAuthCallback(input: CallbackInput): Promise<Callb
       break;
   }
   const row = claim.row;
-  const fail = async (code: LoginErrorCode): Promise<CallbackOutcome> => {
-    await recordLoginOutcome(row.id, `error:${code}`);
+  return withAttempt(attemptOfState(row), () => finishClaimed(row, input));
+}
+
+/** The claimed state's one chance: exchange the code, learn who it is, sign in; the outcome is stored either way. */
+async function finishClaimed(row: WechatLoginState, input: CallbackInput): Promise<CallbackOutcome> {
+  const attempt = attemptOfState(row);
+  let step: FunnelStep = "code_exchanged";
+  const fail = async (code: LoginErrorCode, error?: unknown, outcome: StepOutcome = "failed"): Promise<CallbackOutcome> => {
+    await recordLoginOutcome(row.id, `error:${code}`, wechatFailureOf(error));
+    if (error) recordFailedStep(attempt, step, error, outcome);
+    else recordStep(attempt, step, outcome, { reason: code });
     return { kind: "error", code, returnTo: row.returnTo };
   };
 
   // WeChat's documented refusal: a redirect with the state and no code.
-  if (!input.code) return fail("cancelled");
+  if (!input.code) {
+    step = "confirmed";
+    return fail("cancelled", undefined, "denied");
+  }
   const surface = SURFACES[row.mode as LoginMode];
   const app = surface?.credentials(row.appId);
   if (!surface || !app) return fail("unknown_app");
 
   try {
     const token = await exchangeCode(app, input.code);
+    recordStep(attempt, "code_exchanged");
+    step = "profile_fetched";
     // Identities from WeChat's snapshot page are virtual: never an account, never a merge.
     if (token.is_snapshotuser === 1) return fail("snapshot_user");
     const identified = await surface.identify(token, app);
     if (identified.kind === "escalate") {
+      // Not an outcome of its own: the consent scope goes on as a new attempt, and this one is
+      // left out of the funnel (lib/db/attempts.ts).
       await recordLoginOutcome(row.id, "escalated");
       return { kind: "escalate", scope: "snsapi_userinfo", returnTo: row.returnTo };
     }
+    recordStep(attempt, "profile_fetched");
+    step = "person_resolved";
     const signedIn = await completeSignIn({
       subject: identified.person,
       method: surface.method,
@@ -110,17 +132,19 @@ export async function completeOAuthCallback(input: CallbackInput): Promise<Callb
       browser: input.browser,
       returnTo: row.returnTo,
     });
+    recordStep(attempt, "person_resolved");
+    recordStep(attempt, "signed_in");
     return { kind: "signed_in", returnTo: signedIn.landing, session: signedIn.session };
   } catch (error) {
     // A used code with a signed-in browser is a re-delivered callback, not a failure.
     if (error instanceof WechatApiError && error.errcode === 40163 && (await input.currentUserId())) {
-      await recordLoginOutcome(row.id, "error:40163");
+      await recordLoginOutcome(row.id, "error:40163", wechatFailureOf(error));
       return { kind: "signed_in", returnTo: row.returnTo };
     }
     const code = errorCodeOf(error);
-    if (code) return fail(code);
+    if (code) return fail(code, error);
     logUnexpected("wechat.callback", error);
-    return fail("server_error");
+    return fail("server_error", error);
   }
 }
 

@@ -23,22 +23,28 @@ import {
   findTicket,
   findTicketByConfirmTokenHash,
   findWaitingTicket,
+  insertFailedTicket,
+  insertTicket,
   markTicketScanned,
+  recordTicketFailure,
+  REDEEM_WINDOW_MS,
   type ConfirmPhone,
+  type NewTicket,
 } from "@/lib/db/login-tickets";
 import type { WechatSignIn } from "@/lib/db/people";
 import type { BindOutcome } from "@/lib/db/verification-codes";
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
+import { attemptOfTicket, errorCodeOf, openAttempt, recordFailedStep, recordStep, wechatFailureOf, withAttempt } from "./attempt";
 import { getLoginBus, type TicketStatus } from "./bus";
 import { completeSignIn, type BrowserContext, type SignInMethod } from "./complete-sign-in";
+
+export { REDEEM_WINDOW_MS };
 
 export type TicketSurface = "official_account" | "mini_program";
 
 /** How long the phone may take between the scan and its confirm. */
 export const CONFIRM_LINK_TTL_MS = 5 * 60_000;
-/** A confirmed ticket must be redeemed this soon, or it reads expired: the page redeems at once. */
-export const REDEEM_WINDOW_MS = 2 * 60_000;
 /** A waiting ticket is reused for the same browser only if this much of its life is left. */
 const REUSE_MIN_LEFT_MS = 60_000;
 const OPEN_STATUSES: TicketStatus[] = ["waiting", "scanned"];
@@ -102,6 +108,68 @@ export async function findReusableTicket(where: { bindingHash: string; returnTo:
   return findWaitingTicket(where, new Date(Date.now() + REUSE_MIN_LEFT_MS));
 }
 
+/** A new ticket's own fields; the surface draws the code WeChat shows for it. */
+export type TicketRequest = {
+  surface: TicketSurface;
+  appId: string;
+  scene: string;
+  bindingHash: string;
+  returnTo: string;
+  ip: string | null;
+  userAgent: string | null;
+  ttlSeconds: number;
+};
+
+/** What a surface drew for a ticket: the QR or the mini-program code, and how long WeChat keeps it. */
+export type DrawnCode = Pick<NewTicket, "wechatTicket" | "qrUrl" | "codeImage"> & { ttlSeconds?: number | undefined };
+
+/**
+ * Creates a ticket, one attempt (attempt.ts), once `draw` has had WeChat draw its code. If WeChat
+ * refuses, the attempt is kept as a failed one with the errcode and rid (no code, nothing to scan)
+ * and the error goes on to the page.
+ */
+export async function createTicket(request: TicketRequest, draw: () => Promise<DrawnCode>): Promise<LoginTicket> {
+  const { ref, ...attempt } = openAttempt(request.surface);
+  return withAttempt(ref, async () => {
+    const base = {
+      id: newTicketId(),
+      ...attempt,
+      bindingHash: request.bindingHash,
+      surface: request.surface,
+      appId: request.appId,
+      scene: request.scene,
+      matchCode: newMatchCode(),
+      returnTo: request.returnTo,
+      requestIp: request.ip,
+      requestUserAgent: request.userAgent?.slice(0, 512) ?? null,
+    };
+    let drawn: DrawnCode;
+    try {
+      drawn = await draw();
+    } catch (error) {
+      const expiresAt = new Date(attempt.createdAt.getTime() + request.ttlSeconds * 1000);
+      await insertFailedTicket({ ...base, expiresAt }, { errorCode: errorCodeOf(error), ...wechatFailureOf(error) });
+      recordFailedStep(ref, "created", error);
+      throw error;
+    }
+    const { ttlSeconds = request.ttlSeconds, ...code } = drawn;
+    const expiresAt = new Date(attempt.createdAt.getTime() + Math.min(request.ttlSeconds, ttlSeconds) * 1000);
+    const ticket = await insertTicket({ ...base, ...code, expiresAt });
+    recordStep(ref, "created");
+    recordStep(ref, "shown");
+    return ticket;
+  });
+}
+
+/**
+ * WeChat refused a step of an open ticket (a mini program's `jscode2session`, the Official
+ * Account's `user/info`): the ticket stays open for another try and keeps the failure.
+ */
+export async function recordTicketStepFailure(ticket: LoginTicket, step: "code_exchanged" | "profile_fetched", error: unknown): Promise<void> {
+  await recordTicketFailure(ticket.id, { errorCode: errorCodeOf(error), ...wechatFailureOf(error) });
+  recordFailedStep(attemptOfTicket(ticket), step, error);
+}
+
 /** This browser's ticket; any other browser, and any id of the wrong shape, gets not_found. */
 export async function findOwnTicket(id: string, bindingHash: string | undefined): Promise<LoginTicket> {
   if (!isTicketId(id) || !bindingHash) throw new AppError("not_found");
@@ -146,7 +214,10 @@ export async function scanTicket(ticket: LoginTicket | null, person: { openid: s
     choices: ticket.choices ?? drawChoices(ticket.matchCode),
   });
   if (!scanned) return { kind: "taken" };
-  if (status === "waiting") await publish(ticket.id, "scanned");
+  if (status === "waiting") {
+    recordStep(attemptOfTicket(ticket), "scanned");
+    await publish(ticket.id, "scanned");
+  }
   return { kind: "confirm_link", confirmToken, ticket: scanned };
 }
 
@@ -199,8 +270,10 @@ export async function confirmWithNumber(
   const status = effectiveStatus(ticket);
   if (status === "expired") throw new AppError("expired");
   if (status !== "scanned" || !ticket.openid) throw new AppError(status === "cancelled" ? "cancelled" : "already_scanned");
+  const attempt = attemptOfTicket(ticket);
   if (pickedCode !== ticket.matchCode) {
     await cancelScannedTicket(ticket.id, "number_mismatch");
+    recordStep(attempt, "confirmed", "failed", { reason: "number_mismatch" });
     logger.warn("login.ticket.number_mismatch", { surface: ticket.surface, ticketAppId: ticket.appId });
     await publish(ticket.id, "cancelled");
     return { status: "cancelled" };
@@ -208,6 +281,8 @@ export async function confirmWithNumber(
   // Lost a race with a cancel or the expiry: the user changes were rolled back too.
   const confirmed = await confirmTicketForPerson(ticket.id, await person(ticket.openid), phone);
   if (!confirmed) throw new AppError("not_confirmed");
+  recordStep(attempt, "confirmed");
+  recordStep(attempt, "person_resolved");
   await publish(ticket.id, "confirmed");
   return { status: "confirmed", ...confirmed };
 }
@@ -215,7 +290,11 @@ export async function confirmWithNumber(
 /** The phone says no: the ticket is cancelled and its page told. */
 export async function cancelByConfirmToken(confirmToken: string, surface: TicketSurface): Promise<void> {
   const ticket = await findByConfirmToken(confirmToken, surface);
-  if (await cancelOpenTicket(ticket.id)) await publish(ticket.id, "cancelled");
+  await withAttempt(attemptOfTicket(ticket), async () => {
+    if (!(await cancelOpenTicket(ticket.id))) return;
+    recordStep(attemptOfTicket(ticket), "confirmed", "cancelled");
+    await publish(ticket.id, "cancelled");
+  });
 }
 
 /**
@@ -228,6 +307,14 @@ export async function redeemTicket(
   browser: BrowserContext,
 ): Promise<{ sessionToken: string; expires: Date; returnTo: string; nickname: string | null }> {
   const ticket = await findOwnTicket(id, bindingHash);
+  return withAttempt(attemptOfTicket(ticket), () => redeemOwnTicket(ticket, browser));
+}
+
+async function redeemOwnTicket(
+  ticket: LoginTicket,
+  browser: BrowserContext,
+): Promise<{ sessionToken: string; expires: Date; returnTo: string; nickname: string | null }> {
+  const id = ticket.id;
   const status = effectiveStatus(ticket);
   if (status === "redeemed") throw new AppError("already_redeemed");
   if (status === "expired") throw new AppError("expired");
@@ -242,11 +329,16 @@ export async function redeemTicket(
     // Shown on the computer, so a victim of a forwarded QR sees whose account this now is.
     withName: true,
   });
+  recordStep(attemptOfTicket(ticket), "signed_in");
   await publish(id, "redeemed");
   return { sessionToken: signedIn.session.token, expires: signedIn.session.expires, returnTo: signedIn.landing, nickname: signedIn.name ?? null };
 }
 
 /** Marks a ticket expired and tells its watchers (called when a stream reaches the expiry). */
 export async function expireTicket(id: string): Promise<void> {
-  if (await expireOpenTicket(id)) await publish(id, "expired");
+  if (!(await expireOpenTicket(id))) return;
+  const ticket = await findTicket(id);
+  // The step it was waiting for when it ran out: the scan, or the confirm on the phone.
+  if (ticket) recordStep(attemptOfTicket(ticket), ticket.scannedAt ? "confirmed" : "scanned", "expired");
+  await publish(id, "expired");
 }

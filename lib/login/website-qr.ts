@@ -11,6 +11,7 @@ import type { Locale } from "@/lib/i18n/messages";
 import { findWechatApp, findWechatAppById } from "@/lib/wechat/apps";
 import { fetchUserinfo } from "@/lib/wechat/sns";
 import { safeReturnTo } from "./landing";
+import { recordStep } from "./attempt";
 import { CALLBACK_PATH, startOAuthAttempt, type OAuthSurface } from "./oauth-attempt";
 
 export type WebsiteQrForm = "embedded" | "redirect";
@@ -21,6 +22,7 @@ export type BeginInput = {
   returnTo?: string | null | undefined;
   bindingHash: string;
   ip: string | null;
+  userAgent?: string | null | undefined;
   /** Our public origin, e.g. https://example.com (lib/http.ts `publicOrigin`). */
   origin: string;
   selfRedirect?: boolean | undefined;
@@ -45,12 +47,13 @@ export async function beginWebsiteLogin(input: BeginInput): Promise<BeginResult>
   const env = getEnv();
   const app = findWechatApp(input.appKey);
   if (!app) throw new AppError("unknown_app");
-  const { state, expiresAt } = await startOAuthAttempt({
+  const { state, expiresAt, attempt } = await startOAuthAttempt({
     appId: app.appId,
     mode: input.form,
     returnTo: safeReturnTo(input.returnTo),
     bindingHash: input.bindingHash,
     ip: input.ip,
+    userAgent: input.userAgent ?? null,
   });
   const redirectUri = `${input.origin}${CALLBACK_PATH}`;
   const qrconnect = new URL(`${env.wechat.openBaseUrl}/connect/qrconnect`);
@@ -58,6 +61,8 @@ export async function beginWebsiteLogin(input: BeginInput): Promise<BeginResult>
   qrconnect.search = new URLSearchParams({ appid: app.appId, redirect_uri: redirectUri, response_type: "code", scope: "snsapi_login", state }).toString();
   if (input.lang === "en") qrconnect.searchParams.set("lang", "en");
   qrconnect.hash = "wechat_redirect";
+  // WeChat draws the QR itself: handing out its URL (or wxLogin.js options) is as far as we see.
+  recordStep(attempt, "shown");
   return {
     state,
     expiresAt: expiresAt.toISOString(),

@@ -28,6 +28,7 @@ async function begin(request: NextRequest, form: WebsiteQrForm, input: z.infer<t
     form,
     bindingHash: binding.hash,
     ip: clientIp(request),
+    userAgent: request.headers.get("user-agent"),
     origin: publicOrigin(request),
   });
   return { binding, result };

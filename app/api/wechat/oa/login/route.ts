@@ -20,6 +20,7 @@ export async function GET(request: NextRequest) {
       returnTo: query.get("returnTo"),
       bindingHash: binding.hash,
       ip: clientIp(request),
+      userAgent: request.headers.get("user-agent"),
       origin: publicOrigin(request),
     });
     response = NextResponse.redirect(authorizeUrl, 302);
