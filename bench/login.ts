@@ -118,7 +118,13 @@ async function main(): Promise<number> {
     const appPort = await findFreePort();
     const telemetryPorts = options.telemetryLogins > 0 ? [await findFreePort(), await findFreePort(), await findFreePort()] : [];
     const callbackDomains = [appPort, ...telemetryPorts].map((port) => `localhost:${port}`);
-    emulator = await startEmulator({ port: 0, host: "127.0.0.1", callbackDomains });
+    // No trace context may reach WeChat (README "Traces"): the emulator counts requests carrying any.
+    const traceHeaders = { requests: 0, traced: 0 };
+    const onRequest = ({ headers }: { headers: Record<string, unknown> }) => {
+      traceHeaders.requests++;
+      if (headers.traceparent || headers.tracestate || headers.baggage) traceHeaders.traced++;
+    };
+    emulator = await startEmulator({ port: 0, host: "127.0.0.1", callbackDomains, onRequest });
     const emulatorUrl = emulator.url;
     const envFor = (port: number, pgliteDir: string) =>
       buildAppEnv({ appPort: port, emulatorUrl, pgliteDir, databaseUrl: options.databaseUrl, extra: { WECHAT_STOCK_PROVIDER: "1" } });
@@ -166,6 +172,8 @@ async function main(): Promise<number> {
       console.log(`\nload average after the run: ${formatLoad()}\n`);
       console.log(renderTelemetryTable(run.tallies));
       console.log(run.notes.join("\n"));
+      console.log(`WeChat (the emulator): ${traceHeaders.traced} of ${traceHeaders.requests} requests carried traceparent, tracestate or baggage`);
+      if (traceHeaders.traced > 0) failed = true;
       const reasons = telemetryReasons(run.tallies);
       if (reasons.length) console.log(["", "failures:", ...reasons].join("\n"));
       const broken = telemetryFailures(run.tallies, MAX_FAILURE_RATE);
