@@ -5,7 +5,7 @@
 // across layers (a route test in lib/ importing app/) without closing a loop.
 
 /** lib's leaves: imported by anyone, importing only each other. */
-const LEAVES = ["env", "crypto", "logger", "errors", "demo-apps"];
+const LEAVES = ["env", "crypto", "logger", "errors", "demo-apps", "attempt-context"];
 const LEAF = `^lib/(${LEAVES.join("|")})\\.ts$`;
 const TESTS = "\\.(test|spec)\\.tsx?$";
 /** Test helpers (lib/test/): like tests, nobody in the app imports them, so they may reach across layers. */

@@ -1,9 +1,12 @@
 /**
- * Runs once per server process before requests are served: marks each request with its socket's
- * address (lib/peer-address.ts) and migrates the embedded database.
+ * Runs once per server process before requests are served: turns tracing on when an OTLP
+ * endpoint is set (lib/telemetry/register.ts), marks each request with its socket's address
+ * (lib/peer-address.ts) and migrates the embedded database.
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { registerTracing } = await import("@/lib/telemetry/register");
+  const tracing = await registerTracing();
   const { installPeerAddressHeader } = await import("@/lib/peer-address");
   installPeerAddressHeader();
   const { db, databaseKind } = await import("@/lib/db/client");
@@ -19,5 +22,5 @@ export async function register() {
     console.warn(`\n${"!".repeat(banner.length)}\n${banner}\n${"!".repeat(banner.length)}\n`);
     logger.warn("server.emulator_in_production", { emulator: env.wechat.apiBaseUrl });
   }
-  logger.info("server.ready", { database: databaseKind() });
+  logger.info("server.ready", { database: databaseKind(), metrics: env.telemetry.metricsToken !== undefined, tracing });
 }

@@ -14,6 +14,8 @@ const nextConfig: NextConfig = {
   outputFileTracingIncludes: { "/*": ["./prisma/migrations/**/*"] },
   poweredByHeader: false,
   devIndicators: false,
+  // forbidden() and app/forbidden.tsx: the operator console's 403 for a signed-in non-operator.
+  experimental: { authInterrupts: true },
   async headers() {
     return securityHeaderRules(env);
   },

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 import {
+  ADMIN_PORT,
   APP_PORT,
   APP_URL,
   BIND_OPTIONAL_PORT,
@@ -66,7 +67,9 @@ export default defineConfig({
         EMULATOR_PORT: String(EMULATOR_PORT),
         EMULATOR_PUBLIC_URL: EMULATOR_URL,
         EMULATOR_PHONE_URL: EMULATOR_URL,
-        EMULATOR_CALLBACK_DOMAINS: [APP_PORT, ...INSTANCE_PORTS, BIND_REQUIRED_PORT, BIND_OPTIONAL_PORT].map((port) => `localhost:${port}`).join(","),
+        EMULATOR_CALLBACK_DOMAINS: [APP_PORT, ...INSTANCE_PORTS, BIND_REQUIRED_PORT, BIND_OPTIONAL_PORT, ADMIN_PORT]
+          .map((port) => `localhost:${port}`)
+          .join(","),
         EMULATOR_OA_PUSH_URL: `${APP_URL}/api/wechat/events`,
         EMULATOR_MP_API_ORIGIN: APP_URL,
       },

@@ -11,6 +11,9 @@ export const HAS_INSTANCES = Boolean(process.env.TEST_DATABASE_URL);
 /** Instances for the binding specs (their own embedded databases), and the SMTP sink they mail. */
 export const BIND_REQUIRED_PORT = APP_PORT + 3;
 export const BIND_OPTIONAL_PORT = APP_PORT + 4;
+/** The operator console spec's own instance (e2e/admin-instance.ts), restarted to grant the role. */
+export const ADMIN_PORT = APP_PORT + 5;
+export const ADMIN_URL = `http://localhost:${ADMIN_PORT}`;
 export const SMTP_SINK_PORT = APP_PORT + 25;
 /** The Aliyun SMS stand-in (e2e/sms-gateway.ts) the binding instances text through. */
 export const SMS_GATEWAY_PORT = APP_PORT + 26;

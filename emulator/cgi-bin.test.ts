@@ -191,6 +191,8 @@ describe("stats", () => {
       "cgi-bin/stable_token": 1,
       "cgi-bin/qrcode/create": 2,
       "cgi-bin/user/info": 1,
+      "cgi-bin/openapi/quota/get": 0,
+      "cgi-bin/openapi/rid/get": 0,
       "wxa/getwxacodeunlimit": 0,
       "sns/jscode2session": 0,
       "wxa/business/getuserphonenumber": 0,

@@ -7,19 +7,22 @@ import { getErrmsg } from "./errcodes";
 import { applyFault } from "./faults";
 import { createRid, readBody, send } from "./http";
 import { isQrExpired } from "./oa-state";
+import { getQuota, getRid, spendDailyQuota } from "./openapi";
 import type { AppTokenRecord, CgiEndpoint, OaQrActionName, OaQrCode } from "./oa-state";
 import { QR_IMAGE_OPTIONS } from "./qrconnect";
 
 /** What `/cgi-bin/*` labels its JSON with (captured from a real /cgi-bin/token answer), unlike /sns's text/plain. */
 export const CGI_CONTENT_TYPE = "application/json; encoding=utf-8";
 
-type CgiBody = Record<string, unknown>;
+export type CgiBody = Record<string, unknown>;
 
 const CGI_ROUTES: Readonly<Record<string, CgiEndpoint>> = {
   "/cgi-bin/token": "cgi-bin/token",
   "/cgi-bin/stable_token": "cgi-bin/stable_token",
   "/cgi-bin/qrcode/create": "cgi-bin/qrcode/create",
   "/cgi-bin/user/info": "cgi-bin/user/info",
+  "/cgi-bin/openapi/quota/get": "cgi-bin/openapi/quota/get",
+  "/cgi-bin/openapi/rid/get": "cgi-bin/openapi/rid/get",
 };
 
 const TEMPORARY_ACTIONS: readonly OaQrActionName[] = ["QR_SCENE", "QR_STR_SCENE"];
@@ -33,7 +36,7 @@ export function matchCgiRoute(pathname: string): CgiEndpoint | undefined {
   return CGI_ROUTES[pathname];
 }
 
-function cgiError(errcode: number): CgiBody {
+export function cgiError(errcode: number): CgiBody {
   return { errcode, errmsg: `${getErrmsg(errcode)}, rid: ${createRid()}` };
 }
 
@@ -62,10 +65,21 @@ async function answerCgi(ctx: EmulatorContext, endpoint: CgiEndpoint, req: Incom
       if (req.method !== "POST") return cgiError(43002);
       const token = checkToken(ctx, url.searchParams.get("access_token"));
       if (!token.ok) return token.body;
+      if (!spendDailyQuota(ctx, token.record.appid, "/cgi-bin/qrcode/create")) return cgiError(45009);
       return createQrCode(ctx, token.record, await readJsonObject(req));
     }
     case "cgi-bin/user/info":
       return getUserInfo(ctx, url.searchParams);
+    case "cgi-bin/openapi/quota/get":
+    case "cgi-bin/openapi/rid/get": {
+      if (req.method !== "POST") return cgiError(43002);
+      const check = ctx.state.oa.checkAppToken(url.searchParams.get("access_token") ?? undefined, ctx.state.now());
+      if (!check.ok) return cgiError(check.errcode);
+      const app = ctx.state.registry.findApp(check.record.appid);
+      if (!app) return cgiError(-1);
+      const body = await readJsonObject(req);
+      return endpoint === "cgi-bin/openapi/quota/get" ? getQuota(ctx, app, body) : getRid(ctx, app, body);
+    }
   }
 }
 
@@ -108,6 +122,7 @@ function getToken(ctx: EmulatorContext, query: URLSearchParams): CgiBody {
     grantType: nonEmptyString(query.get("grant_type")),
   });
   if (!check.ok) return check.body;
+  if (!spendDailyQuota(ctx, check.app.appid, "/cgi-bin/token")) return cgiError(45009);
   const now = ctx.state.now();
   return tokenAnswer(ctx.state.oa.issueToken(check.app, now), now);
 }
@@ -121,6 +136,7 @@ function getStableToken(ctx: EmulatorContext, body: Record<string, unknown> | un
     grantType: nonEmptyString(body.grant_type),
   });
   if (!check.ok) return check.body;
+  if (!spendDailyQuota(ctx, check.app.appid, "/cgi-bin/stable_token")) return cgiError(45009);
   const now = ctx.state.now();
   const result = ctx.state.oa.getStableToken(check.app, now, body.force_refresh === true);
   return result.ok ? tokenAnswer(result.record, now) : cgiError(result.errcode);
@@ -220,6 +236,7 @@ function createQrCode(ctx: EmulatorContext, token: AppTokenRecord, body: Record<
 function getUserInfo(ctx: EmulatorContext, query: URLSearchParams): CgiBody {
   const token = checkToken(ctx, query.get("access_token"));
   if (!token.ok) return token.body;
+  if (!spendDailyQuota(ctx, token.record.appid, "/cgi-bin/user/info")) return cgiError(45009);
   const app = ctx.state.registry.findApp(token.record.appid);
   if (!app) return cgiError(-1);
   const openid = nonEmptyString(query.get("openid"));

@@ -184,6 +184,7 @@ describe("settings, clock and validation", () => {
       blockedUsers: [],
       mpCodeFormat: "png",
       mpApiOrigin: "http://localhost:3000",
+      dailyQuota: {},
     });
     const patched = await callControl(server.url, "settings", { qrTtlSeconds: 60, callbackDomains: ["example.com"] });
     expect(patched.body).toMatchObject({ qrTtlSeconds: 60, codeTtlSeconds: 600, callbackDomains: ["example.com"] });

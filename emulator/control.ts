@@ -12,6 +12,7 @@ import { handleActAs } from "./oa-authorize";
 import { findOaQr, scanOaQr } from "./oa-scan";
 import { isQrExpired } from "./oa-state";
 import type { Follower, OaQrCode } from "./oa-state";
+import { getDailyLimit, METERED_PATH_NAMES } from "./quota";
 import { buildEventMessage, pushToDeveloper, replayLastPush, verifyPushUrl } from "./push";
 import type { EmulatorState, QrSession } from "./state";
 
@@ -66,6 +67,8 @@ const settingsPatchSchema = z
     mpCodeFormat: z.literal("png"),
     // An origin: scheme, host and port only, as config.js names it.
     mpApiOrigin: z.url({ protocol: /^https?$/ }).transform((value) => new URL(value).origin),
+    // Replaces the whole map; `{}` restores WeChat's limits.
+    dailyQuota: z.partialRecord(z.enum(METERED_PATH_NAMES), z.number().int().min(0).max(1_000_000_000)),
   })
   .partial()
   .strict();
@@ -230,6 +233,15 @@ async function routeControl(ctx: EmulatorContext, req: IncomingMessage, url: URL
     case "stats":
       if (method !== "GET") methodNotAllowed("GET");
       return [200, state.oa.stats];
+    case "quota":
+      if (method !== "GET") methodNotAllowed("GET");
+      return [
+        200,
+        state.quota.list(state.now()).map(({ appid, path: cgiPath, used }) => {
+          const dailyLimit = getDailyLimit(state.settings.dailyQuota, cgiPath);
+          return { appid, path: cgiPath, dailyLimit, used, remain: Math.max(0, dailyLimit - used) };
+        }),
+      ];
     case "oa/qrcodes":
       if (method !== "GET") methodNotAllowed("GET");
       return [200, state.oa.listQrCodes(OA_APP.appid).map((qr) => toOaQrView(ctx, qr))];

@@ -43,6 +43,13 @@ export const ERRMSG: Readonly<Record<number, string>> = {
   48001: "api unauthorized",
   50001: "user unauthorized",
   50002: "user limited",
+  // quota/get and rid/get (§I); texts UNCONFIRMED except 76021/76022, captured with their odd punctuation.
+  76001: "rid not found",
+  76002: "rid is error",
+  76003: "could not query this rid,no permission",
+  76004: "rid time is error",
+  76021: "cgi_path not found, please check",
+  76022: "could not use this cgi_path，no permission",
   85079: "miniprogram has no online release",
   // Captured under the old one-year rule; today's bound is 30 days and its text is UNCONFIRMED.
   85401: "time limit between 1min and 30days",

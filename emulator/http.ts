@@ -13,8 +13,27 @@ export class HttpError extends Error {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Reads a request body as UTF-8, refusing anything over 1 MiB. */
-export async function readBody(req: IncomingMessage): Promise<string> {
+// A body can be read once from the stream; the rid log (rid-log.ts) needs it after the handler did.
+const bodies = new WeakMap<IncomingMessage, Promise<string>>();
+// Who wants to see what `send` answers on a response (the rid log).
+const sendHooks = new WeakMap<ServerResponse, (payload: Buffer) => void>();
+
+/** Reads a request body as UTF-8, refusing anything over 1 MiB. Reading twice gives the same text. */
+export function readBody(req: IncomingMessage): Promise<string> {
+  let body = bodies.get(req);
+  if (!body) {
+    body = readStream(req);
+    bodies.set(req, body);
+  }
+  return body;
+}
+
+/** Has `hook` see the body `send` answers on `res`, just before it goes out. */
+export function onSend(res: ServerResponse, hook: (payload: Buffer) => void): void {
+  sendHooks.set(res, hook);
+}
+
+async function readStream(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -41,6 +60,7 @@ export function send(res: ServerResponse, status: number, body: string | Buffer,
   if (res.headersSent || res.destroyed) return;
   const payload = typeof body === "string" ? Buffer.from(body, "utf8") : body;
   res.writeHead(status, { "Cache-Control": "no-store", "Content-Length": String(payload.length), ...headers });
+  sendHooks.get(res)?.(payload);
   res.end(payload);
 }
 

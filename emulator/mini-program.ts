@@ -9,6 +9,8 @@ import { applyFault } from "./faults";
 import { createRid, escapeHtml, readBody, redirect, send, sendHtml } from "./http";
 import { isUserCodeExpired, JSCODE2SESSION_PER_USER_MINUTE, MAX_URL_LINK_DAYS } from "./mp-state";
 import type { EnvVersion, MpCode, MpEndpoint } from "./mp-state";
+import { spendDailyQuota } from "./openapi";
+import { isMeteredPath } from "./quota";
 
 /**
  * The mini-program APIs of api.weixin.qq.com (docs/wechat-protocol.md §H): 小程序码, code2Session, the phone
@@ -113,6 +115,8 @@ export async function handleWxa(ctx: EmulatorContext, endpoint: WxaEndpoint, req
   if (req.method !== "POST") return sendWxaJson(res, wxaError(43002));
   const token = checkMpToken(ctx, url.searchParams.get("access_token"));
   if (!token.ok) return sendWxaJson(res, token.body);
+  const metered = `/${endpoint}`;
+  if (isMeteredPath(metered) && !spendDailyQuota(ctx, token.app.appid, metered)) return sendWxaJson(res, wxaError(45009));
   const read = await readJsonBody(req);
   switch (endpoint) {
     case "wxa/getwxacodeunlimit": {

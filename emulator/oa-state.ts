@@ -4,7 +4,14 @@ import type { OaPushMode, WechatApp } from "./config";
 import { setCapped } from "./capped";
 import type { MpEndpoint } from "./mp-state";
 
-export const CGI_ENDPOINTS = ["cgi-bin/token", "cgi-bin/stable_token", "cgi-bin/qrcode/create", "cgi-bin/user/info"] as const;
+export const CGI_ENDPOINTS = [
+  "cgi-bin/token",
+  "cgi-bin/stable_token",
+  "cgi-bin/qrcode/create",
+  "cgi-bin/user/info",
+  "cgi-bin/openapi/quota/get",
+  "cgi-bin/openapi/rid/get",
+] as const;
 
 export type CgiEndpoint = (typeof CGI_ENDPOINTS)[number];
 
@@ -115,6 +122,8 @@ function emptyStats(): CallStats {
     "cgi-bin/stable_token": 0,
     "cgi-bin/qrcode/create": 0,
     "cgi-bin/user/info": 0,
+    "cgi-bin/openapi/quota/get": 0,
+    "cgi-bin/openapi/rid/get": 0,
     "wxa/getwxacodeunlimit": 0,
     "sns/jscode2session": 0,
     "wxa/business/getuserphonenumber": 0,

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import { handleCgi, handleShowQrcode, matchCgiRoute } from "./cgi-bin";
@@ -22,13 +22,14 @@ import {
 import type { OaPushMode } from "./config";
 import type { EmulatorContext } from "./context";
 import { CONTROL_PREFIX, handleControl } from "./control";
-import { send } from "./http";
+import { readBody, send } from "./http";
 import { handleOaAuthorize, handleOaConsent } from "./oa-authorize";
 import { handleAvatar, handleIndex, handleOaScanPage, handlePhoneList, handlePhonePage } from "./phone";
 import { handleQrconnect, handleQrImage, handleQrLongPoll, handleWxLoginJs } from "./qrconnect";
 import { handleJscode2session, handleUrlLink, handleWxa, JSCODE2SESSION_PATH, matchWxaRoute, URL_LINK_PREFIX } from "./mini-program";
 import { handleMpPage, handleMpRuntime, MP_PAGE_PREFIX, MP_RUNTIME_PREFIX } from "./mp-page";
 import { DEFAULT_MP_CODE_PER_MINUTE } from "./mp-state";
+import { watchForRid } from "./openapi";
 import { handleSns, matchSnsRoute } from "./sns";
 import { EmulatorState } from "./state";
 import type { Refusal } from "./state";
@@ -71,6 +72,8 @@ export type StartEmulatorOptions = {
   unboundApps?: string[];
   /** Receives one line per request (method, path without query, status, ms). Off by default. */
   log?: (line: string) => void;
+  /** Sees every request's method, path and headers before it is handled (tests: what the app sends WeChat). */
+  onRequest?: (request: { method: string; path: string; headers: IncomingHttpHeaders }) => void;
 };
 
 export type RunningEmulator = {
@@ -117,6 +120,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     blockedUsers: [],
     mpCodeFormat: "png",
     mpApiOrigin: new URL(options.mpApiOrigin ?? DEFAULT_MP_API_ORIGIN).origin,
+    dailyQuota: {},
   });
   const log = options.log;
   // Filled in once the port is known; handlers only run after listen() resolves.
@@ -124,6 +128,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
 
   const server = createServer((req, res) => {
     const started = Date.now();
+    options.onRequest?.({ method: req.method ?? "GET", path: (req.url ?? "/").split("?")[0] ?? "/", headers: req.headers });
     if (log) {
       res.once("finish", () => {
         const path = (req.url ?? "/").split("?")[0];
@@ -172,6 +177,11 @@ async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: Se
   const method = req.method ?? "GET";
 
   if (path.startsWith(CONTROL_PREFIX)) return handleControl(ctx, req, res, url);
+  if (isApiPath(path)) {
+    // Read the body before any handler or fault, so the rid log has it whatever answers (handlers read it again).
+    const body = method === "POST" ? await readBody(req).catch(() => "") : "";
+    watchForRid(ctx.state, req, res, url, body);
+  }
 
   const snsEndpoint = matchSnsRoute(path);
   if (snsEndpoint) {
@@ -228,6 +238,11 @@ async function handleRequest(ctx: EmulatorContext, req: IncomingMessage, res: Se
   if (avatar?.[1] && avatar[2]) return handleAvatar(res, decodeURIComponent(avatar[1]), avatar[2]);
 
   send(res, 404, "Not Found", { "Content-Type": "text/plain; charset=utf-8" });
+}
+
+/** api.weixin.qq.com's JSON endpoints, whose errmsg rids the emulator remembers (not showqrcode, an mp.weixin.qq.com page). */
+function isApiPath(path: string): boolean {
+  return path.startsWith("/sns/") || path.startsWith("/wxa/") || (path.startsWith("/cgi-bin/") && path !== "/cgi-bin/showqrcode");
 }
 
 function notAllowed(res: ServerResponse, allow: string): void {

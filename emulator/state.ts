@@ -8,6 +8,8 @@ import { FaultQueue } from "./faults";
 import { HttpError } from "./http";
 import { MpStore } from "./mp-state";
 import { OaStore } from "./oa-state";
+import { QuotaStore } from "./quota";
+import { RidLog } from "./rid-log";
 
 export type Refusal = "state-only" | "none";
 
@@ -44,6 +46,11 @@ export type EmulatorSettings = {
   mpCodeFormat: "png";
   /** The site's origin the mini-program page calls (its `config.js` apiOrigin): the app under development. */
   mpApiOrigin: string;
+  /**
+   * Daily limits that replace WeChat's for some metered paths (`{"/cgi-bin/qrcode/create": 3}`), so a test
+   * can make a path run out (45009). Per app, per Beijing day. Default none.
+   */
+  dailyQuota: Record<string, number>;
 };
 
 export type QrStatus = "waiting" | "scanned" | "confirmed" | "cancelled" | "expired";
@@ -143,6 +150,10 @@ export class EmulatorState {
   readonly faults = new FaultQueue();
   readonly oa = new OaStore();
   readonly mp = new MpStore();
+  /** Metered calls per app, path and Beijing day (quota/get, 45009). */
+  readonly quota = new QuotaStore();
+  /** The rids of the last errcode answers, for rid/get. */
+  readonly rids = new RidLog();
   private clockOffsetMs = 0;
 
   constructor(
@@ -183,6 +194,8 @@ export class EmulatorState {
     this.faults.clear();
     this.oa.clear();
     this.mp.clear();
+    this.quota.clear();
+    this.rids.clear();
     this.events.emit("tick");
   }
 

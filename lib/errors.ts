@@ -7,7 +7,7 @@
  * checked by the type there). `detail` is for the server log only and never reaches a page or a
  * response body; lib/http/respond.ts is the one place that turns an error into an answer.
  *
- * @see docs/wechat-protocol.md §A5, §H2, §H3, §H4, §H7
+ * @see docs/wechat-protocol.md §A5, §H2, §H3, §H4, §H7, §I
  */
 
 /** What the error page offers: scan again, try later, start over, or contact the site. */
@@ -53,6 +53,8 @@ const WECHAT_ERRCODES = {
   "48001": "contact_site",
   "50001": "scan_again",
   "50002": "contact_site",
+  "76021": "contact_site",
+  "76022": "contact_site",
   "85079": "contact_site",
   "85400": "contact_site",
   "85401": "contact_site",
@@ -74,6 +76,12 @@ const APP_ERRORS = {
   url_link_unavailable: "scan_again",
   unknown_errcode: "contact_site",
   server_error: "retry_later",
+  // Explaining a rid (cgi-bin/openapi/rid/get, §I2): what the operator's console shows instead of WeChat's answer.
+  rid_invalid: "contact_site",
+  rid_not_found: "retry_later",
+  rid_not_ours: "contact_site",
+  rid_expired: "contact_site",
+  rid_unexplainable: "contact_site",
 } as const satisfies Record<string, NextStep>;
 
 export type WechatErrcode = keyof typeof WECHAT_ERRCODES;

@@ -2,6 +2,7 @@
  * Structured one-line JSON logs. Callers pass fields, never whole objects from WeChat or the
  * request, so secrets and tokens cannot slip in by accident.
  */
+import { currentAttempt } from "@/lib/attempt-context";
 import { getEnv } from "@/lib/env";
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
@@ -15,7 +16,10 @@ function write(level: Level, event: string, fields: Record<string, unknown> = {}
     // A broken environment is reported elsewhere; logging must still work.
   }
   if (LEVELS[level] < LEVELS[threshold]) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, event, ...fields });
+  // Inside a sign-in attempt every line names it, so one attempt's lines, trace and rids meet.
+  const attempt = currentAttempt();
+  const ids = attempt ? { attempt: attempt.attemptId, ...(attempt.traceId ? { trace_id: attempt.traceId } : {}) } : {};
+  const line = JSON.stringify({ time: new Date().toISOString(), level, event, ...ids, ...fields });
   if (level === "error" || level === "warn") console.error(line);
   else console.log(line);
 }

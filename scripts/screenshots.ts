@@ -1,8 +1,11 @@
 /**
  * Takes the README's screenshots from a running `npm run dev` (app on :3000, emulator on :3100):
  *   npx tsx scripts/screenshots.ts
+ * The console's shots grant the operator role with `npm run admin:grant` while the app runs, so
+ * for them run the app on PostgreSQL (`DATABASE_URL=… npm run dev`): PGlite admits one process.
  */
-import { chromium, expect as baseExpect } from "@playwright/test";
+import { spawnSync } from "node:child_process";
+import { chromium, expect as baseExpect, type Browser } from "@playwright/test";
 import { CHROMIUM_ARGS } from "../e2e/config";
 import { MiniProgramLoginPage, openMiniProgram } from "../e2e/pages/mini-program";
 
@@ -91,5 +94,61 @@ for (const lang of ["zh", "en"] as const) {
   await mp.getByTestId("mp-cancel").click();
   await expect(mp.getByTestId("mp-status")).toHaveAttribute("data-state", "cancelled");
 }
+
+// The operator console, as 林晓 (signed in above) once granted the role from the command line.
+const linId = (await page.getByTestId("user-id").textContent())?.trim() ?? "";
+const grant = spawnSync("npm", ["run", "--silent", "admin:grant", "--", linId], { encoding: "utf8", env: process.env });
+if (grant.status !== 0) {
+  console.error(`Console screenshots skipped: admin:grant failed (run the app on PostgreSQL):\n${grant.stdout}${grant.stderr}`);
+} else {
+  await consoleScreenshots(browser);
+}
 await browser.close();
 console.log(`Screenshots written to ${OUT}/`);
+
+async function emulatorPost(path: string, body: unknown): Promise<void> {
+  await fetch(`${EMULATOR}/_emulator/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+/** One website QR sign-in in a browser of its own; `errcode` makes WeChat's token call fail with it. */
+async function scriptedSignIn(browser: Browser, user: string, errcode?: number): Promise<void> {
+  const context = await browser.newContext({ locale: "zh-CN" });
+  const signIn = await context.newPage();
+  if (errcode !== undefined) await emulatorPost("faults", { endpoint: "sns/oauth2/access_token", errcode, times: 1 });
+  await signIn.goto(`${APP}/login`);
+  const qr = signIn.frameLocator("#wx-qr-container iframe").locator("#wx-qr");
+  await expect(qr).toHaveAttribute("data-uuid", /.+/);
+  await emulatorPost(`qr/${await qr.getAttribute("data-uuid")}/confirm`, { user });
+  await signIn.waitForURL(errcode === undefined ? /\/(account|bind)/ : /\/login\/error/);
+  await context.close();
+}
+
+async function consoleScreenshots(browser: Browser): Promise<void> {
+  for (const user of ["zhang", "wang", "li", "chen"]) await scriptedSignIn(browser, user);
+  for (const errcode of [40029, 40163, 40029]) await scriptedSignIn(browser, "chen", errcode);
+  const admin = await (
+    await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN", storageState: await context.storageState() })
+  ).newPage();
+  await admin.goto(`${APP}/admin`);
+  await admin.getByTestId("funnel-table").waitFor();
+  await admin.screenshot({ path: `${OUT}/admin-funnel.png`, fullPage: true });
+
+  await admin.goto(`${APP}/admin/attempts?outcome=failed`);
+  await admin.getByTestId("attempt-open").first().click();
+  await admin.getByTestId("attempt-facts").waitFor();
+  const explain = admin.getByTestId("explain-rid");
+  if (await explain.count()) {
+    await explain.click();
+    await expect(admin.getByTestId("rid-wechat")).not.toHaveAttribute("data-status", "idle");
+  }
+  await admin.screenshot({ path: `${OUT}/admin-attempt.png`, fullPage: true });
+
+  await admin.goto(`${APP}/admin/people?q=${encodeURIComponent("张伟")}`);
+  await admin.getByTestId("person-open").first().click();
+  await admin.getByTestId("person-facts").waitFor();
+  await admin.screenshot({ path: `${OUT}/admin-person.png`, fullPage: true });
+
+  await admin.goto(`${APP}/admin/wechat`);
+  await admin.getByTestId("wechat-tokens").waitFor();
+  await admin.screenshot({ path: `${OUT}/admin-wechat.png`, fullPage: true });
+}

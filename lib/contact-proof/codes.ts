@@ -34,6 +34,7 @@ import {
 import type { ConfirmPhone } from "@/lib/db/login-tickets";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { countRateLimited } from "@/lib/telemetry";
 import { isBindingDue } from "./due";
 import { type BindChannel, maskTarget, normalizePhone, normalizeTarget } from "./targets";
 
@@ -122,6 +123,7 @@ export async function sendBindCode(input: {
   if (!created.ok) {
     const error = LIMIT_ERRORS[created.bucket] ?? "target_daily_limit";
     logger.warn("bind.send.limited", { channel: input.channel, reason: error });
+    countRateLimited(created.bucket);
     return { ok: false, error, retryIn: created.retryAfterSeconds };
   }
   try {

@@ -83,10 +83,10 @@ export type UnlinkResult = { ok: true; appId: string } | { ok: false; error: "no
 
 /**
  * Deletes one of the user's WeChat identities, unless it is their last way to sign in, and
- * writes an audit entry. The check and the delete share a transaction that locks the user
+ * writes an audit entry (`actorId`: the operator, when one unlinks it from /admin). The check and the delete share a transaction that locks the user
  * row, so two unlinks racing each other cannot both see "another method remains".
  */
-export async function unlinkIdentity(userId: string, identityId: string, options: { ip?: string | null } = {}): Promise<UnlinkResult> {
+export async function unlinkIdentity(userId: string, identityId: string, options: { ip?: string | null; actorId?: string | null } = {}): Promise<UnlinkResult> {
   const prisma = await db();
   return prisma.$transaction(async (tx) => {
     const locked = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "User" WHERE "id" = ${userId} FOR UPDATE`;
@@ -97,7 +97,13 @@ export async function unlinkIdentity(userId: string, identityId: string, options
     await tx.wechatIdentity.delete({ where: { id: identity.id } });
     await repointUnionid(tx, userId);
     await tx.auditLog.create({
-      data: { userId, action: "identity.unlink", ip: options.ip ?? null, detail: { appId: identity.appId, openid: maskOpenid(identity.openid) } },
+      data: {
+        userId,
+        actorId: options.actorId ?? null,
+        action: "identity.unlink",
+        ip: options.ip ?? null,
+        detail: { appId: identity.appId, openid: maskOpenid(identity.openid) },
+      },
     });
     return { ok: true, appId: identity.appId };
   });

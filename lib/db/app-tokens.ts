@@ -18,3 +18,9 @@ export async function deleteAppToken(appId: string): Promise<void> {
   const prisma = await db();
   await prisma.appAccessToken.deleteMany({ where: { appId } });
 }
+
+/** Every stored app token's expiry and when it was last fetched (the operator console's health page); never the token. */
+export async function listAppTokenTimes(): Promise<{ appId: string; expiresAt: Date; updatedAt: Date }[]> {
+  const prisma = await db();
+  return prisma.appAccessToken.findMany({ select: { appId: true, expiresAt: true, updatedAt: true }, orderBy: { appId: "asc" } });
+}

@@ -74,6 +74,11 @@ export async function db(): Promise<PrismaClient> {
   return current.prisma;
 }
 
+/** Whether this process has opened its database: the server does at start (instrumentation.ts); a unit test without one has not. */
+export function isDatabaseOpen(): boolean {
+  return globalForDb.__wechatLoginDb !== undefined;
+}
+
 export function databaseKind(): "postgresql" | "pglite" {
   return handle().kind;
 }

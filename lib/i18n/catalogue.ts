@@ -3,6 +3,7 @@
  * are also the types: which keys exist and which placeholders each takes.
  */
 import * as account from "./messages/account";
+import * as admin from "./messages/admin";
 import * as bind from "./messages/bind";
 import * as common from "./messages/common";
 import * as fatal from "./messages/fatal";
@@ -11,9 +12,9 @@ import * as loginErrors from "./messages/login-errors";
 import * as outgoing from "./messages/outgoing";
 
 /** The area files, by name. */
-export const AREAS = { account, bind, common, fatal, login, loginErrors, outgoing };
+export const AREAS = { account, admin, bind, common, fatal, login, loginErrors, outgoing };
 
-export const zh = { ...common.zh, ...login.zh, ...loginErrors.zh, ...bind.zh, ...account.zh, ...outgoing.zh, ...fatal.zh } as const;
+export const zh = { ...common.zh, ...login.zh, ...loginErrors.zh, ...bind.zh, ...account.zh, ...outgoing.zh, ...fatal.zh, ...admin.zh } as const;
 
 export type Catalogue = typeof zh;
 export type MessageKey = keyof Catalogue;
@@ -26,4 +27,5 @@ export const en: { readonly [Key in MessageKey]: string } = {
   ...account.en,
   ...outgoing.en,
   ...fatal.en,
+  ...admin.en,
 };

@@ -8,6 +8,7 @@
 import "server-only";
 import { releaseLimits, takeLimits, type Limit, type LimitResult } from "@/lib/db/limits";
 import { getEnv } from "@/lib/env";
+import { countRateLimited } from "@/lib/telemetry";
 
 const LOGIN_WINDOW_SECONDS = 10 * 60;
 /** A lease outlives any ticket (5 minutes by default), so only a crashed process leaves one behind. */
@@ -25,15 +26,21 @@ export function loginLimits(bindingHash: string, ip: string | null): Limit[] {
   return limitsFor("login", bindingHash, ip, loginPerBrowser, loginPerIp, LOGIN_WINDOW_SECONDS);
 }
 
+/** Counts a refusal by the limit's name (`login.ip`), never by its key. */
+export function countedRefusal(result: LimitResult): LimitResult {
+  if (!result.ok) countRateLimited(result.bucket);
+  return result;
+}
+
 /** One new login state or ticket for this browser and address, within the 10-minute window. */
-export function takeLoginLimits(bindingHash: string, ip: string | null): Promise<LimitResult> {
-  return takeLimits(loginLimits(bindingHash, ip));
+export async function takeLoginLimits(bindingHash: string, ip: string | null): Promise<LimitResult> {
+  return countedRefusal(await takeLimits(loginLimits(bindingHash, ip)));
 }
 
 /** A lease on one open live-status stream; give it back with {@link releaseStreamLease}. */
 export function takeStreamLease(bindingHash: string, ip: string | null): Promise<LimitResult> {
   const { streamsPerBrowser, streamsPerIp } = getEnv().limits;
-  return takeLimits(limitsFor("stream", bindingHash, ip, streamsPerBrowser, streamsPerIp, STREAM_LEASE_SECONDS));
+  return takeLimits(limitsFor("stream", bindingHash, ip, streamsPerBrowser, streamsPerIp, STREAM_LEASE_SECONDS)).then(countedRefusal);
 }
 
 export const releaseStreamLease = releaseLimits;
@@ -45,9 +52,9 @@ const SCANS_PER_TICKET = 20;
  * One scan reported by a mini program from this address, and one more scan of this code. The
  * phone has no browser binding, so the code's scene stands in for it.
  */
-export function takeMiniProgramLimits(scene: string, ip: string | null): Promise<LimitResult> {
+export async function takeMiniProgramLimits(scene: string, ip: string | null): Promise<LimitResult> {
   const { loginPerIp } = getEnv().limits;
   const limits: Limit[] = [{ bucket: "mp.ticket", key: scene, max: SCANS_PER_TICKET, ttlSeconds: LOGIN_WINDOW_SECONDS }];
   if (ip) limits.push({ bucket: "mp.ip", key: ip, max: loginPerIp, ttlSeconds: LOGIN_WINDOW_SECONDS });
-  return takeLimits(limits);
+  return countedRefusal(await takeLimits(limits));
 }

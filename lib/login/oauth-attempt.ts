@@ -14,6 +14,7 @@ import type { WechatSignIn } from "@/lib/db/people";
 import type { AppCredentials } from "@/lib/wechat/sns";
 import type { SnsToken } from "@/lib/wechat/schemas";
 import type { SignInMethod } from "./complete-sign-in";
+import { countRateLimited } from "@/lib/telemetry";
 import { openAttempt, recordStep, surfaceOfMode, withAttempt, type AttemptRef } from "./attempt";
 import { loginLimits } from "./limits";
 
@@ -63,6 +64,7 @@ export async function startOAuthAttempt(input: {
       loginLimits(input.bindingHash, input.ip),
     );
     if (!created.ok) {
+      countRateLimited(created.bucket);
       recordStep(ref, "created", "failed", { reason: "rate_limited" });
       throw new AppError("rate_limited", { retryAfterSeconds: created.retryAfterSeconds, detail: { bucket: created.bucket } });
     }

@@ -10,6 +10,7 @@
 import "server-only";
 import { logger } from "@/lib/logger";
 import { getLoginBus, type TicketStatus } from "./bus";
+import { trackStream } from "@/lib/telemetry";
 import { releaseStreamLease, takeStreamLease } from "./limits";
 import { AppError } from "@/lib/errors";
 import { expireTicket, getTicketForBrowser, isTicketId } from "./tickets";
@@ -126,9 +127,11 @@ export async function watchTicketLeased(id: string, bindingHash: string | undefi
     return { kind: "limited", retryAfterSeconds: lease.retryAfterSeconds };
   }
   let released = false;
+  trackStream(1);
   const release = (): void => {
     if (released) return;
     released = true;
+    trackStream(-1);
     releaseStreamLease(lease.ids).catch((error: unknown) =>
       // The lease then ends with its TTL; the browser is only held back until then.
       logger.warn("login.stream.release_failed", { reason: error instanceof Error ? error.message : String(error) }),

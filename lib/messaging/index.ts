@@ -8,6 +8,7 @@
  */
 import "server-only";
 import { logger } from "@/lib/logger";
+import { countMessageSend } from "@/lib/telemetry";
 import type { MessagingConfig } from "./config";
 import { MessagingError, maskRecipient } from "./errors";
 import { createOutboxEmailSender, createOutboxSmsSender } from "./outbox";
@@ -140,11 +141,13 @@ async function logged(channel: "sms" | "email", provider: string, to: string, se
       providerCode: failure.providerCode,
       detail: failure.detail,
     };
+    countMessageSend(channel, provider, failure.code === "rejected" ? "refused" : "error");
     if (failure.code === "rejected") logger.warn("messaging.rejected", fields);
     else logger.error("messaging.failed", fields);
     throw failure;
   }
   logger.info("messaging.sent", { channel, provider, to: maskRecipient(to), ms: Date.now() - startedAt });
+  countMessageSend(channel, provider, "ok");
 }
 
 /**

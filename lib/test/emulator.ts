@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, vi } from "vitest";
 import { startEmulator, type RunningEmulator } from "@/emulator/server";
 import { reloadEnv } from "@/lib/env";
 import { closeLoginBus } from "@/lib/login/bus";
+import { forgetQuotaReadings } from "@/lib/wechat/diagnostics";
 
 export type TestEmulator = {
   readonly url: string;
@@ -14,8 +15,8 @@ export type TestEmulator = {
   /** Calls the control API (`faults`, `qr/<uuid>/confirm`, `settings`, …) and returns its JSON. */
   control<T = unknown>(path: string, body?: unknown): Promise<T>;
   /**
-   * Forgets every code, token and fault the emulator holds, and the app tokens this process
-   * cached from it (they would name tokens the emulator no longer knows).
+   * Forgets every code, token, fault, quota counter and rid the emulator holds, and what this process
+   * cached from it: app tokens (they would name tokens the emulator no longer knows) and quota readings.
    */
   reset(): Promise<void>;
   /**
@@ -60,6 +61,7 @@ export function useTestEmulator(options: { callbackDomain: string; env?: Record<
     async reset() {
       await handle.control("reset");
       forgetAppTokens();
+      forgetQuotaReadings();
     },
     async scanWebsiteQr(qrconnectUrl, user) {
       const page = await (await fetch(qrconnectUrl)).text();

@@ -13,6 +13,8 @@ import type { z } from "zod";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { AppError, loginErrorForErrcode } from "@/lib/errors";
+import { recordWechatEvent } from "@/lib/db/wechat-events";
+import { observeWechatCall } from "@/lib/telemetry";
 import { wechatErrorSchema } from "./schemas";
 
 /** WeChat answered with a non-zero errcode: an {@link AppError} whose code is the errcode's own (or `unknown_errcode`). */
@@ -72,11 +74,13 @@ async function requestWechat(path: string, params: Record<string, string>, json:
     const isTimeout = error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
     const failure = new WechatTransportError(isTimeout ? "timeout" : "network", error instanceof Error ? error.message : String(error));
     logger.warn("wechat.api.transport", { path, kind: failure.kind, ms: Date.now() - startedAt, params: redact(params) });
+    observeWechatCall({ endpoint: path, errcode: "transport", durationMs: Date.now() - startedAt });
     throw failure;
   }
 
   if (!response.ok) {
     logger.warn("wechat.api.http_status", { path, status: response.status, ms: Date.now() - startedAt });
+    observeWechatCall({ endpoint: path, errcode: "transport", durationMs: Date.now() - startedAt });
     throw new WechatTransportError("http_status", `HTTP ${response.status}`);
   }
   return { contentType: response.headers.get("content-type") ?? "", bytes, startedAt };
@@ -92,6 +96,7 @@ export function parseWechatReply<Schema extends z.ZodType>(path: string, text: s
     body = JSON.parse(text);
   } catch {
     logger.warn("wechat.api.malformed", { path, bytes: text.length, ms: Date.now() - startedAt });
+    observeWechatCall({ endpoint: path, errcode: "transport", durationMs: Date.now() - startedAt });
     throw new WechatTransportError("malformed", "reply is not JSON");
   }
 
@@ -99,15 +104,19 @@ export function parseWechatReply<Schema extends z.ZodType>(path: string, text: s
   if (asError.success && asError.data.errcode !== 0) {
     const rid = extractRid(asError.data.errmsg);
     logger.warn("wechat.api.errcode", { path, errcode: asError.data.errcode, errmsg: asError.data.errmsg, rid, ms: Date.now() - startedAt });
+    observeWechatCall({ endpoint: path, errcode: asError.data.errcode, durationMs: Date.now() - startedAt, rid });
+    void recordWechatEvent({ kind: "api_error", endpoint: path, errcode: asError.data.errcode, rid });
     throw new WechatApiError(asError.data.errcode, asError.data.errmsg, rid);
   }
 
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     logger.warn("wechat.api.unexpected_shape", { path, issues: parsed.error.issues.map((issue) => issue.path.join(".")) });
+    observeWechatCall({ endpoint: path, errcode: "transport", durationMs: Date.now() - startedAt });
     throw new WechatTransportError("malformed", "reply has an unexpected shape");
   }
   logger.debug("wechat.api.ok", { path, ms: Date.now() - startedAt });
+  observeWechatCall({ endpoint: path, errcode: 0, durationMs: Date.now() - startedAt });
   return parsed.data;
 }
 
@@ -137,6 +146,8 @@ export async function callWechatApiForBytes(
   options: { json?: unknown } = {},
 ): Promise<{ contentType: string; bytes: Buffer }> {
   const reply = await requestWechat(path, params, options.json);
+  // A JSON body goes on to parseWechatReply, which counts the call; an image is the success.
+  if (!/json|text\/plain/i.test(reply.contentType)) observeWechatCall({ endpoint: path, errcode: 0, durationMs: Date.now() - reply.startedAt });
   return { contentType: reply.contentType, bytes: reply.bytes };
 }
 

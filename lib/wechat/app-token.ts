@@ -13,13 +13,16 @@ import "server-only";
 import { z } from "zod";
 import { openSecret, sealSecret } from "@/lib/crypto";
 import { deleteAppToken, findAppToken, saveAppToken } from "@/lib/db/app-tokens";
+import { recordWechatEvent } from "@/lib/db/wechat-events";
 import { logger } from "@/lib/logger";
-import { callWechatApi, WechatApiError } from "./api-client";
+import { countTokenFetch } from "@/lib/telemetry";
+import { callWechatApi, WechatApiError, WechatTransportError } from "./api-client";
 
 /** An app that holds client_credential tokens. */
 export type AppCredentials = { appId: string; secret: string };
 
-const REFRESH_MARGIN_MS = 5 * 60_000;
+/** How long before expiry a token is refreshed (the console's health page shows the next refresh from it). */
+export const REFRESH_MARGIN_MS = 5 * 60_000;
 /** Errcodes meaning "this access token is no longer good": fetch a fresh one and retry once. */
 const TOKEN_INVALID_ERRCODES = new Set([40001, 40014, 42001]);
 
@@ -47,9 +50,21 @@ async function loadToken(app: AppCredentials): Promise<CachedToken> {
       logger.warn("wechat.app_token.unreadable", { appId: app.appId });
     }
   }
-  const fetched = await callWechatApi("/cgi-bin/stable_token", {}, appTokenSchema, {
-    json: { grant_type: "client_credential", appid: app.appId, secret: app.secret, force_refresh: false },
-  });
+  // A refresh replaces a token this process or another instance held (expiring, or refused by WeChat).
+  const kind = stored || memory.has(app.appId) ? "refresh" : "fetch";
+  let fetched: z.infer<typeof appTokenSchema>;
+  try {
+    fetched = await callWechatApi("/cgi-bin/stable_token", {}, appTokenSchema, {
+      json: { grant_type: "client_credential", appid: app.appId, secret: app.secret, force_refresh: false },
+    });
+  } catch (error) {
+    countTokenFetch(kind, "error");
+    const errcode = error instanceof WechatApiError ? error.errcode : undefined;
+    const reason = error instanceof WechatTransportError ? error.kind : undefined;
+    await recordWechatEvent({ kind: "token_refresh_failed", appId: app.appId, endpoint: "/cgi-bin/stable_token", errcode, reason });
+    throw error;
+  }
+  countTokenFetch(kind, "ok");
   const expiresAt = new Date(Date.now() + fetched.expires_in * 1000);
   await saveAppToken(app.appId, sealSecret(fetched.access_token), expiresAt);
   return { token: fetched.access_token, expiresAt: expiresAt.getTime() };
@@ -70,7 +85,8 @@ export async function getAppAccessToken(app: AppCredentials): Promise<string> {
 }
 
 async function forgetToken(appId: string): Promise<void> {
-  memory.delete(appId);
+  // Kept as expired rather than deleted, so the next fetch counts as a refresh.
+  memory.set(appId, { token: "", expiresAt: 0 });
   await deleteAppToken(appId);
 }
 

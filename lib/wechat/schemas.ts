@@ -37,3 +37,29 @@ export const snsUserinfoSchema = z.object({
   privilege: z.array(z.string()).optional(),
 });
 export type SnsUserinfo = z.infer<typeof snsUserinfoSchema>;
+
+/** `cgi-bin/openapi/quota/get` success body (§I1): today's use of one path, reset at midnight Beijing time. */
+export const quotaAnswerSchema = z.object({
+  quota: z.object({
+    daily_limit: z.number().int().nonnegative(),
+    used: z.number().int().nonnegative(),
+    remain: z.number().int(),
+  }),
+});
+export type QuotaAnswer = z.infer<typeof quotaAnswerSchema>;
+
+/**
+ * `cgi-bin/openapi/rid/get` success body (§I2): the call behind a rid. `request_url` is its query string and
+ * `request_body` its body, as sent: they can carry tokens and secrets.
+ */
+export const ridAnswerSchema = z.object({
+  request: z.object({
+    invoke_time: z.number().int().nonnegative(),
+    cost_in_ms: z.number().nonnegative(),
+    request_url: z.string().max(65_536).default(""),
+    request_body: z.string().max(1_048_576).default(""),
+    response_body: z.string().max(1_048_576).default(""),
+    client_ip: z.string().max(64).default(""),
+  }),
+});
+export type RidAnswer = z.infer<typeof ridAnswerSchema>;

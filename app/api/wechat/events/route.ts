@@ -5,10 +5,12 @@
  * the answer comes well inside WeChat's 5 seconds.
  */
 import type { NextRequest } from "next/server";
+import { recordWechatEvent } from "@/lib/db/wechat-events";
 import { getEnv } from "@/lib/env";
 import { logUnexpected, publicOrigin } from "@/lib/http";
 import { handlePush, isFirstDelivery } from "@/lib/login/push-handler";
 import { logger } from "@/lib/logger";
+import { countPush } from "@/lib/telemetry";
 import { buildReply, openPushRequest, type PushConfig } from "@/lib/wechat/push/verify-request";
 import { DEFAULT_MAX_XML_BYTES } from "@/lib/wechat/push/xml";
 
@@ -25,6 +27,25 @@ const STATUS_OF_REJECTION = {
   too_large: 413,
   method: 405,
 } as const;
+
+/** What the push counter calls each refusal (a few names for operators, not the code's dozen). */
+const VERIFICATION_OF_REJECTION = {
+  bad_signature: "signature",
+  encryption_required: "signature",
+  stale: "stale",
+  decrypt_failed: "decrypt",
+  plaintext_mismatch: "decrypt",
+  wrong_account: "wrong_account",
+  malformed: "malformed",
+  too_large: "malformed",
+  method: "malformed",
+} as const;
+
+/** A refused push: counted, and kept for the console's WeChat health page (never throws). */
+async function refused(reason: keyof typeof VERIFICATION_OF_REJECTION | "replayed_request"): Promise<void> {
+  countPush("none", reason === "replayed_request" ? "replay" : VERIFICATION_OF_REJECTION[reason]);
+  await recordWechatEvent({ kind: "push_rejected", reason });
+}
 
 function plain(body: string, status = 200): Response {
   return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
@@ -62,11 +83,13 @@ async function handle(request: NextRequest): Promise<Response> {
   const body = request.method === "POST" ? await readLimited(request, DEFAULT_MAX_XML_BYTES) : "";
   if (body === undefined) {
     logger.warn("wechat.push.rejected", { reason: "too_large" });
+    await refused("too_large");
     return plain("payload too large", 413);
   }
   const opened = openPushRequest({ method: request.method, query: request.nextUrl.searchParams, body, config });
   if (opened.kind === "rejected") {
     logger.warn("wechat.push.rejected", { reason: opened.reason, detail: opened.detail });
+    if (opened.reason !== "method") await refused(opened.reason);
     return plain(opened.reason === "method" ? "method not allowed" : "rejected", STATUS_OF_REJECTION[opened.reason]);
   }
   try {
@@ -75,8 +98,10 @@ async function handle(request: NextRequest): Promise<Response> {
     // (even on an echostr GET) must never sign a second request.
     if (!(await isFirstDelivery(`request:${opened.timestamp}:${opened.nonce}`))) {
       logger.warn("wechat.push.rejected", { reason: "replayed_request" });
+      await refused("replayed_request");
       return plain("rejected", 403);
     }
+    countPush(opened.kind === "echo" ? "url_check" : (opened.fields.MsgType === "event" ? opened.fields.Event : opened.fields.MsgType) || "none", "ok");
     if (opened.kind === "echo") return plain(opened.echostr);
     const reply = await handlePush(opened.fields, publicOrigin(request));
     const answer = buildReply({ request: opened, reply, config });
