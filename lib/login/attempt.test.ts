@@ -1,9 +1,12 @@
 /**
  * One attempt per sign-in on every surface, driven through the emulator over real HTTP on both
  * databases: each surface's success and failure classes, then the stored outcomes (with WeChat's
- * errcode and rid) and the exact funnel the operator console reads (lib/db/attempts.ts).
+ * errcode and rid) and the exact funnel the operator console reads (lib/db/attempts.ts). Tracing
+ * and metrics are on, as in production with OTEL_* and METRICS_TOKEN set: the stored attempt, its
+ * trace (an in-memory exporter) and the funnel counters must tell the same story.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { POST as pushEvent } from "@/app/api/wechat/events/route";
 import { openidFor } from "@/emulator/config";
 import { WECHAT_UA } from "@/emulator/test-helpers";
@@ -11,6 +14,8 @@ import { randomToken, sha256 } from "@/lib/crypto";
 import { findAttempt, listAttempts, readFunnel, type Attempt } from "@/lib/db/attempts";
 import { db } from "@/lib/db/client";
 import { DEMO_OFFICIAL_ACCOUNT } from "@/lib/env";
+import { metrics, resetMetrics } from "@/lib/telemetry/metrics";
+import { registerTracing } from "@/lib/telemetry/register";
 import { testDatabases } from "@/lib/test/databases";
 import { useTestEmulator } from "@/lib/test/emulator";
 import { startTicket } from "@/lib/test/tickets";
@@ -23,7 +28,15 @@ import { expireTicket, redeemTicket } from "./tickets";
 import { beginWebsiteLogin } from "./website-qr";
 
 const ORIGIN = "http://localhost:3993";
-const emulator = useTestEmulator({ callbackDomain: "localhost:3993" });
+// The endpoint turns tracing on; nothing listens there, the spans go to the in-memory exporter only.
+const emulator = useTestEmulator({
+  callbackDomain: "localhost:3993",
+  env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9", METRICS_TOKEN: "t".repeat(32) },
+});
+const exporter = new InMemorySpanExporter();
+beforeAll(async () => {
+  expect(await registerTracing({ spanProcessors: [new SimpleSpanProcessor(exporter)] })).toBe(true);
+});
 const OA = DEMO_OFFICIAL_ACCOUNT;
 const DESKTOP_UA = "Mozilla/5.0 (Windows NT 10.0) Chrome/126.0";
 const RID = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
@@ -127,6 +140,7 @@ describe.each(testDatabases())("sign-in attempts on $name", (database) => {
   beforeAll(async () => {
     await database.setUp();
     since = new Date(Date.now() - 1000);
+    resetMetrics();
   });
   afterAll(() => database.tearDown());
 
@@ -260,5 +274,50 @@ describe.each(testDatabases())("sign-in attempts on $name", (database) => {
       {},
     );
     expect(byOutcome).toEqual({ signed_in: 5, failed: 5, denied: 1, cancelled: 2, expired: 1 });
+  });
+
+  it("counts the same steps in the metrics as the database holds", async () => {
+    const counter = await metrics().funnel.get();
+    const count = (surface: string, step: string, outcome = "ok") =>
+      counter.values.find((value) => value.labels.surface === surface && value.labels.step === step && value.labels.outcome === outcome)?.value ?? 0;
+    expect(["website", "in_wechat", "official_account", "mini_program"].map((surface) => count(surface, "shown"))).toEqual([3, 4, 4, 3]);
+    expect(["website", "in_wechat", "official_account", "mini_program"].map((surface) => count(surface, "signed_in"))).toEqual([1, 2, 1, 1]);
+    expect(count("website", "confirmed", "denied")).toBe(1);
+    expect(count("website", "code_exchanged", "failed")).toBe(1);
+    expect(count("in_wechat", "profile_fetched", "failed")).toBe(1);
+    expect(count("official_account", "created", "failed")).toBe(1);
+    expect(count("official_account", "confirmed", "failed")).toBe(1);
+    expect(count("official_account", "confirmed", "cancelled")).toBe(1);
+    expect(count("official_account", "scanned", "expired")).toBe(1);
+    expect(count("mini_program", "confirmed", "cancelled")).toBe(1);
+    expect(count("mini_program", "code_exchanged", "failed")).toBe(1);
+    expect(count("mini_program", "scanned", "expired")).toBe(1);
+  });
+
+  it("is one trace under the stored traceparent: every step and WeChat call carries the attempt id, never the state", async () => {
+    exporter.reset();
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: string) => void lines.push(line));
+    try {
+      await emulator.control("faults", { endpoint: "sns/userinfo", errcode: 40003 });
+      expect(await websiteAttempt("lin", "confirm")).toMatchObject({ kind: "error", code: "40003" });
+    } finally {
+      spy.mockRestore();
+    }
+    const row = await newestState();
+    const traceId = /^00-([0-9a-f]{32})-[0-9a-f]{16}-01$/.exec(row.traceParent ?? "")?.[1];
+    expect(traceId).toBeDefined();
+    const spans = exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
+    expect(spans.map((span) => span.name).sort()).toEqual(
+      ["login.attempt", "login.code_exchanged", "login.created", "login.profile_fetched", "login.shown", "wechat.api", "wechat.api"].sort(),
+    );
+    for (const span of spans.filter((candidate) => candidate.name.startsWith("login."))) {
+      expect(span.attributes["login.attempt_id"]).toBe(row.attemptId);
+    }
+    const failedStep = spans.find((span) => span.name === "login.profile_fetched");
+    expect(failedStep?.attributes).toMatchObject({ "login.outcome": "failed", "wechat.errcode": 40003, "wechat.rid": row.rid });
+    expect(JSON.stringify(spans.map((span) => span.attributes))).not.toContain(row.id);
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.event === "wechat.api.errcode");
+    expect(logged).toMatchObject({ attempt: row.attemptId, trace_id: traceId, rid: row.rid });
   });
 });
