@@ -60,7 +60,18 @@ async function scrapeAfterActivity(): Promise<string> {
   countMessageSend("sms", "aliyun", "ok");
   countRateLimited("login.ip");
   readQuotas.mockResolvedValue([
-    { appId: "wxoa", endpoint: "/cgi-bin/qrcode/create", ok: true, dailyLimit: 100_000, used: 3, remain: 99_997, readAt: new Date() },
+    {
+      appId: "wxoa",
+      appKey: "oa",
+      kind: "official_account",
+      endpoint: "/cgi-bin/qrcode/create",
+      ok: true,
+      status: "ok",
+      dailyLimit: 100_000,
+      used: 3,
+      remain: 99_997,
+      readAt: new Date(),
+    },
   ]);
   const response = await GET(new Request("http://localhost/api/metrics", { headers: { authorization: `Bearer ${TOKEN}` } }));
   expect(response.status).toBe(200);

@@ -62,8 +62,28 @@ describe.each(testDatabases())("with METRICS_TOKEN on $name", (database) => {
     await startTicket();
     const readAt = new Date();
     readQuotas.mockResolvedValue([
-      { appId: "wxoa", endpoint: "/cgi-bin/qrcode/create", ok: true, dailyLimit: 100_000, used: 2, remain: 99_998, readAt },
-      { appId: "wxoa", endpoint: "/cgi-bin/user/info", ok: false, errorCode: "upstream_unavailable", readAt },
+      {
+        appId: "wxoa",
+        appKey: "oa",
+        kind: "official_account",
+        endpoint: "/cgi-bin/qrcode/create",
+        ok: true,
+        status: "ok",
+        dailyLimit: 100_000,
+        used: 2,
+        remain: 99_998,
+        readAt,
+      },
+      {
+        appId: "wxoa",
+        appKey: "oa",
+        kind: "official_account",
+        endpoint: "/cgi-bin/user/info",
+        ok: false,
+        status: "failed",
+        errorCode: "upstream_unavailable",
+        readAt,
+      },
     ]);
     const response = await scrape(`Bearer ${TOKEN}`);
     expect(response.status).toBe(200);
@@ -78,7 +98,18 @@ describe.each(testDatabases())("with METRICS_TOKEN on $name", (database) => {
 
   it("still answers when reading the quota fails, keeping the last readings", async () => {
     readQuotas.mockResolvedValueOnce([
-      { appId: "wxoa", endpoint: "/cgi-bin/stable_token", ok: true, dailyLimit: 2000, used: 1, remain: 1999, readAt: new Date() },
+      {
+        appId: "wxoa",
+        appKey: "oa",
+        kind: "official_account",
+        endpoint: "/cgi-bin/stable_token",
+        ok: true,
+        status: "ok",
+        dailyLimit: 2000,
+        used: 1,
+        remain: 1999,
+        readAt: new Date(),
+      },
     ]);
     expect((await scrape(`Bearer ${TOKEN}`)).status).toBe(200);
     readQuotas.mockRejectedValueOnce(new Error("WeChat is down"));
