@@ -174,7 +174,8 @@ test("a failed attempt's rid, explained by WeChat beside our own message", async
     const answer = await admin.explainRid();
     await expect(answer).toHaveAttribute("data-status", "ok");
     await expect(answer.getByTestId("rid-answer")).toContainText(rid);
-    await expect(answer.getByTestId("rid-answer")).toContainText("getwxacodeunlimit");
+    // The call's own body (the scene and page of the code) and WeChat's reply to it.
+    await expect(answer.getByTestId("rid-answer")).toContainText("pages/login/login");
     await expect(answer.getByTestId("rid-answer")).toContainText("41030");
   });
 
