@@ -149,26 +149,40 @@ test("looking a person up, and ending their session signs that browser out", asy
 
 test("a failed attempt's rid, explained by WeChat beside our own message", async ({ browser, request }) => {
   const emulator = new Emulator(request);
-  const context = await browser.newContext({ baseURL: ADMIN_URL });
-  const page = await context.newPage();
-  const login = new LoginPage(page);
-  await emulator.fault({ endpoint: "sns/oauth2/access_token", errcode: 40029 });
-  await login.goto();
-  await emulator.confirm(login.qrUuid(), "chen");
-  await expect(page.getByTestId("login-error")).toHaveAttribute("data-reason", "40029");
-  await context.close();
+  // rid/get answers with an Official Account's or mini program's token: a mini-program code WeChat refuses to draw.
+  await test.step("WeChat refuses to draw the mini-program code with 41030", async () => {
+    const context = await browser.newContext({ baseURL: ADMIN_URL });
+    const page = await context.newPage();
+    await emulator.fault({ endpoint: "wxa/getwxacodeunlimit", errcode: 41030 });
+    await page.goto("/login?qr=mini_program");
+    await expect(page.getByTestId("live-qr-overlay")).toContainText(zh(describeLoginError("41030").message));
+    await context.close();
+  });
 
   const admin = new AdminConsole(operator.page);
-  await admin.gotoAttempts({ outcome: "failed", errcode: "40029" });
-  await expect(admin.attemptRows().first()).toHaveAttribute("data-errcode", "40029");
-  await admin.openFirstAttempt();
+  await test.step("the attempt is listed with its errcode and rid", async () => {
+    await admin.gotoAttempts({ outcome: "failed", surface: "mini_program", errcode: "41030" });
+    await expect(admin.attemptRows()).toHaveCount(1);
+    await expect(admin.attemptRows().first()).toHaveAttribute("data-errcode", "41030");
+    await admin.openFirstAttempt();
+  });
   const rid = (await operator.page.getByTestId("attempt-rid").textContent())?.trim() ?? "";
-  expect(rid).toMatch(/^[\w-]{8,}$/);
-  await expect(operator.page.getByTestId("rid-ours-message")).toHaveText(zh(describeLoginError("40029").message));
-  const answer = await admin.explainRid();
-  await expect(answer).toHaveAttribute("data-status", "ok");
-  await expect(answer.getByTestId("rid-answer")).toContainText(rid);
-  await expect(answer.getByTestId("rid-answer")).toContainText("40029");
+  expect(rid).toMatch(/^[\da-f]{8}-[\da-f]{8}-[\da-f]{8}$/);
+
+  await test.step("Explain: WeChat's answer beside our message and next step", async () => {
+    await expect(operator.page.getByTestId("rid-ours-message")).toHaveText(zh(describeLoginError("41030").message));
+    const answer = await admin.explainRid();
+    await expect(answer).toHaveAttribute("data-status", "ok");
+    await expect(answer.getByTestId("rid-answer")).toContainText(rid);
+    // The call's own body (the scene and page of the code) and WeChat's reply to it.
+    await expect(answer.getByTestId("rid-answer")).toContainText("pages/login/login");
+    await expect(answer.getByTestId("rid-answer")).toContainText("41030");
+  });
+
+  await test.step("the explanation is in the operator's audit trail", async () => {
+    await operator.page.goto(`/admin/people/${operator.userId}`);
+    await expect(admin.auditRows("admin.rid.explain")).toHaveCount(1);
+  });
   await emulator.reset();
 });
 

@@ -98,7 +98,9 @@ export default async function WechatHealthPage() {
                     </>
                   ) : (
                     <td colSpan={3} className="muted">
-                      {t("admin.wechat.quotaFailed", { reason: `${t(`error.${quota.errorCode}`)} (${quota.errcode ?? quota.errorCode})` })}
+                      {quota.status === "not_metered"
+                        ? t("error.76021")
+                        : t("admin.wechat.quotaFailed", { reason: `${t(`error.${quota.errorCode}`)} (${quota.errcode ?? quota.errorCode})` })}
                     </td>
                   )}
                 </tr>
