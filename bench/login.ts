@@ -12,6 +12,7 @@ import { BENCH_USERS, PROVIDERS, runLogin, type FlowTarget, type LoginResult, ty
 import { parseBenchOptions, USAGE, type BenchOptions } from "./options";
 import { buildAppEnv, describeDatabase, describeMachine, formatLoad, prepareApp } from "./run-setup";
 import { addResults, createTally, failureRate, renderRatios, renderReasons, renderTable, type Tally } from "./stats";
+import { renderTelemetryTable, runTelemetryComparison, telemetryFailures, telemetryReasons } from "./telemetry";
 
 const PGLITE_DIR = ".data/bench-pglite";
 const BUILD_LOG = ".data/bench-build.log";
@@ -115,33 +116,71 @@ async function main(): Promise<number> {
 
   try {
     const appPort = await findFreePort();
-    emulator = await startEmulator({ port: 0, host: "127.0.0.1", callbackDomains: [`localhost:${appPort}`] });
-    const env = buildAppEnv({
-      appPort,
-      emulatorUrl: emulator.url,
-      pgliteDir: PGLITE_DIR,
-      databaseUrl: options.databaseUrl,
-      extra: { WECHAT_STOCK_PROVIDER: "1" },
-    });
+    const telemetryPorts = options.telemetryLogins > 0 ? [await findFreePort(), await findFreePort(), await findFreePort()] : [];
+    const callbackDomains = [appPort, ...telemetryPorts].map((port) => `localhost:${port}`);
+    // No trace context may reach WeChat (README "Traces"): the emulator counts requests carrying any.
+    const traceHeaders = { requests: 0, traced: 0 };
+    const onRequest = ({ headers }: { headers: Record<string, unknown> }) => {
+      traceHeaders.requests++;
+      if (headers.traceparent || headers.tracestate || headers.baggage) traceHeaders.traced++;
+    };
+    emulator = await startEmulator({ port: 0, host: "127.0.0.1", callbackDomains, onRequest });
+    const emulatorUrl = emulator.url;
+    const envFor = (port: number, pgliteDir: string) =>
+      buildAppEnv({ appPort: port, emulatorUrl, pgliteDir, databaseUrl: options.databaseUrl, extra: { WECHAT_STOCK_PROVIDER: "1" } });
+    const env = envFor(appPort, PGLITE_DIR);
     await prepareApp({ skipBuild: options.skipBuild, databaseUrl: options.databaseUrl, env, buildLog: BUILD_LOG });
-    app = await startApp({ port: appPort, env, logFile: SERVER_LOG });
-    console.log(`app: ${app.url} (log: ${SERVER_LOG}), emulator: ${emulator.url}\n`);
+    let failed = false;
 
-    const tallies = await runBenchmark(options, { appUrl: app.url, emulatorUrl: emulator.url, timeoutMs: options.timeoutMs });
-    const [ours, stock] = tallies as [Tally, Tally];
+    if (!options.telemetryOnly) {
+      app = await startApp({ port: appPort, env, logFile: SERVER_LOG });
+      console.log(`app: ${app.url} (log: ${SERVER_LOG}), emulator: ${emulator.url}\n`);
 
-    console.log(`\nload average after the run: ${formatLoad()}\n`);
-    console.log(renderTable(tallies));
-    console.log("");
-    console.log(renderRatios(ours, stock));
-    const reasons = tallies.flatMap((tally) => renderReasons(tally));
-    if (reasons.length) console.log(["", "failures:", ...reasons].join("\n"));
+      const tallies = await runBenchmark(options, { appUrl: app.url, emulatorUrl: emulator.url, timeoutMs: options.timeoutMs });
+      const [ours, stock] = tallies as [Tally, Tally];
 
-    const broken = tallies.filter((tally) => failureRate(tally) > MAX_FAILURE_RATE);
-    for (const tally of broken) {
-      console.error(`\n${tally.provider}: ${(failureRate(tally) * 100).toFixed(1)}% of logins failed (limit ${MAX_FAILURE_RATE * 100}%)`);
+      console.log(`\nload average after the run: ${formatLoad()}\n`);
+      console.log(renderTable(tallies));
+      console.log("");
+      console.log(renderRatios(ours, stock));
+      const reasons = tallies.flatMap((tally) => renderReasons(tally));
+      if (reasons.length) console.log(["", "failures:", ...reasons].join("\n"));
+
+      const broken = tallies.filter((tally) => failureRate(tally) > MAX_FAILURE_RATE);
+      for (const tally of broken) {
+        console.error(`\n${tally.provider}: ${(failureRate(tally) * 100).toFixed(1)}% of logins failed (limit ${MAX_FAILURE_RATE * 100}%)`);
+      }
+      failed = broken.length > 0;
+      await app.stop();
+      app = undefined;
     }
-    return broken.length ? 1 : 0;
+
+    if (telemetryPorts.length) {
+      console.log(`\n## Telemetry: off vs metrics vs metrics + traces (ours only, ${options.telemetryLogins} logins each, rounds rotate the order)\n`);
+      const run = await runTelemetryComparison({
+        ports: telemetryPorts,
+        emulatorUrl,
+        envFor,
+        logins: options.telemetryLogins,
+        rounds: options.rounds,
+        warmup: options.warmup,
+        concurrency: options.concurrency,
+        timeoutMs: options.timeoutMs,
+        usesPglite: !options.databaseUrl,
+        serverLog: (index) => `.data/bench-server-telemetry-${index}.log`,
+      });
+      console.log(`\nload average after the run: ${formatLoad()}\n`);
+      console.log(renderTelemetryTable(run.tallies));
+      console.log(run.notes.join("\n"));
+      console.log(`WeChat (the emulator): ${traceHeaders.traced} of ${traceHeaders.requests} requests carried traceparent, tracestate or baggage`);
+      if (traceHeaders.traced > 0) failed = true;
+      const reasons = telemetryReasons(run.tallies);
+      if (reasons.length) console.log(["", "failures:", ...reasons].join("\n"));
+      const broken = telemetryFailures(run.tallies, MAX_FAILURE_RATE);
+      for (const line of broken) console.error(`\n${line} (limit ${MAX_FAILURE_RATE * 100}%)`);
+      failed ||= broken.length > 0;
+    }
+    return failed ? 1 : 0;
   } finally {
     await stopEverything();
   }

@@ -15,6 +15,8 @@ const optionsSchema = z.object({
     .optional(),
   skipBuild: z.boolean().default(false),
   timeoutMs: positiveInt.default(30_000),
+  telemetryLogins: z.coerce.number().int().min(0).default(300),
+  telemetryOnly: z.boolean().default(false),
 });
 
 export type BenchOptions = z.infer<typeof optionsSchema>;
@@ -28,6 +30,8 @@ export const USAGE = `Usage: npm run bench:login -- [flags]
   --database-url URL  run on PostgreSQL instead of a fresh embedded database (migrated first)
   --skip-build        reuse the last .next-bench build instead of running next build
   --timeout-ms N      per-request deadline (default 30000)
+  --telemetry-logins N  measured logins per telemetry mode (off, metrics, metrics + traces); 0 skips them (default 300)
+  --telemetry-only    only the telemetry comparison, not ours vs stock
   --help              this text`;
 
 /** Parses argv (without node and the script); throws with a readable message on bad flags. */
@@ -43,6 +47,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | "help" {
       "database-url": { type: "string" },
       "skip-build": { type: "boolean" },
       "timeout-ms": { type: "string" },
+      "telemetry-logins": { type: "string" },
+      "telemetry-only": { type: "boolean" },
       help: { type: "boolean" },
     },
   });
@@ -55,6 +61,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | "help" {
     databaseUrl: values["database-url"],
     skipBuild: values["skip-build"],
     timeoutMs: values["timeout-ms"],
+    telemetryLogins: values["telemetry-logins"],
+    telemetryOnly: values["telemetry-only"],
   });
   if (!parsed.success) throw new Error(z.prettifyError(parsed.error));
   return parsed.data;

@@ -104,7 +104,8 @@ function attemptRows(now: Date): Prisma.Sql {
       END,
       t."errorCode", t."errcode", t."rid", t."requestIp", t."requestUserAgent", t."userId", t."traceParent", t."createdAt",
       t."scannedAt", t."confirmedAt", t."finishedAt",
-      (t."qrUrl" IS NOT NULL OR t."codeImage" IS NOT NULL)
+      -- Only a refused draw (status error) left nothing to show; pruning later drops the image itself.
+      t."status" <> 'error'
     FROM "LoginTicket" t`;
 }
 
