@@ -145,6 +145,17 @@ test("looking a person up, and ending their session signs that browser out", asy
     await zhang.page.goto("/account");
     await expect(zhang.page).toHaveURL(/\/login/);
   });
+
+  await test.step("zhang's one identity cannot be unlinked, and the refusal is audited", async () => {
+    const unlink = operator.page.getByTestId("person-unlink");
+    await expect(unlink).toHaveCount(1);
+    await expect(unlink).toBeDisabled();
+    await unlink.evaluate((button) => button.removeAttribute("disabled"));
+    await unlink.click();
+    await expect(admin.notice()).toHaveAttribute("data-notice", "identity_last_method");
+    await expect(operator.page.getByTestId("person-identity")).toHaveCount(1);
+    await expect(admin.auditRows("admin.identity.unlink")).toContainText("identity_last_method");
+  });
 });
 
 test("a failed attempt's rid, explained by WeChat beside our own message", async ({ browser, request }) => {
@@ -194,4 +205,13 @@ test("a bad filter is a localized message, never a stack trace", async () => {
   await expect(operator.page.locator("body")).not.toContainText(/stack|Error:|at \w+ \(/);
   await operator.page.goto("/admin/attempts/..%2F..%2Fetc");
   await expect(operator.page.getByTestId("attempt-not-found")).toBeVisible();
+});
+
+test("the console speaks English after the language switch", async () => {
+  const en = translator("en");
+  await operator.context.addCookies([{ name: "locale", value: "en", url: ADMIN_URL }]);
+  await new AdminConsole(operator.page).gotoFunnel("7d");
+  await expect(operator.page.getByRole("heading", { name: en("admin.funnel.heading") })).toBeVisible();
+  await expect(operator.page.getByTestId("funnel-chart")).toContainText(en("admin.step.signedIn"));
+  await operator.context.addCookies([{ name: "locale", value: "zh-CN", url: ADMIN_URL }]);
 });

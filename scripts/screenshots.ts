@@ -133,7 +133,13 @@ async function consoleScreenshots(browser: Browser): Promise<void> {
   await admin.getByTestId("funnel-table").waitFor();
   await admin.screenshot({ path: `${OUT}/admin-funnel.png`, fullPage: true });
 
-  await admin.goto(`${APP}/admin/attempts?outcome=failed`);
+  // A mini-program code WeChat refused to draw: its rid is one rid/get can explain (a website app's cannot).
+  await emulatorPost("faults", { endpoint: "wxa/getwxacodeunlimit", errcode: 41030, times: 1 });
+  const refused = await (await browser.newContext({ locale: "zh-CN" })).newPage();
+  await refused.goto(`${APP}/login?qr=mini_program`);
+  await refused.getByTestId("live-qr-overlay").waitFor();
+  await refused.context().close();
+  await admin.goto(`${APP}/admin/attempts?outcome=failed&surface=mini_program`);
   await admin.getByTestId("attempt-open").first().click();
   await admin.getByTestId("attempt-facts").waitFor();
   const explain = admin.getByTestId("explain-rid");

@@ -135,7 +135,7 @@ export const zh = {
   "admin.wechat.expires": "过期时间",
   "admin.wechat.noToken": "尚未获取（第一次调用接口时获取）",
   "admin.wechat.refreshDue": "到期前 {margin} 刷新：下一次调用时刷新",
-  "admin.wechat.refreshIn": "{time}（{margin}前）",
+  "admin.wechat.refreshIn": "{time}（到期前 {margin}）",
   "admin.wechat.quota": "接口每日配额",
   "admin.wechat.endpoint": "接口",
   "admin.wechat.dailyLimit": "每日上限",
