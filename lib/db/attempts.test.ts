@@ -208,7 +208,8 @@ describe.each(testDatabases())("attempts on $name", (database) => {
       signedIn: 1,
       failed: 1,
       medianScanMs: null,
-      medianConfirmMs: null,
+      // From the QR shown to the callback with a code: a minute each.
+      medianConfirmMs: MINUTE,
     });
     expect(bySurface.in_wechat).toMatchObject({ shown: 2, scanned: null, signedIn: 1, failed: 0 });
     // The refused QR was never shown.

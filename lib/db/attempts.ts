@@ -176,7 +176,8 @@ type FunnelSql = {
  * The funnel per surface and in total (`surface: "all"`, first) for attempts created since `since`.
  * Every surface has a row, zeros included. `scanned` is null for the OAuth surfaces and in total
  * (not every surface has it); `confirmed` of an OAuth surface counts callbacks that brought a code.
- * Medians: from the code shown to the scan, and from the scan to the confirm.
+ * Medians: from the code shown to the scan, and from the scan to the confirm (from the code shown
+ * where the scan is WeChat's secret: the website QR, in WeChat).
  */
 export async function readFunnel(since: Date): Promise<Funnel> {
   const prisma = await db();
@@ -188,7 +189,8 @@ export async function readFunnel(since: Date): Promise<Funnel> {
       count(*) FILTER (WHERE a."outcome" = 'signed_in') AS "signedIn",
       count(*) FILTER (WHERE a."outcome" = 'failed') AS "failed",
       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a."scannedAt" - a."createdAt")::float8 * 1000) AS "medianScanMs",
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a."confirmedAt" - a."scannedAt")::float8 * 1000) AS "medianConfirmMs"
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM a."confirmedAt" - COALESCE(a."scannedAt", a."createdAt"))::float8 * 1000)
+        AS "medianConfirmMs"
     FROM (${attemptRows(new Date())}) a
     WHERE a."createdAt" >= ${since}::timestamp(3)
     GROUP BY ROLLUP (a."surface")`;
