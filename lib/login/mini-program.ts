@@ -97,6 +97,10 @@ export async function createMiniProgramTicket(input: {
 export async function getSameDeviceLink(id: string, bindingHash: string | undefined): Promise<string> {
   const ticket = await findOwnTicket(id, bindingHash);
   if (ticket.surface !== "mini_program") throw new AppError("not_found");
+  return withAttempt(attemptOfTicket(ticket), () => linkFor(ticket));
+}
+
+async function linkFor(ticket: LoginTicket): Promise<string> {
   const status = effectiveStatus(ticket);
   if (status !== "waiting" && status !== "scanned") throw new AppError(status === "cancelled" ? "cancelled" : "expired");
   if (ticket.urlLink) return ticket.urlLink;
