@@ -26,11 +26,9 @@ export function openAttempt(surface: LoginSurface): NewAttempt & { ref: AttemptR
 }
 
 /** The surface an OAuth state's mode belongs to. */
-export function surfaceOfMode(mode: string): LoginSurface {
+export function surfaceOfMode(mode: LoginMode | string): LoginSurface {
   return mode === "oa_base" || mode === "oa_userinfo" ? "in_wechat" : "website";
 }
-
-export const STATE_MODES: Record<"website" | "in_wechat", LoginMode[]> = { website: ["embedded", "redirect"], in_wechat: ["oa_base", "oa_userinfo"] };
 
 export function attemptOfState(row: { attemptId: string; mode: string; traceParent: string | null; createdAt: Date }): AttemptRef {
   return { id: row.attemptId, surface: surfaceOfMode(row.mode), traceParent: row.traceParent, createdAt: row.createdAt };
