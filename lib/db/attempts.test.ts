@@ -52,7 +52,7 @@ describe.each(testDatabases())("attempts on $name", (database) => {
         },
         { ...state, id: "s4", attemptId: "web-expired", mode: "redirect", createdAt: at(3 * HOUR), expiresAt: at(2 * HOUR) },
         { ...state, id: "s5", attemptId: "web-open", mode: "redirect", createdAt: at(MINUTE), expiresAt: later },
-        // In WeChat: the silent state escalated (left out), then the consent state signed in.
+        // In WeChat: a silent state that escalated and was never continued (still open), and a consent state that signed in.
         { ...state, id: "s6", attemptId: "wx-base", mode: "oa_base", createdAt: at(20 * MINUTE), expiresAt: later, outcome: "escalated" },
         { ...state, id: "s7", attemptId: "wx-ok", mode: "oa_userinfo", createdAt: at(20 * MINUTE), expiresAt: later, outcome: "signed_out", userId: user.id },
       ],
@@ -158,6 +158,7 @@ describe.each(testDatabases())("attempts on $name", (database) => {
       "web-40029": "failed",
       "web-expired": "expired",
       "web-open": "pending",
+      "wx-base": "pending",
       "wx-ok": "signed_in",
       "oa-ok": "signed_in",
       "oa-ok-2": "signed_in",
@@ -180,7 +181,7 @@ describe.each(testDatabases())("attempts on $name", (database) => {
       scannedAt: null,
     });
     expect(await findAttempt("oa-45009")).toMatchObject({ surface: "official_account", errorCode: "45009", errcode: 45009, rid: "rid-45009" });
-    expect(await findAttempt("wx-base")).toBeNull();
+    expect(await findAttempt("wx-base")).toMatchObject({ surface: "in_wechat", outcome: "pending", finishedAt: null });
     expect(await findAttempt("t1")).toBeNull();
   });
 
@@ -209,7 +210,7 @@ describe.each(testDatabases())("attempts on $name", (database) => {
       medianScanMs: null,
       medianConfirmMs: null,
     });
-    expect(bySurface.in_wechat).toMatchObject({ shown: 1, scanned: null, signedIn: 1, failed: 0 });
+    expect(bySurface.in_wechat).toMatchObject({ shown: 2, scanned: null, signedIn: 1, failed: 0 });
     // The refused QR was never shown.
     expect(bySurface.official_account).toMatchObject({
       shown: 3,
@@ -221,7 +222,7 @@ describe.each(testDatabases())("attempts on $name", (database) => {
       medianConfirmMs: 1.5 * MINUTE,
     });
     expect(bySurface.mini_program).toMatchObject({ shown: 3, scanned: 2, confirmed: 1, signedIn: 0, failed: 1 });
-    expect(bySurface.all).toMatchObject({ shown: 11, scanned: null, confirmed: 5, signedIn: 4, failed: 4 });
+    expect(bySurface.all).toMatchObject({ shown: 12, scanned: null, confirmed: 5, signedIn: 4, failed: 4 });
     expect(funnel.failures).toEqual([
       { errorCode: "40029", errcode: 40029, count: 2 },
       { errorCode: "45009", errcode: 45009, count: 1 },
@@ -233,9 +234,9 @@ describe.each(testDatabases())("attempts on $name", (database) => {
     const series = await readAttemptSeries(at(2 * HOUR), HOUR, new Date(now));
     expect(series.map((point) => point.at.getTime())).toEqual([now - 2 * HOUR, now - HOUR]);
     expect(series[0]).toMatchObject({ shown: 0, signedIn: 0, failed: 0 });
-    expect(series[1]).toMatchObject({ shown: 11, signedIn: 4, failed: 4 });
+    expect(series[1]).toMatchObject({ shown: 12, signedIn: 4, failed: 4 });
     const recent = await readAttemptSeries(at(HOUR), 30 * MINUTE, new Date(now));
     expect(recent).toHaveLength(2);
-    expect(recent.reduce((sum, point) => sum + point.shown, 0)).toBe(11);
+    expect(recent.reduce((sum, point) => sum + point.shown, 0)).toBe(12);
   });
 });

@@ -6,8 +6,9 @@
  * Both tables are read through one SQL expression ({@link attemptRows}) that maps a row to the
  * attempt's surface and outcome, so the list, the funnel and the series count the same way:
  * - a state's `success` (or later `signed_out`) is signed_in; `error:cancelled` (WeChat's
- *   "拒绝", a callback without a code) is denied; any other `error:<code>` is failed; a state
- *   that escalated to the consent scope is left out (the consent state is the attempt).
+ *   "拒绝", a callback without a code) is denied; any other `error:<code>` is failed. A silent
+ *   state that escalated to the consent scope hands its attempt id to the consent state and goes
+ *   (lib/login/oauth-attempt.ts); one never continued stays pending, then expires.
  * - a ticket `redeemed` is signed_in; `error` (WeChat refused to draw the code) and a wrong
  *   number picked are failed; a Cancel on the phone is cancelled.
  * - an open attempt past its expiry (a confirmed ticket past its redeem window) is expired, or
@@ -88,7 +89,6 @@ function attemptRows(now: Date): Prisma.Sql {
       s."finishedAt",
       TRUE AS "shown"
     FROM "WechatLoginState" s
-    WHERE s."outcome" IS DISTINCT FROM 'escalated'
     UNION ALL
     SELECT t."attemptId", t."surface", t."appId",
       CASE

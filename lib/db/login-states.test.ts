@@ -8,7 +8,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { testDatabases } from "@/lib/test/databases";
 import { db } from "./client";
-import { claimLoginState, closeLoginStatesOfUser, createLoginState, findLoginState, recordLoginOutcome, type NewLoginState } from "./login-states";
+import {
+  claimLoginState,
+  closeLoginStatesOfUser,
+  createLoginState,
+  findLoginState,
+  markLoginEscalated,
+  recordLoginOutcome,
+  takeEscalatedAttempt,
+  type NewLoginState,
+} from "./login-states";
 
 const WEB = "wx8e0b5c61d2a3f470";
 
@@ -107,5 +116,20 @@ describe.each(testDatabases())("OAuth states on $name", (database) => {
     expect((await findLoginState(mine.id))!.outcome).toBe("signed_out");
     expect((await findLoginState(failed.id))!.outcome).toBe("error:40029");
     expect((await findLoginState(theirs.id))!.outcome).toBe("success");
+  });
+
+  it("hands an escalated state's attempt to one consent start of the same browser only, within the window", async () => {
+    const silent = await mint({ mode: "oa_base", attemptId: "attempt-escalated", traceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" });
+    const claim = await claimLoginState(silent.state, silent.bindingHash, sha256("code"));
+    expect(claim.kind).toBe("claimed");
+    await markLoginEscalated(silent.id);
+    const since = new Date(Date.now() - 60_000);
+    expect(await takeEscalatedAttempt(sha256(randomToken(32)), WEB, since)).toBeUndefined();
+    expect(await takeEscalatedAttempt(silent.bindingHash, WEB, new Date(Date.now() + 1000))).toBeUndefined();
+    const takes = await Promise.all([1, 2, 3].map(() => takeEscalatedAttempt(silent.bindingHash, WEB, since)));
+    expect(takes.filter((take) => take !== undefined)).toEqual([
+      { attemptId: "attempt-escalated", traceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", createdAt: expect.any(Date) },
+    ]);
+    expect(await findLoginState(silent.id)).toBeNull();
   });
 });

@@ -91,6 +91,32 @@ export async function recordLoginOutcome(id: string, outcome: string, failure: A
   await prisma.wechatLoginState.update({ where: { id }, data: { outcome, errcode: failure.errcode, rid: failure.rid, finishedAt: new Date() } });
 }
 
+/** The silent scope met someone new: the state is spent, and its attempt goes on in a consent state. */
+export async function markLoginEscalated(id: string): Promise<void> {
+  const prisma = await db();
+  await prisma.wechatLoginState.update({ where: { id }, data: { outcome: "escalated" } });
+}
+
+/** What a consent state carries on from the silent one: the same attempt, its trace and its start. */
+export type CarriedAttempt = { attemptId: string; traceParent: string | null; createdAt: Date };
+
+/**
+ * Takes over this browser's state that escalated to the consent scope since `since`: the silent
+ * state goes (it is spent) and its attempt id, trace and start carry on, so a new person's sign-in
+ * inside WeChat stays one attempt. One DELETE … RETURNING: two consent starts racing get it once.
+ */
+export async function takeEscalatedAttempt(bindingHash: string, appId: string, since: Date): Promise<CarriedAttempt | undefined> {
+  const prisma = await db();
+  const [carried] = await prisma.$queryRaw<CarriedAttempt[]>`
+    DELETE FROM "WechatLoginState" WHERE "id" = (
+      SELECT "id" FROM "WechatLoginState"
+      WHERE "bindingHash" = ${bindingHash} AND "appId" = ${appId} AND "outcome" = 'escalated' AND "consumedAt" > ${since}
+      ORDER BY "consumedAt" DESC LIMIT 1
+    )
+    RETURNING "attemptId", "traceParent", "createdAt"`;
+  return carried;
+}
+
 export async function findLoginState(id: string): Promise<WechatLoginState | null> {
   const prisma = await db();
   return prisma.wechatLoginState.findUnique({ where: { id } });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, db } from "./client";
 import { testDatabases } from "@/lib/test/databases";
-import { countWechatEvents, listWechatEvents, pruneWechatEvents, recordWechatEvent } from "./wechat-events";
+import { countWechatEvents, listWechatEvents, recordWechatEvent } from "./wechat-events";
 
 describe.each(testDatabases())("WeChat events on $name", (database) => {
   beforeAll(async () => {
@@ -36,14 +36,6 @@ describe.each(testDatabases())("WeChat events on $name", (database) => {
       expect.objectContaining({ count: 1 }),
     ]);
     expect(await countWechatEvents(new Date(Date.now() + 60_000))).toEqual([]);
-  });
-
-  it("prunes the events older than the retention", async () => {
-    const prisma = await db();
-    await prisma.wechatEvent.create({ data: { kind: "api_error", errcode: 40001, createdAt: new Date(Date.now() - 40 * 86_400_000) } });
-    const before = await prisma.wechatEvent.count();
-    expect(await pruneWechatEvents(new Date(Date.now() - 30 * 86_400_000))).toBe(1);
-    expect(await prisma.wechatEvent.count()).toBe(before - 1);
   });
 
   it("never throws, and writes nothing, when the database is not open", async () => {

@@ -82,9 +82,3 @@ export async function countWechatEvents(since: Date): Promise<WechatEventCount[]
     }))
     .sort((a, b) => b.count - a.count || b.lastAt.getTime() - a.lastAt.getTime());
 }
-
-/** Deletes the events older than `before` (retention: ATTEMPT_RETENTION_DAYS, like the attempts); how many went. */
-export async function pruneWechatEvents(before: Date): Promise<number> {
-  const prisma = await db();
-  return (await prisma.wechatEvent.deleteMany({ where: { createdAt: { lt: before } } })).count;
-}

@@ -39,7 +39,7 @@ export async function beginInWechatLogin(input: {
   const env = getEnv();
   const account = env.wechat.officialAccount;
   if (!account) throw new AppError("unknown_app");
-  const { state, attempt } = await startOAuthAttempt({
+  const { state, attempt, continued } = await startOAuthAttempt({
     appId: account.appId,
     mode: input.scope === "snsapi_base" ? "oa_base" : "oa_userinfo",
     returnTo: safeReturnTo(input.returnTo),
@@ -54,7 +54,8 @@ export async function beginInWechatLogin(input: {
     scope: input.scope,
     state,
   });
-  recordStep(attempt, "shown");
+  // A continued attempt was shown already, by its silent start.
+  if (!continued) recordStep(attempt, "shown");
   return { authorizeUrl: `${env.wechat.openBaseUrl}/connect/oauth2/authorize?${query}#wechat_redirect` };
 }
 

@@ -9,7 +9,7 @@
  */
 import "server-only";
 import { AppError } from "@/lib/errors";
-import { createLoginState, type LoginMode } from "@/lib/db/login-states";
+import { createLoginState, takeEscalatedAttempt, type LoginMode } from "@/lib/db/login-states";
 import type { WechatSignIn } from "@/lib/db/people";
 import type { AppCredentials } from "@/lib/wechat/sns";
 import type { SnsToken } from "@/lib/wechat/schemas";
@@ -21,6 +21,8 @@ import { loginLimits } from "./limits";
 export const CALLBACK_PATH = "/api/wechat/callback";
 /** A state outlives several QR refreshes on WeChat's page and the 10-minute code. */
 const STATE_TTL_SECONDS = 30 * 60;
+/** How soon after the silent scope escalated a consent state still continues its attempt. */
+const ESCALATION_WINDOW_MS = 10 * 60_000;
 
 /** What an OAuth surface tells the shared callback. */
 export type OAuthSurface = {
@@ -47,12 +49,18 @@ export async function startOAuthAttempt(input: {
   bindingHash: string;
   ip: string | null;
   userAgent?: string | null | undefined;
-}): Promise<{ state: string; expiresAt: Date; attempt: AttemptRef }> {
-  const { ref, ...attempt } = openAttempt(surfaceOfMode(input.mode));
+}): Promise<{ state: string; expiresAt: Date; attempt: AttemptRef; continued: boolean }> {
+  // The consent scope right after the silent one escalated is the same sign-in: same id, same trace.
+  const carried =
+    input.mode === "oa_userinfo" ? await takeEscalatedAttempt(input.bindingHash, input.appId, new Date(Date.now() - ESCALATION_WINDOW_MS)) : undefined;
+  const { ref, ...attempt } = carried
+    ? { ...carried, ref: { id: carried.attemptId, surface: "in_wechat" as const, traceParent: carried.traceParent, createdAt: carried.createdAt } }
+    : openAttempt(surfaceOfMode(input.mode));
   return withAttempt(ref, async () => {
     const created = await createLoginState(
       {
-        ...attempt,
+        attemptId: attempt.attemptId,
+        traceParent: attempt.traceParent,
         appId: input.appId,
         mode: input.mode,
         returnTo: input.returnTo,
@@ -68,7 +76,7 @@ export async function startOAuthAttempt(input: {
       recordStep(ref, "created", "failed", { reason: "rate_limited" });
       throw new AppError("rate_limited", { retryAfterSeconds: created.retryAfterSeconds, detail: { bucket: created.bucket } });
     }
-    recordStep(ref, "created");
-    return { state: created.state, expiresAt: created.expiresAt, attempt: ref };
+    if (!carried) recordStep(ref, "created");
+    return { state: created.state, expiresAt: created.expiresAt, attempt: ref, continued: carried !== undefined };
   });
 }

@@ -12,7 +12,7 @@
 import "server-only";
 import { sha256 } from "@/lib/crypto";
 import type { WechatLoginState } from "@/lib/db/generated/client";
-import { claimLoginState, findLoginState, recordLoginOutcome, type LoginMode } from "@/lib/db/login-states";
+import { claimLoginState, findLoginState, markLoginEscalated, recordLoginOutcome, type LoginMode } from "@/lib/db/login-states";
 import { createSessionForUser, SESSION_MAX_AGE_SECONDS } from "@/lib/db/sessions";
 import { OUTCOME_SUCCESS } from "@/lib/db/sign-ins";
 import { isAppError, isLoginErrorCode, type LoginErrorCode } from "@/lib/errors";
@@ -118,9 +118,8 @@ async function finishClaimed(row: WechatLoginState, input: CallbackInput): Promi
     if (token.is_snapshotuser === 1) return fail("snapshot_user");
     const identified = await surface.identify(token, app);
     if (identified.kind === "escalate") {
-      // Not an outcome of its own: the consent scope goes on as a new attempt, and this one is
-      // left out of the funnel (lib/db/attempts.ts).
-      await recordLoginOutcome(row.id, "escalated");
+      // Not an outcome: the attempt goes on in the consent state, which takes over its id (oauth-attempt.ts).
+      await markLoginEscalated(row.id);
       return { kind: "escalate", scope: "snsapi_userinfo", returnTo: row.returnTo };
     }
     recordStep(attempt, "profile_fetched");
