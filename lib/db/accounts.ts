@@ -22,7 +22,7 @@ export async function getAccountOverview(userId: string, currentSessionToken?: s
   const [user, identities, sessions, accountCount] = await Promise.all([
     prisma.user.findUnique({
       where: { id: userId },
-      select: { id: true, name: true, image: true, unionid: true, phone: true, email: true, createdAt: true },
+      select: { id: true, name: true, image: true, unionid: true, phone: true, email: true, role: true, createdAt: true },
     }),
     prisma.wechatIdentity.findMany({
       where: { userId },

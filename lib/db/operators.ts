@@ -5,6 +5,7 @@
  */
 import "server-only";
 import { db } from "./client";
+import { getAccountOverview } from "./accounts";
 import type { Prisma } from "./generated/client";
 
 type Tx = Prisma.TransactionClient;
@@ -112,24 +113,14 @@ export async function searchPeople(query: string, options: { phone?: string | un
 
 export const PERSON_HISTORY_LIMIT = 50;
 
-/** Everything the person page shows. Session tokens never leave the database. */
+/**
+ * Everything the person page shows: the account page's overview (identities, sessions, the unlink
+ * rule; session tokens never leave the database) plus the sign-in history and the audit trail.
+ */
 export async function getPersonOverview(userId: string) {
   const prisma = await db();
-  const [user, identities, sessions, signIns, audit, accountCount] = await Promise.all([
-    prisma.user.findUnique({
-      where: { id: userId },
-      select: { id: true, name: true, image: true, unionid: true, phone: true, email: true, role: true, createdAt: true },
-    }),
-    prisma.wechatIdentity.findMany({
-      where: { userId },
-      select: { id: true, appId: true, openid: true, unionid: true, nickname: true, firstSeenAt: true, lastSeenAt: true },
-      orderBy: { firstSeenAt: "asc" },
-    }),
-    prisma.session.findMany({
-      where: { userId, expires: { gt: new Date() } },
-      select: { id: true, createdAt: true, expires: true, userAgent: true, ip: true, method: true },
-      orderBy: { createdAt: "desc" },
-    }),
+  const [account, signIns, audit] = await Promise.all([
+    getAccountOverview(userId),
     prisma.signInEvent.findMany({
       where: { userId },
       select: { id: true, method: true, ip: true, userAgent: true, createdAt: true },
@@ -142,11 +133,8 @@ export async function getPersonOverview(userId: string) {
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       take: PERSON_HISTORY_LIMIT,
     }),
-    prisma.account.count({ where: { userId } }),
   ]);
-  /** The account page's rule: an identity may go while another way to sign in remains (re-checked on unlink). */
-  const canUnlink = identities.length + accountCount > 1;
-  return { user, identities, sessions, signIns, audit, canUnlink };
+  return { ...account, signIns, audit };
 }
 
 /** Ends one session of `userId` (never another person's, whatever id is sent); false when there is none. */
