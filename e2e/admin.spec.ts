@@ -86,6 +86,7 @@ test("the funnel counts scripted sign-ins exactly", async ({ browser, request })
   const emulator = new Emulator(request);
   const admin = new AdminConsole(operator.page);
   await admin.gotoFunnel();
+  let reference = "";
   const before = { all: await admin.funnelCounts("all"), website: await admin.funnelCounts("website"), failures: await admin.failureCount(40029) };
 
   await test.step("two sign-ins and one that WeChat fails with 40029", async () => {
@@ -97,6 +98,7 @@ test("the funnel counts scripted sign-ins exactly", async ({ browser, request })
     await login.goto();
     await emulator.confirm(login.qrUuid(), "chen");
     await expect(page.getByTestId("login-error")).toHaveAttribute("data-reason", "40029");
+    reference = /[\w-]{16}/.exec((await page.getByTestId("error-attempt").textContent()) ?? "")?.[0] ?? "";
     await context.close();
   });
 
@@ -114,6 +116,15 @@ test("the funnel counts scripted sign-ins exactly", async ({ browser, request })
     await expect(operator.page.locator('[data-testid="failure-row"][data-errcode="40029"]')).toContainText(zh(describeLoginError("40029").message));
     await expect(operator.page.getByTestId("funnel-chart").locator("svg")).toBeVisible();
     await expect(operator.page.getByTestId("series-chart").locator("svg")).toBeVisible();
+  });
+
+  await test.step("the reference on chen's error page opens his attempt", async () => {
+    expect(reference).toMatch(/^[\w-]{16}$/);
+    await admin.gotoAttempts();
+    await operator.page.getByTestId("attempt-lookup").getByRole("textbox").fill(reference);
+    await operator.page.getByTestId("attempt-lookup").getByRole("button").click();
+    await expect(operator.page).toHaveURL(new RegExp(`/admin/attempts/${reference}$`));
+    await expect(operator.page.getByTestId("rid-ours-message")).toHaveText(zh(describeLoginError("40029").message));
   });
 });
 

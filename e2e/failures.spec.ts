@@ -37,6 +37,8 @@ test.describe("sign-in failures", () => {
     await login.goto();
     await new Emulator(request).cancel(await login.qrUuid());
     await expectLoginError(page, "cancelled");
+    // The sign-in reference the person can quote to support (the console opens the attempt by it).
+    await expect(page.getByTestId("error-attempt")).toHaveText(/^登录编号：[\w-]{16}（联系客服时请提供）$/);
     await expect(page.getByTestId("error-next")).toHaveText("重新扫码");
     await page.getByTestId("error-next").click();
     // The error page's own URL (/login/error) matches /login too: wait for the login page itself.

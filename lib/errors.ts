@@ -122,6 +122,11 @@ export class AppError extends Error {
   override name = "AppError";
   readonly retryAfterSeconds: number | undefined;
   readonly detail: Record<string, unknown> | undefined;
+  /**
+   * The sign-in attempt this error ended (set as it leaves `withAttempt`): the error page shows it as
+   * the reference a person quotes to support, who open it in the console. Never a bearer value.
+   */
+  attemptId: string | undefined;
 
   constructor(
     readonly code: ErrorCode,

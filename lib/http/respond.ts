@@ -94,13 +94,17 @@ export function errorPage(request: NextRequest, caught: unknown, options: { retu
     const html = `<!doctype html><html lang="${locale}"><meta charset="utf-8"><title>429</title><p role="alert">${retryMessage(locale, error.retryAfterSeconds)}</p><p><a href="/login">${translator(locale)("login.heading")}</a></p></html>`;
     return new NextResponse(html, { status: 429, headers: { "content-type": "text/html; charset=utf-8", ...NO_STORE, ...retryHeaders(error) } });
   }
-  return NextResponse.redirect(new URL(loginErrorPath(error.code, { ...options, requestId }), publicOrigin(request)), 303);
+  return NextResponse.redirect(new URL(loginErrorPath(error.code, { ...options, requestId, attemptId: error.attemptId }), publicOrigin(request)), 303);
 }
 
 /** The error page's path for a code. */
-export function loginErrorPath(code: ErrorCode, options: { returnTo?: string | undefined; requestId?: string | undefined } = {}): string {
+export function loginErrorPath(
+  code: ErrorCode,
+  options: { returnTo?: string | undefined; requestId?: string | undefined; attemptId?: string | undefined } = {},
+): string {
   const params = new URLSearchParams({ reason: isLoginErrorCode(code) ? code : "server_error" });
   if (options.returnTo) params.set("returnTo", options.returnTo);
   if (options.requestId) params.set("ref", options.requestId);
+  if (options.attemptId) params.set("attempt", options.attemptId);
   return `/login/error?${params}`;
 }

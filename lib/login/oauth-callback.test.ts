@@ -84,7 +84,7 @@ describe.each(testDatabases())("website login on $name", (database) => {
     const before = { users: await prisma.user.count(), identities: await prisma.wechatIdentity.count(), sessions: await prisma.session.count() };
     await emulator.control("faults", { endpoint: "sns/userinfo", errcode: 48001 });
     const { input } = await scanAndConfirm("li", { appKey: "web2" });
-    expect(await completeOAuthCallback(input)).toEqual({ kind: "error", code: "48001", returnTo: "/account" });
+    expect(await completeOAuthCallback(input)).toEqual({ kind: "error", code: "48001", returnTo: "/account", attemptId: expect.any(String) });
     expect({ users: await prisma.user.count(), identities: await prisma.wechatIdentity.count(), sessions: await prisma.session.count() }).toEqual(before);
     // A repeat of the failed callback reports the same failure, not a generic one.
     expect(await completeOAuthCallback(input)).toMatchObject({ kind: "error", code: "48001" });

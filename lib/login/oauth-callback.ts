@@ -54,7 +54,8 @@ export type CallbackOutcome =
   | { kind: "signed_in"; returnTo: string; session?: { token: string; expires: Date } }
   /** The silent scope met an unknown user: start again with the consent scope. */
   | { kind: "escalate"; scope: "snsapi_userinfo"; returnTo: string }
-  | { kind: "error"; code: LoginErrorCode; returnTo?: string };
+  /** `attemptId`: the attempt that failed, shown on the error page as the reference support looks up. */
+  | { kind: "error"; code: LoginErrorCode; returnTo?: string; attemptId?: string };
 
 /** The sign-in failure an error stands for (WeChat's errcodes and transport failures are AppErrors too). */
 function errorCodeOf(error: unknown): LoginErrorCode | undefined {
@@ -80,7 +81,7 @@ export async function completeOAuthCallback(input: CallbackInput): Promise<Callb
     }
     case "expired":
       recordStep(attemptOfState(claim.row), "code_exchanged", "expired");
-      return { kind: "error", code: "state_expired", returnTo: claim.row.returnTo };
+      return { kind: "error", code: "state_expired", returnTo: claim.row.returnTo, attemptId: claim.row.attemptId };
     case "already_used":
       return resolveDuplicate(claim.row.id, codeHash, input);
     case "claimed":
@@ -98,7 +99,7 @@ async function finishClaimed(row: WechatLoginState, input: CallbackInput): Promi
     await recordLoginOutcome(row.id, `error:${code}`, wechatFailureOf(error));
     if (error) recordFailedStep(attempt, step, error, outcome);
     else recordStep(attempt, step, outcome, { reason: code });
-    return { kind: "error", code, returnTo: row.returnTo };
+    return { kind: "error", code, returnTo: row.returnTo, attemptId: attempt.id };
   };
 
   // WeChat's documented refusal: a redirect with the state and no code.

@@ -10,6 +10,7 @@
  * value (the attempt id, WeChat's rid) are attributes.
  */
 import "server-only";
+import { AppError } from "@/lib/errors";
 import { runInAttempt } from "@/lib/attempt-context";
 import { getEnv } from "@/lib/env";
 import { cappedLabel, closedLabel, metrics } from "./metrics";
@@ -133,7 +134,13 @@ export function recordStep(
  */
 export async function withAttempt<T>(attempt: AttemptRef, work: () => Promise<T>): Promise<T> {
   const traceId = parseTraceParent(attempt.traceParent)?.traceId;
-  return runInAttempt({ attemptId: attempt.id, traceId }, () => (switches().tracing ? runUnder(attempt.traceParent, work) : work()));
+  try {
+    return await runInAttempt({ attemptId: attempt.id, traceId }, () => (switches().tracing ? runUnder(attempt.traceParent, work) : work()));
+  } catch (caught) {
+    // The innermost attempt names the error; the error page shows it as the support reference.
+    if (caught instanceof AppError) caught.attemptId ??= attempt.id;
+    throw caught;
+  }
 }
 
 /** One call to api.weixin.qq.com: `{endpoint, errcode}` count and duration; a span with endpoint, errcode, rid. */

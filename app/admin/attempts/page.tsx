@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { requireOperator } from "@/lib/admin/guard";
-import { ATTEMPTS_PAGE_SIZE, parseAttemptFilter, type SearchParams } from "@/lib/admin/query";
+import { redirect } from "next/navigation";
+import { ATTEMPTS_PAGE_SIZE, idSchema, parseAttemptFilter, type SearchParams } from "@/lib/admin/query";
 import { ATTEMPT_OUTCOMES, ATTEMPT_SURFACES, listAttempts } from "@/lib/db/attempts";
 import { describeDevice } from "@/lib/device";
 import { getTranslator } from "@/lib/i18n/server";
@@ -17,6 +18,9 @@ export default async function AttemptsPage({ searchParams }: { searchParams: Pro
     ),
   ).toString();
   await requireOperator(`/admin/attempts${query ? `?${query}` : ""}`);
+  // The sign-in reference a person quotes from the error page opens that attempt.
+  const reference = idSchema.safeParse(typeof params.id === "string" ? params.id.trim() : undefined);
+  if (reference.success) redirect(`/admin/attempts/${encodeURIComponent(reference.data)}`);
   const { locale, t } = await getTranslator();
   const attempts = await listAttempts(filter.value);
   const format = new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "medium", timeZone: "Asia/Shanghai" });
@@ -56,6 +60,15 @@ export default async function AttemptsPage({ searchParams }: { searchParams: Pro
         </label>
         <button type="submit" className="btn secondary small">
           {t("admin.filter.apply")}
+        </button>
+      </form>
+      <form className="admin-filter" method="get" action="/admin/attempts" data-testid="attempt-lookup">
+        <label>
+          {t("admin.attempts.reference")}
+          <input name="id" size={20} autoComplete="off" />
+        </label>
+        <button type="submit" className="btn secondary small">
+          {t("admin.attempts.lookup")}
         </button>
       </form>
       <p className="muted">{t("admin.attempts.hint", { limit: ATTEMPTS_PAGE_SIZE })}</p>

@@ -19,6 +19,8 @@ export default async function LoginErrorPage({ searchParams }: { searchParams: S
   const returnTo = safeReturnTo(first(params.returnTo));
   // The id an unexpected failure was logged under (lib/http/respond.ts), for support to find it.
   const requestId = /^[0-9a-f-]{36}$/.test(first(params.ref) ?? "") ? first(params.ref) : undefined;
+  // The sign-in attempt that failed (lib/login/attempt.ts): support opens it at /admin/attempts/<id>.
+  const attemptId = /^[\w-]{8,64}$/.test(first(params.attempt) ?? "") ? first(params.attempt) : undefined;
   const retryHref = `/login?${new URLSearchParams({ returnTo })}`;
   return (
     <div className="card" data-testid="login-error" data-reason={code}>
@@ -31,6 +33,11 @@ export default async function LoginErrorPage({ searchParams }: { searchParams: S
       {requestId && (
         <p className="muted" data-testid="error-reference">
           {t("loginError.reference", { ref: requestId })}
+        </p>
+      )}
+      {attemptId && (
+        <p className="muted" data-testid="error-attempt">
+          {t("loginError.attempt", { ref: attemptId })}
         </p>
       )}
       <p>

@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { bindingCookieName, sessionCookieName } from "@/lib/auth/cookies";
 import { randomToken, sha256 } from "@/lib/crypto";
+import { findAttempt } from "@/lib/db/attempts";
 import { db } from "@/lib/db/client";
 import { beginWebsiteLogin } from "@/lib/login/website-qr";
 import { testDatabases } from "@/lib/test/databases";
@@ -89,11 +90,21 @@ describe.each(testDatabases())("GET /api/wechat/callback on $name", (database) =
     const binding = randomToken(32);
     const begin = await beginWebsiteLogin({ form: "redirect", returnTo: "/docs", bindingHash: sha256(binding), ip: null, origin: ROUTE_ORIGIN });
     const cancelled = await GET(routeRequest(`/api/wechat/callback?state=${begin.state}`, { cookies: { [bindingCookieName()]: binding } }));
-    expect(cancelled.headers.get("location")).toBe(`${ROUTE_ORIGIN}/login/error?reason=cancelled&returnTo=%2Fdocs`);
+    const cancelledAt = new URL(cancelled.headers.get("location")!);
+    expect(cancelledAt.pathname).toBe("/login/error");
+    expect(Object.fromEntries(cancelledAt.searchParams)).toEqual({ reason: "cancelled", returnTo: "/docs", attempt: expect.any(String) });
 
     const { binding: other, path } = await confirmedLogin();
     await emulator.control("faults", { endpoint: "sns/oauth2/access_token", errcode: 40029 });
     const refused = await GET(routeRequest(path, { cookies: { [bindingCookieName()]: other } }));
-    expect(refused.headers.get("location")).toBe(`${ROUTE_ORIGIN}/login/error?reason=40029&returnTo=%2Faccount%3Ftab%3Dsessions`);
+    const refusedAt = new URL(refused.headers.get("location")!);
+    expect(Object.fromEntries(refusedAt.searchParams)).toEqual({ reason: "40029", returnTo: "/account?tab=sessions", attempt: expect.any(String) });
+
+    // The reference on the error page is what support types into the console: it opens this very attempt.
+    const found = await findAttempt(refusedAt.searchParams.get("attempt")!);
+    expect(found).toMatchObject({ surface: "website", outcome: "failed", errcode: 40029, rid: expect.stringMatching(/^[0-9a-f]{8}-/) });
+    expect((await findAttempt(cancelledAt.searchParams.get("attempt")!))?.outcome).toBe("denied");
+    // It is not the state: the reference cannot be replayed as the callback's state.
+    expect(refusedAt.searchParams.get("attempt")).not.toBe(new URL(`http://x${path}`).searchParams.get("state"));
   });
 });

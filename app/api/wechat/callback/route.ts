@@ -28,7 +28,7 @@ const callbackQuerySchema = z.object({
 function targetOf(outcome: CallbackOutcome): string {
   if (outcome.kind === "signed_in") return outcome.returnTo;
   if (outcome.kind === "escalate") return `/api/wechat/oa/login?${new URLSearchParams({ scope: "userinfo", returnTo: outcome.returnTo })}`;
-  return loginErrorPath(outcome.code, { returnTo: outcome.returnTo });
+  return loginErrorPath(outcome.code, { returnTo: outcome.returnTo, attemptId: outcome.attemptId });
 }
 
 function respond(request: NextRequest, outcome: CallbackOutcome): NextResponse {
