@@ -31,9 +31,21 @@ function environment(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function waitUntilUp(timeoutMs = 60_000): Promise<void> {
+/** Whether anything answers on the instance's port (any status: a server is listening). */
+async function answers(): Promise<boolean> {
+  try {
+    await fetch(`${ADMIN_URL}/api/health`, { signal: AbortSignal.timeout(2_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Until this server (not a previous one) is healthy; fails at once if it exits instead. */
+async function waitUntilUp(server: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (server.exitCode !== null || server.signalCode !== null) throw new Error(`${ADMIN_URL} exited while starting (${server.exitCode ?? server.signalCode})`);
     try {
       if ((await fetch(`${ADMIN_URL}/api/health`)).ok) return;
     } catch {
@@ -42,6 +54,32 @@ async function waitUntilUp(timeoutMs = 60_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`${ADMIN_URL} did not come up`);
+}
+
+/** Until every process of the group is gone (signal 0 only asks whether any is left). */
+async function waitForGroupExit(pid: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > deadline) {
+      process.kill(-pid, "SIGKILL");
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Until the port is free: npx exits before the Next server under it has let go of the port and the database. */
+async function waitUntilDown(timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (await answers()) {
+    if (Date.now() > deadline) throw new Error(`${ADMIN_URL} still answers after it was stopped`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 export class AdminInstance {
@@ -57,8 +95,10 @@ export class AdminInstance {
 
   async start(): Promise<void> {
     // Its own process group, so stop() ends npx and the Next server under it together.
-    this.server = spawn("npx", ["next", "start", "--port", String(ADMIN_PORT)], { env: environment(), stdio: "ignore", detached: true });
-    await waitUntilUp();
+    await waitUntilDown();
+    const server = spawn("npx", ["next", "start", "--port", String(ADMIN_PORT)], { env: environment(), stdio: "ignore", detached: true });
+    this.server = server;
+    await waitUntilUp(server);
   }
 
   async stop(): Promise<void> {
@@ -68,6 +108,9 @@ export class AdminInstance {
     process.kill(-server.pid, "SIGTERM");
     await exited;
     this.server = undefined;
+    // npx exits first; the Next server under it still holds the port and the database for a moment.
+    await waitForGroupExit(server.pid);
+    await waitUntilDown();
   }
 
   /** `npm run admin:grant -- [--revoke] <who>` against this instance's database (stopped meanwhile). */
