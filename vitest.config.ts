@@ -15,6 +15,9 @@ export default defineConfig({
     exclude: ["node_modules/**", "e2e/**", ".next*/**", "tools/**", ".data/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    fileParallelism: false,
+    // Files run side by side (each in its own process, on its own databases and emulator port), two at a time:
+    // the suite's machines have two cores, and more workers only slow the PGlite migrations down.
+    fileParallelism: true,
+    maxWorkers: 2,
   },
 });
