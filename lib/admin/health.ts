@@ -5,8 +5,8 @@
 import "server-only";
 import { listAppTokenTimes } from "@/lib/db/app-tokens";
 import { countWechatEvents, listWechatEvents } from "@/lib/db/wechat-events";
-import { getEnv } from "@/lib/env";
 import { REFRESH_MARGIN_MS } from "@/lib/wechat/app-token";
+import { listTokenHoldingApps } from "@/lib/wechat/apps";
 import { readQuotas } from "@/lib/wechat/diagnostics";
 
 const DAY = 86_400_000;
@@ -19,7 +19,6 @@ export type TokenHealth = {
 };
 
 export async function readWechatHealth(now = Date.now()) {
-  const { wechat } = getEnv();
   const since = new Date(now - DAY);
   const [tokens, quotas, counts, recent] = await Promise.all([
     listAppTokenTimes(),
@@ -28,10 +27,7 @@ export async function readWechatHealth(now = Date.now()) {
     listWechatEvents({ since, limit: 20 }),
   ]);
   // Only Official Accounts and mini programs hold app-level tokens (website apps use each user's OAuth tokens).
-  const apps = [
-    ...wechat.officialAccounts.map((app) => ({ appId: app.appId, kind: "official_account" as const })),
-    ...wechat.miniPrograms.map((app) => ({ appId: app.appId, kind: "mini_program" as const })),
-  ];
+  const apps = listTokenHoldingApps().map(({ appId, kind }) => ({ appId, kind }));
   const tokenHealth: TokenHealth[] = apps.map((app) => {
     const stored = tokens.find((row) => row.appId === app.appId);
     if (!stored) return { ...app, token: null };

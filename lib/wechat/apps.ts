@@ -37,6 +37,11 @@ export function listEveryWechatApp(): ConfiguredWechatApp[] {
   ];
 }
 
+/** The apps that hold an app access token (`stable_token`): Official Accounts and mini programs, never website apps. */
+export function listTokenHoldingApps(): (ConfiguredWechatApp & { kind: "official_account" | "mini_program" })[] {
+  return listEveryWechatApp().filter((app): app is ConfiguredWechatApp & { kind: "official_account" | "mini_program" } => app.kind !== "website");
+}
+
 /** The configured app (of any kind) with this appid, secret included. */
 export function findAnyWechatAppById(appId: string): ConfiguredWechatApp | undefined {
   return listEveryWechatApp().find((app) => app.appId === appId);

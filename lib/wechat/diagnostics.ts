@@ -9,11 +9,10 @@
 import "server-only";
 import type { LoginErrorCode } from "@/lib/errors";
 import { isAppError, loginErrorForErrcode } from "@/lib/errors";
-import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { callWechatApi, WechatApiError } from "./api-client";
 import { withAppToken, type AppCredentials } from "./app-token";
-import { findAnyWechatAppById } from "./apps";
+import { findAnyWechatAppById, listTokenHoldingApps } from "./apps";
 import { quotaAnswerSchema, ridAnswerSchema } from "./schemas";
 
 /** The cgi-bin endpoints an Official Account calls, whose daily quota is read. */
@@ -72,16 +71,9 @@ export function forgetQuotaReadings(): void {
 }
 
 async function readAllQuotas(): Promise<QuotaReading[]> {
-  const { officialAccounts, miniPrograms } = getEnv().wechat;
-  const accounts = [
-    ...officialAccounts.map((app) => ({ app, kind: "official_account" as const })),
-    ...miniPrograms.map((app) => ({ app, kind: "mini_program" as const })),
-  ];
   const perApp = await Promise.all(
-    accounts.map(({ app, kind }) =>
-      Promise.all(
-        QUOTA_PATHS_BY_KIND[kind].map((endpoint) => readQuota({ appId: app.appId, secret: app.secret }, { appId: app.appId, appKey: app.key, kind, endpoint })),
-      ),
+    listTokenHoldingApps().map(({ kind, key, appId, secret }) =>
+      Promise.all(QUOTA_PATHS_BY_KIND[kind].map((endpoint) => readQuota({ appId, secret }, { appId, appKey: key, kind, endpoint }))),
     ),
   );
   return perApp.flat();
