@@ -12,7 +12,7 @@ import { BENCH_USERS, PROVIDERS, runLogin, type FlowTarget, type LoginResult, ty
 import { parseBenchOptions, USAGE, type BenchOptions } from "./options";
 import { buildAppEnv, describeDatabase, describeMachine, formatLoad, prepareApp } from "./run-setup";
 import { addResults, createTally, failureRate, renderRatios, renderReasons, renderTable, type Tally } from "./stats";
-import { renderTelemetryTable, runTelemetryComparison, telemetryFailures, telemetryReasons } from "./telemetry";
+import { renderTelemetryTable, runTelemetryComparison, TELEMETRY_MODES, telemetryFailures, telemetryReasons } from "./telemetry";
 
 const PGLITE_DIR = ".data/bench-pglite";
 const BUILD_LOG = ".data/bench-build.log";
@@ -116,7 +116,7 @@ async function main(): Promise<number> {
 
   try {
     const appPort = await findFreePort();
-    const telemetryPorts = options.telemetryLogins > 0 ? [await findFreePort(), await findFreePort(), await findFreePort()] : [];
+    const telemetryPorts = options.telemetryLogins > 0 ? await Promise.all(TELEMETRY_MODES.map(() => findFreePort())) : [];
     const callbackDomains = [appPort, ...telemetryPorts].map((port) => `localhost:${port}`);
     // No trace context may reach WeChat (README "Traces"): the emulator counts requests carrying any.
     const traceHeaders = { requests: 0, traced: 0 };
@@ -156,21 +156,24 @@ async function main(): Promise<number> {
     }
 
     if (telemetryPorts.length) {
-      console.log(`\n## Telemetry: off vs metrics vs metrics + traces (ours only, ${options.telemetryLogins} logins each, rounds rotate the order)\n`);
+      console.log(
+        `\n## Telemetry: off vs metrics vs metrics + traces (ours only; ${options.telemetrySessions} sessions on fresh servers, each with ${options.telemetryWarmup} warmup and ${options.telemetryLogins} measured logins per mode in ${options.telemetryRounds} rounds whose order rotates)\n`,
+      );
       const run = await runTelemetryComparison({
         ports: telemetryPorts,
         emulatorUrl,
         envFor,
         logins: options.telemetryLogins,
-        rounds: options.rounds,
-        warmup: options.warmup,
+        rounds: options.telemetryRounds,
+        sessions: options.telemetrySessions,
+        warmup: options.telemetryWarmup,
         concurrency: options.concurrency,
         timeoutMs: options.timeoutMs,
         usesPglite: !options.databaseUrl,
         serverLog: (index) => `.data/bench-server-telemetry-${index}.log`,
       });
       console.log(`\nload average after the run: ${formatLoad()}\n`);
-      console.log(renderTelemetryTable(run.tallies));
+      console.log(renderTelemetryTable(run.tallies, run.costs));
       console.log(run.notes.join("\n"));
       console.log(`WeChat (the emulator): ${traceHeaders.traced} of ${traceHeaders.requests} requests carried traceparent, tracestate or baggage`);
       if (traceHeaders.traced > 0) failed = true;

@@ -15,7 +15,10 @@ const optionsSchema = z.object({
     .optional(),
   skipBuild: z.boolean().default(false),
   timeoutMs: positiveInt.default(30_000),
-  telemetryLogins: z.coerce.number().int().min(0).default(300),
+  telemetryLogins: z.coerce.number().int().min(0).default(800),
+  telemetryRounds: positiveInt.default(8),
+  telemetrySessions: positiveInt.default(4),
+  telemetryWarmup: z.coerce.number().int().min(0).default(400),
   telemetryOnly: z.boolean().default(false),
 });
 
@@ -30,7 +33,10 @@ export const USAGE = `Usage: npm run bench:login -- [flags]
   --database-url URL  run on PostgreSQL instead of a fresh embedded database (migrated first)
   --skip-build        reuse the last .next-bench build instead of running next build
   --timeout-ms N      per-request deadline (default 30000)
-  --telemetry-logins N  measured logins per telemetry mode (off, metrics, metrics + traces); 0 skips them (default 300)
+  --telemetry-logins N  measured logins per telemetry mode in each session (off, metrics, metrics + traces); 0 skips them (default 800)
+  --telemetry-rounds N  rounds per telemetry mode, the order rotating each round (default 8)
+  --telemetry-sessions N  times the telemetry comparison runs, each on freshly started servers (default 4)
+  --telemetry-warmup N  untimed logins per telemetry mode at the start of each session (default 400)
   --telemetry-only    only the telemetry comparison, not ours vs stock
   --help              this text`;
 
@@ -48,6 +54,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions | "help" {
       "skip-build": { type: "boolean" },
       "timeout-ms": { type: "string" },
       "telemetry-logins": { type: "string" },
+      "telemetry-rounds": { type: "string" },
+      "telemetry-warmup": { type: "string" },
+      "telemetry-sessions": { type: "string" },
       "telemetry-only": { type: "boolean" },
       help: { type: "boolean" },
     },
@@ -62,6 +71,9 @@ export function parseBenchOptions(argv: string[]): BenchOptions | "help" {
     skipBuild: values["skip-build"],
     timeoutMs: values["timeout-ms"],
     telemetryLogins: values["telemetry-logins"],
+    telemetryRounds: values["telemetry-rounds"],
+    telemetryWarmup: values["telemetry-warmup"],
+    telemetrySessions: values["telemetry-sessions"],
     telemetryOnly: values["telemetry-only"],
   });
   if (!parsed.success) throw new Error(z.prettifyError(parsed.error));

@@ -83,6 +83,11 @@ test.describe("our own QR with a live status (follow-to-login)", () => {
     await answerOnPhone(browser, delivery.reply!.links[0]!, "wang", "cancel");
     await live.expectStatus("cancelled");
     await expect(page.getByTestId("live-qr-overlay")).toContainText("已取消登录");
+    // The sign-in reference support looks up in the console: this ticket's stored attempt.
+    const ticket = (await (await page.request.get(`/api/login-tickets/${first}`)).json()) as { attemptId: string };
+    expect(ticket.attemptId).toMatch(/^[\w-]{16}$/);
+    await expect(page.getByTestId("live-qr-reference")).toHaveAttribute("data-attempt", ticket.attemptId);
+    await expect(page.getByTestId("live-qr-reference")).toContainText(`登录编号：${ticket.attemptId}`);
     await page.getByTestId("live-qr-refresh").click();
     await live.expectStatus("waiting");
     await expect.poll(() => live.ticketId()).not.toBe(first);

@@ -178,6 +178,45 @@ function errorOf(source: Record<string, string | undefined>): string {
   throw new Error("expected an EnvError");
 }
 
+describe("parseEnv: telemetry", () => {
+  it("is off with no endpoint, and sends to /v1/traces under the general endpoint or to the traces endpoint as given", () => {
+    expect(parseEnv({}).telemetry).toMatchObject({ tracing: false, otlpTracesUrl: undefined, otlpProtocol: "http/protobuf", flushEachRequest: false });
+    expect(parseEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://otlp.example.com:4318/" }).telemetry).toMatchObject({
+      tracing: true,
+      otlpTracesUrl: "https://otlp.example.com:4318/v1/traces",
+    });
+    const both = { OTEL_EXPORTER_OTLP_ENDPOINT: "https://otlp.example.com", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://traces.example.com/ingest" };
+    expect(parseEnv(both).telemetry.otlpTracesUrl).toBe("https://traces.example.com/ingest");
+    expect(parseEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", VERCEL: "1" }).telemetry).toMatchObject({ otlpProtocol: "http/json", flushEachRequest: true });
+    expect(parseEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf" }).telemetry.otlpProtocol).toBe(
+      "http/protobuf",
+    );
+  });
+
+  it("reads the OTLP headers as percent-encoded pairs, the traces ones winning", () => {
+    const env = parseEnv({ OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Bearer%20abc%3D,x-team=login", OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=traces" });
+    expect(env.telemetry.otlpHeaders).toEqual({ authorization: "Bearer abc=", "x-team": "traces" });
+  });
+
+  it("refuses malformed OTLP settings by name, never echoing a header's value", () => {
+    for (const [variable, value] of [
+      ["OTEL_EXPORTER_OTLP_HEADERS", "api-key-without-name-9f8e7d"],
+      ["OTEL_EXPORTER_OTLP_TRACES_HEADERS", "key=%E0%A4%A-secret-9f8e7d"],
+      ["OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"],
+      ["OTEL_EXPORTER_OTLP_ENDPOINT", "otlp.example.com:4317"],
+    ] as const) {
+      let message = "";
+      try {
+        parseEnv({ [variable]: value });
+      } catch (error) {
+        message = error instanceof Error ? error.message : String(error);
+      }
+      expect(message).toContain(variable);
+      expect(message).not.toContain("9f8e7d");
+    }
+  });
+});
+
 describe("parseEnv: messaging", () => {
   it("uses the outbox for both outside production, and nothing in production", () => {
     expect(messagingOf({})).toEqual({ sms: { provider: "outbox" }, email: { provider: "outbox" } });

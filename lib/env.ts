@@ -42,6 +42,34 @@ function wholeNumber({ min, max = Number.MAX_SAFE_INTEGER, fallback }: { min: nu
   return optionalString.pipe(z.coerce.number<string>().int().min(min).max(max).default(fallback));
 }
 
+/** The OTLP protocols the trace exporter speaks (gRPC needs a native client this app does not ship). */
+const OTLP_PROTOCOLS = ["http/protobuf", "http/json"] as const;
+
+/**
+ * OTEL_EXPORTER_OTLP_HEADERS: `key=value` pairs separated by commas, values percent-encoded (the
+ * OpenTelemetry specification's format). They often hold an API key, so errors never echo them.
+ */
+const otlpHeaders = optionalString.transform((value, context) => {
+  if (value === undefined) return undefined;
+  const headers: Record<string, string> = {};
+  for (const pair of value.split(",")) {
+    const separator = pair.indexOf("=");
+    const key = pair.slice(0, separator).trim();
+    let decoded: string | undefined;
+    try {
+      decoded = decodeURIComponent(pair.slice(separator + 1).trim());
+    } catch {
+      decoded = undefined;
+    }
+    if (separator <= 0 || !/^[!#$%&'*+.^`|~\w-]+$/.test(key) || decoded === undefined) {
+      context.addIssue({ code: "custom", message: "expected key=value pairs separated by commas, values percent-encoded" });
+      return z.NEVER;
+    }
+    headers[key.toLowerCase()] = decoded;
+  }
+  return headers;
+});
+
 /** TRUSTED_PROXIES: a hop count, or a list of addresses and CIDR ranges. */
 function parseTrustedProxies(value: string | undefined, reject: (message: string) => void) {
   if (value === undefined || /^\d+$/.test(value)) {
@@ -220,6 +248,12 @@ export const envVariablesSchema = z.object({
   OTEL_SERVICE_NAME: optionalString,
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(OTLP_PROTOCOLS),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: oneOf(OTLP_PROTOCOLS),
+  OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders,
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: otlpHeaders,
+  /** Set by Vercel in its functions: they may freeze once the response is sent, so spans are flushed before. */
+  VERCEL: flag,
   ATTEMPT_RETENTION_DAYS: wholeNumber({ min: 1, max: 3650, fallback: 30 }),
   AUDIT_RETENTION_DAYS: wholeNumber({ min: 1, max: 3650, fallback: 365 }),
   NEXT_DIST_DIR: optionalMatching(/^\.next[\w-]*$/, "NEXT_DIST_DIR must look like .next-something"),
@@ -548,6 +582,14 @@ export const envSchema = envVariablesSchema.transform((raw, context) => {
       /** Traces are exported (OTLP, the standard OTEL_* variables) only when an endpoint is set. */
       tracing: Boolean(raw.OTEL_EXPORTER_OTLP_ENDPOINT ?? raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
       serviceName: raw.OTEL_SERVICE_NAME ?? "wechat-scan-login",
+      /** Where spans are sent: the traces endpoint as given, or `/v1/traces` under the general one (the specification's rule). */
+      otlpTracesUrl:
+        raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+        (raw.OTEL_EXPORTER_OTLP_ENDPOINT ? `${raw.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces` : undefined),
+      otlpProtocol: raw.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? raw.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf",
+      otlpHeaders: { ...raw.OTEL_EXPORTER_OTLP_HEADERS, ...raw.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
+      /** Flush spans before each response ends (serverless), instead of only in the background batch. */
+      flushEachRequest: raw.VERCEL,
     },
     retention: {
       /** Sign-in attempts (OAuth states, tickets) and WeChat events: the console's funnel reads them. */

@@ -72,13 +72,25 @@ function messageOf(locale: Locale, code: ErrorCode): string {
   return isLoginErrorCode(code) ? t(`error.${code}`) : t(`request.${code}`);
 }
 
-/** A JSON failure: `{ error: code, message, retryAfterSeconds?, requestId? }`, the message in the caller's language. */
+/**
+ * A JSON failure: `{ error: code, message, retryAfterSeconds?, requestId?, attemptId? }`, the
+ * message in the caller's language. `attemptId` names the sign-in attempt that failed (the page's
+ * sign-in reference, as the error page's `attempt` parameter is for navigations), only when the
+ * sign-in itself failed (WeChat refused a step, or we did): a refused request (already redeemed,
+ * another browser's ticket) names no attempt.
+ */
 export function errorResponse(request: NextRequest, caught: unknown): NextResponse {
   const { error, requestId } = expectedOrLogged(request, caught);
   const locale = getLocaleOfCaller(request);
   const message = error.retryAfterSeconds ? retryMessage(locale, error.retryAfterSeconds) : messageOf(locale, error.code);
   return NextResponse.json(
-    { error: error.code, message, ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}), ...(requestId ? { requestId } : {}) },
+    {
+      error: error.code,
+      message,
+      ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+      ...(requestId ? { requestId } : {}),
+      ...(error.attemptId && statusOf(error.code) >= 500 ? { attemptId: error.attemptId } : {}),
+    },
     { status: statusOf(error.code), headers: { ...NO_STORE, ...retryHeaders(error) } },
   );
 }

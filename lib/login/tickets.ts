@@ -67,7 +67,19 @@ export function newMatchCode(): string {
 }
 
 /** `expiresIn` (seconds from now) lets the page count down on its own clock, however wrong it is. */
-export type TicketView = { id: string; surface: TicketSurface; status: TicketStatus; expiresAt: string; expiresIn: number; matchCode: string };
+/**
+ * What the browser that asked for a ticket sees of it. `attemptId` is the sign-in reference the
+ * page shows when the sign-in fails, for support to open it at /admin/attempts (never a bearer value).
+ */
+export type TicketView = {
+  id: string;
+  attemptId: string;
+  surface: TicketSurface;
+  status: TicketStatus;
+  expiresAt: string;
+  expiresIn: number;
+  matchCode: string;
+};
 
 /** The status a reader should see: open tickets past their expiry read as expired. */
 export function effectiveStatus(ticket: Pick<LoginTicket, "status" | "expiresAt" | "confirmedAt">, now = Date.now()): TicketStatus {
@@ -82,6 +94,7 @@ export function toView(ticket: LoginTicket): TicketView {
   const expiresIn = Math.max(0, Math.round((ticket.expiresAt.getTime() - Date.now()) / 1000));
   return {
     id: ticket.id,
+    attemptId: ticket.attemptId,
     surface: ticket.surface as TicketSurface,
     status: effectiveStatus(ticket),
     expiresAt: ticket.expiresAt.toISOString(),

@@ -2,6 +2,7 @@
  * Telemetry for operators: Prometheus metrics (lib/telemetry/metrics.ts, scraped at /api/metrics
  * only with METRICS_TOKEN) and OpenTelemetry traces (instrumentation.ts, exported only when an
  * OTLP endpoint is set). Both are off by default; every function here is then a cheap no-op.
+ * Their cost when on is measured by `npm run bench:login` (bench/README.md "Telemetry").
  *
  * One sign-in attempt = one trace. Its id ({@link AttemptRef.id}) is on every log line written
  * inside {@link withAttempt}, on its spans (`login.attempt_id`), and on the stored row.
@@ -11,10 +12,10 @@
  */
 import "server-only";
 import { AppError } from "@/lib/errors";
-import { runInAttempt } from "@/lib/attempt-context";
+import { currentAttempt, runInAttempt } from "@/lib/attempt-context";
 import { getEnv } from "@/lib/env";
 import { cappedLabel, closedLabel, metrics } from "./metrics";
-import { contextUnder, emitSpan, parseTraceParent, runUnder, startRootSpan } from "./tracing";
+import { emitSpan, isTracing, parseTraceParent, startRootSpan } from "./tracing";
 
 /** The sign-in surfaces, as labels: low cardinality, never a user id, openid, phone or ticket id. */
 export const LOGIN_SURFACES = ["website", "in_wechat", "official_account", "mini_program"] as const;
@@ -41,10 +42,9 @@ export type AttemptRef = {
   createdAt?: Date;
 };
 
-/** Which halves are on: read per call from the cached environment (a property read, no I/O). */
+/** Which halves are on: the cached environment and whether register.ts installed a tracer (property reads, no I/O). */
 function switches(): { metrics: boolean; tracing: boolean } {
-  const { telemetry } = getEnv();
-  return { metrics: telemetry.metricsToken !== undefined, tracing: telemetry.tracing };
+  return { metrics: getEnv().telemetry.metricsToken !== undefined, tracing: isTracing() };
 }
 
 /** Whether anything is recorded at all; callers with work to do only for telemetry may ask. */
@@ -122,20 +122,20 @@ export function recordStep(
         ...(detail.rid ? { "wechat.rid": detail.rid } : {}),
         ...(detail.reason ? { "login.reason": detail.reason } : {}),
       },
-      contextUnder(attempt.traceParent),
+      attempt.traceParent,
       { failed: outcome === "failed" },
     );
   }
 }
 
 /**
- * Runs `work` as the attempt's: log lines inside carry `attempt` (and `trace_id`), spans nest in its trace.
- * The log ids are set even with telemetry off: they cost one AsyncLocalStorage frame.
+ * Runs `work` as the attempt's: log lines inside carry `attempt` (and `trace_id`), WeChat calls'
+ * spans go under its trace. This costs one AsyncLocalStorage frame, telemetry on or off.
  */
 export async function withAttempt<T>(attempt: AttemptRef, work: () => Promise<T>): Promise<T> {
   const traceId = parseTraceParent(attempt.traceParent)?.traceId;
   try {
-    return await runInAttempt({ attemptId: attempt.id, traceId }, () => (switches().tracing ? runUnder(attempt.traceParent, work) : work()));
+    return await runInAttempt({ attemptId: attempt.id, traceId, traceParent: attempt.traceParent }, work);
   } catch (caught) {
     // The innermost attempt names the error; the error page shows it as the support reference.
     if (caught instanceof AppError) caught.attemptId ??= attempt.id;
@@ -143,7 +143,10 @@ export async function withAttempt<T>(attempt: AttemptRef, work: () => Promise<T>
   }
 }
 
-/** One call to api.weixin.qq.com: `{endpoint, errcode}` count and duration; a span with endpoint, errcode, rid. */
+/**
+ * One call to api.weixin.qq.com: `{endpoint, errcode}` count and duration; a span with endpoint,
+ * errcode and rid, under the current attempt's trace (a trace of its own outside any attempt).
+ */
 export function observeWechatCall(call: { endpoint: string; errcode: number | "transport"; durationMs: number; rid?: string | undefined }): void {
   const on = switches();
   if (!on.metrics && !on.tracing) return;
@@ -163,7 +166,7 @@ export function observeWechatCall(call: { endpoint: string; errcode: number | "t
         "wechat.duration_ms": call.durationMs,
         ...(call.rid ? { "wechat.rid": call.rid } : {}),
       },
-      contextUnder(undefined),
+      currentAttempt()?.traceParent,
       { startTime: Date.now() - call.durationMs, failed: call.errcode !== 0 },
     );
   }

@@ -1,30 +1,50 @@
 /**
- * Turns tracing on for this process (instrumentation.ts, Node runtime): @vercel/otel with the
- * standard OTEL_* variables (OTLP endpoint, protocol, headers, sampler), so it works the same on
- * Node and on Vercel.
+ * Turns tracing on for this process (instrumentation.ts, Node runtime) when an OTLP endpoint is
+ * set: a tracer provider of this app's own, exporting in batches over OTLP/HTTP with
+ * @vercel/otel's fetch-based exporters, configured by the standard OTEL_* variables (endpoint,
+ * protocol, headers through lib/env; sampler and batch sizes read by the SDK itself). On Vercel,
+ * where a function may freeze once it has answered, each request's spans are flushed by `after()`.
  *
- * No trace context ever leaves for WeChat: @vercel/otel's fetch instrumentation (which would add
- * `traceparent` to outgoing requests) is left out, and Next's own span around each fetch is
- * switched off. WeChat calls get our `wechat.api` spans instead (lib/telemetry/index.ts).
+ * The provider is deliberately not the global one (see lib/telemetry/tracing.ts): Next's own
+ * spans stay off, and no instrumentation of `fetch` exists that could add `traceparent` to a
+ * request to WeChat.
  */
 import "server-only";
-import type { Configuration } from "@vercel/otel";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { getEnv } from "@/lib/env";
+import { installTraceSink, isTracing } from "./tracing";
 
-const globalForTracing = globalThis as typeof globalThis & { __wechatLoginTracing?: boolean };
+const TRACER_NAME = "wechat-scan-login";
 
 /**
- * Registers the tracer provider once per process when an OTLP endpoint is configured; `overrides`
- * are for tests (an in-memory exporter). Returns whether tracing is on.
+ * Installs the tracer once per process when an OTLP endpoint is configured; `spanProcessors`
+ * replace the OTLP export (tests use an in-memory exporter). Returns whether tracing is on.
  */
-export async function registerTracing(overrides: Partial<Configuration> = {}): Promise<boolean> {
+export async function registerTracing(options: { spanProcessors?: SpanProcessor[] } = {}): Promise<boolean> {
   const { telemetry } = getEnv();
-  if (!telemetry.tracing) return false;
-  if (globalForTracing.__wechatLoginTracing) return true;
-  globalForTracing.__wechatLoginTracing = true;
-  // Read by Next's patched fetch on every call; "1" hides its span (and so any context it carries).
-  process.env.NEXT_OTEL_FETCH_DISABLED = "1";
-  const { registerOTel } = await import("@vercel/otel");
-  registerOTel({ serviceName: telemetry.serviceName, instrumentations: [], propagators: ["tracecontext"], ...overrides });
+  if (!telemetry.tracing || !telemetry.otlpTracesUrl) return false;
+  if (isTracing()) return true;
+  const { OTLPHttpJsonTraceExporter, OTLPHttpProtoTraceExporter } = await import("@vercel/otel");
+  const exporterConfig = { url: telemetry.otlpTracesUrl, headers: telemetry.otlpHeaders };
+  const exporter = telemetry.otlpProtocol === "http/json" ? new OTLPHttpJsonTraceExporter(exporterConfig) : new OTLPHttpProtoTraceExporter(exporterConfig);
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ "service.name": telemetry.serviceName }),
+    spanProcessors: options.spanProcessors ?? [new BatchSpanProcessor(exporter)],
+  });
+  const { after } = await import("next/server");
+  const flush = () => provider.forceFlush();
+  installTraceSink({
+    tracer: provider.getTracer(TRACER_NAME),
+    afterSpan: telemetry.flushEachRequest
+      ? () => {
+          try {
+            after(flush);
+          } catch {
+            // Outside a request (a background job): the batch's own timer sends these spans.
+          }
+        }
+      : () => {},
+  });
   return true;
 }

@@ -1,6 +1,6 @@
 /**
- * An attempt's trace as an OTLP backend would receive it (an in-memory exporter behind the same
- * @vercel/otel registration the server uses), and what WeChat sees of it: nothing. The WeChat
+ * An attempt's trace as an OTLP backend would receive it (an in-memory exporter in the same
+ * tracer provider the server installs), and what WeChat sees of it: nothing. The WeChat
  * calls go to the emulator over real HTTP, which records each request's headers.
  */
 import type { IncomingHttpHeaders } from "node:http";

@@ -2,17 +2,33 @@
  * The attempt's trace. A sign-in attempt outlives the request that starts it (a ticket waits for
  * minutes, its steps arrive on other requests and other instances), so its root span
  * `login.attempt` is ended at once and only its W3C traceparent is kept, on the stored attempt;
- * each later step is a span under that stored parent. The tracer provider is whatever
- * instrumentation.ts registered; without one every span here is a no-op.
+ * each later step is a span under that stored parent.
+ *
+ * The spans come from this app's own tracer provider (lib/telemetry/register.ts), which is not
+ * registered as the global one: a global provider switches on Next's spans for every request
+ * (request, route handler, module loading, rendering), and those cost more than the sign-in's own
+ * (bench/README.md "Telemetry"). So nothing here uses OpenTelemetry's context API either: the
+ * parent of a span is the attempt's stored traceparent, read from the attempt context
+ * (lib/attempt-context.ts). Without a provider every function here is a no-op.
  */
 import "server-only";
-import { context, isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Attributes, type Context, type SpanContext } from "@opentelemetry/api";
+import { isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Attributes, type SpanContext, type Tracer } from "@opentelemetry/api";
 
-const TRACER_NAME = "wechat-scan-login";
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
-function tracer() {
-  return trace.getTracer(TRACER_NAME);
+/** What register.ts installs: where spans go, and what to call once a request's spans are done. */
+export type TraceSink = { tracer: Tracer; afterSpan: () => void };
+
+const globalForTracing = globalThis as typeof globalThis & { __wechatLoginTraceSink?: TraceSink };
+
+/** Installs the sink for this process (register.ts, once). */
+export function installTraceSink(sink: TraceSink): void {
+  globalForTracing.__wechatLoginTraceSink = sink;
+}
+
+/** Whether a sink is installed, i.e. spans are recorded. */
+export function isTracing(): boolean {
+  return globalForTracing.__wechatLoginTraceSink !== undefined;
 }
 
 /** The W3C traceparent of a span context. */
@@ -28,29 +44,33 @@ export function parseTraceParent(value: string | null | undefined): SpanContext 
   return isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
-/** A context whose parent span is the stored one (the active context when there is none). */
-export function contextUnder(traceParent: string | null | undefined): Context {
-  const parent = parseTraceParent(traceParent);
-  return parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : context.active();
-}
-
 /** Starts and ends the root span of an attempt; its traceparent, or null when nothing records it. */
 export function startRootSpan(name: string, attributes: Attributes, startTime?: Date): string | null {
-  const span = tracer().startSpan(name, { root: true, attributes, ...(startTime ? { startTime } : {}) });
+  const sink = globalForTracing.__wechatLoginTraceSink;
+  if (!sink) return null;
+  const span = sink.tracer.startSpan(name, { root: true, attributes, ...(startTime ? { startTime } : {}) });
   span.end();
+  sink.afterSpan();
   const spanContext = span.spanContext();
   return isSpanContextValid(spanContext) ? formatTraceParent(spanContext) : null;
 }
 
-/** One finished span under `parent`, from `startTime` (default now) to now. */
-export function emitSpan(name: string, attributes: Attributes, parent: Context, options: { startTime?: number; failed?: boolean } = {}): void {
-  const span = tracer().startSpan(name, { attributes, ...(options.startTime ? { startTime: options.startTime } : {}) }, parent);
+/**
+ * One finished span from `startTime` (default now) to now, under the stored `parentTraceParent`;
+ * a root span of its own when there is none (a WeChat call outside any attempt).
+ */
+export function emitSpan(
+  name: string,
+  attributes: Attributes,
+  parentTraceParent: string | null | undefined,
+  options: { startTime?: number; failed?: boolean } = {},
+): void {
+  const sink = globalForTracing.__wechatLoginTraceSink;
+  if (!sink) return;
+  const parent = parseTraceParent(parentTraceParent);
+  const parentContext = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+  const span = sink.tracer.startSpan(name, { attributes, ...(options.startTime ? { startTime: options.startTime } : {}) }, parentContext);
   if (options.failed) span.setStatus({ code: 2 });
   span.end();
-}
-
-/** Runs `work` with the stored span as the active parent, so spans started inside nest under it. */
-export function runUnder<T>(traceParent: string | null | undefined, work: () => T): T {
-  const parent = parseTraceParent(traceParent);
-  return parent ? context.with(trace.setSpanContext(context.active(), parent), work) : work();
+  sink.afterSpan();
 }

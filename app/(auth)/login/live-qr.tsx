@@ -5,11 +5,11 @@ import type { MessageKey } from "@/lib/i18n/messages";
 import { createTranslator, type Messages } from "@/lib/i18n/translate";
 
 type Status = "loading" | "waiting" | "scanned" | "confirmed" | "redeemed" | "expired" | "cancelled" | "error" | "failed";
-type Ticket = { id: string; status: Status; expiresIn: number; matchCode: string; qrImage: string; qrUrl?: string };
+type Ticket = { id: string; attemptId: string; status: Status; expiresIn: number; matchCode: string; qrImage: string; qrUrl?: string };
 type Surface = "official_account" | "mini_program";
 type SameDeviceLink = { ticketId: string } & ({ state: "ready"; urlLink: string } | { state: "unavailable"; message: string });
 
-export type LiveQrMessageKey = Extract<MessageKey, `live.${string}` | `mp.${string}`>;
+export type LiveQrMessageKey = Extract<MessageKey, `live.${string}` | `mp.${string}` | "loginError.attempt">;
 
 const OPEN: Status[] = ["waiting", "scanned"];
 /** If the stream has delivered nothing this long after opening, it is being buffered or cut. */
@@ -46,8 +46,9 @@ export function LiveQr({
   const [attempt, setAttempt] = useState(0);
   const [visible, setVisible] = useState(true);
   const redeeming = useRef(false);
-  // The server's own words when it refuses a new QR (429: when to try again).
-  const [refusal, setRefusal] = useState<string | undefined>();
+  // The server's own words when it refuses a new QR (429: when to try again), and the sign-in
+  // reference of an attempt that failed there (WeChat refused the QR).
+  const [refusal, setRefusal] = useState<{ message?: string; attemptId?: string } | undefined>();
   const [signedInAs, setSignedInAs] = useState<string | undefined>();
   const [link, setLink] = useState<SameDeviceLink | undefined>();
 
@@ -73,8 +74,8 @@ export function LiveQr({
       .then(async (response) => {
         if (!response.ok) {
           // The server's own words: when to try again, or what WeChat said and what to do next.
-          const body = (await response.json().catch(() => ({}))) as { message?: string };
-          if (!cancelled && body.message) setRefusal(body.message);
+          const body = (await response.json().catch(() => ({}))) as { message?: string; attemptId?: string };
+          if (!cancelled) setRefusal({ message: body.message, attemptId: body.attemptId });
           throw new Error(String(response.status));
         }
         const created = (await response.json()) as Ticket;
@@ -214,11 +215,13 @@ export function LiveQr({
   };
   const needsRefresh = status === "expired" || status === "cancelled" || status === "error" || status === "failed";
   const currentLink = link && link.ticketId === ticket?.id ? link : undefined;
+  // The sign-in reference of an attempt that ended without signing in, for support (/admin/attempts).
+  const reference = needsRefresh ? (status === "failed" ? refusal?.attemptId : ticket?.attemptId) : undefined;
   const message =
     status === "loading"
       ? t("live.loading")
       : status === "failed"
-        ? (refusal ?? t("live.createFailed"))
+        ? (refusal?.message ?? t("live.createFailed"))
         : status === "redeemed" && signedInAs
           ? signedInAs
           : surface === "mini_program" && (status === "waiting" || status === "scanned")
@@ -254,6 +257,11 @@ export function LiveQr({
         {needsRefresh && (
           <div className="qr-overlay" data-testid="live-qr-overlay">
             <p>{message}</p>
+            {reference && (
+              <p className="muted" data-testid="live-qr-reference" data-attempt={reference}>
+                {t("loginError.attempt", { ref: reference })}
+              </p>
+            )}
             <button type="button" className="btn" onClick={refresh} data-testid="live-qr-refresh">
               {t("live.refresh")}
             </button>

@@ -83,7 +83,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
           surface={surface}
           mp={surface === "mini_program" ? mp : undefined}
           sameDevice={browser === "mobile"}
-          messages={pickMessages(locale, ["live.", "mp."])}
+          messages={pickMessages(locale, ["live.", "mp.", "loginError.attempt"])}
         />
       )}
       {others.map((other) => (

@@ -32,10 +32,24 @@ describe.each(testDatabases())("POST /api/login-tickets on $name", (database) =>
     const binding = setCookie(response, bindingCookieName());
     expect(binding?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(Object.keys(body).sort()).toEqual(["expiresAt", "expiresIn", "id", "matchCode", "qrImage", "qrUrl", "status", "surface"]);
+    expect(Object.keys(body).sort()).toEqual(["attemptId", "expiresAt", "expiresIn", "id", "matchCode", "qrImage", "qrUrl", "status", "surface"]);
     expect(body).toMatchObject({ status: "waiting", qrImage: expect.stringMatching(/^data:image\/png;base64,/) });
     const row = await (await db()).loginTicket.findUniqueOrThrow({ where: { id: body.id as string } });
     expect(row).toMatchObject({ bindingHash: sha256(binding!.value), returnTo: "/account?tab=sessions", requestIp: "198.51.100.20" });
+    // The sign-in reference the page shows if this ends without a sign-in: the stored attempt, not a bearer value.
+    expect(body.attemptId).toBe(row.attemptId);
+    expect(body.attemptId).not.toBe(body.id);
+  });
+
+  it("when WeChat refuses the QR (45009), the answer names the stored failed attempt as the sign-in reference", async () => {
+    await emulator.control("faults", { endpoint: "cgi-bin/qrcode/create", errcode: 45009 });
+    const response = await createTicket(routeRequest("/api/login-tickets", { method: "POST", headers: { "accept-language": "en" }, body: {} }));
+    expect(response.status).toBe(502);
+    const body = (await response.json()) as { error: string; message: string; attemptId?: string };
+    expect(body.error).toBe("45009");
+    expect(body.attemptId).toMatch(/^[\w-]{16}$/);
+    const row = await (await db()).loginTicket.findFirstOrThrow({ where: { attemptId: body.attemptId! } });
+    expect(row).toMatchObject({ status: "error", errorCode: "45009", errcode: 45009 });
   });
 
   it("a burst of QR requests from one browser reuses its waiting ticket: one qrcode/create at WeChat", async () => {
