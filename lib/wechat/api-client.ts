@@ -87,10 +87,23 @@ async function requestWechat(path: string, params: Record<string, string>, json:
 }
 
 /**
+ * How an errcode reply is kept for the console's health page (one `WechatEvent` row per failure):
+ * `api_error` by default; the token module's `stable_token` calls as `token_refresh_failed` with
+ * the app they were for.
+ */
+export type FailureEvent = { kind: "api_error" } | { kind: "token_refresh_failed"; appId: string };
+
+/**
  * Reads a reply body as WeChat JSON: {@link WechatApiError} for a non-zero errcode, then `schema`.
  * Throws {@link WechatTransportError} (`malformed`) for a body that is not JSON or has another shape.
  */
-export function parseWechatReply<Schema extends z.ZodType>(path: string, text: string, schema: Schema, startedAt = Date.now()): z.infer<Schema> {
+export function parseWechatReply<Schema extends z.ZodType>(
+  path: string,
+  text: string,
+  schema: Schema,
+  startedAt = Date.now(),
+  failureEvent: FailureEvent = { kind: "api_error" },
+): z.infer<Schema> {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -105,7 +118,7 @@ export function parseWechatReply<Schema extends z.ZodType>(path: string, text: s
     const rid = extractRid(asError.data.errmsg);
     logger.warn("wechat.api.errcode", { path, errcode: asError.data.errcode, errmsg: asError.data.errmsg, rid, ms: Date.now() - startedAt });
     observeWechatCall({ endpoint: path, errcode: asError.data.errcode, durationMs: Date.now() - startedAt, rid });
-    void recordWechatEvent({ kind: "api_error", endpoint: path, errcode: asError.data.errcode, rid });
+    void recordWechatEvent({ ...failureEvent, endpoint: path, errcode: asError.data.errcode, rid });
     throw new WechatApiError(asError.data.errcode, asError.data.errmsg, rid);
   }
 
@@ -129,10 +142,10 @@ export async function callWechatApi<Schema extends z.ZodType>(
   path: string,
   params: Record<string, string>,
   schema: Schema,
-  options: { json?: unknown } = {},
+  options: { json?: unknown; failureEvent?: FailureEvent } = {},
 ): Promise<z.infer<Schema>> {
   const reply = await requestWechat(path, params, options.json);
-  return parseWechatReply(path, reply.bytes.toString("utf8"), schema, reply.startedAt);
+  return parseWechatReply(path, reply.bytes.toString("utf8"), schema, reply.startedAt, options.failureEvent);
 }
 
 /**

@@ -64,6 +64,8 @@ describe.each(testDatabases())("the WeChat client's telemetry on $name", (databa
     const [event] = await listWechatEvents({ kind: "token_refresh_failed" });
     expect(event).toMatchObject({ appId: OA.appId, endpoint: "cgi-bin/stable_token" });
     expect(event?.errcode).toBeGreaterThan(0);
+    // One failure, one row: not also an api_error of the same call.
+    expect((await listWechatEvents({ kind: "api_error" })).filter((other) => other.endpoint === "cgi-bin/stable_token")).toEqual([]);
   });
 
   it("counts a call that never reached WeChat as errcode transport", async () => {
