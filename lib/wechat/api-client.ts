@@ -87,13 +87,6 @@ async function requestWechat(path: string, params: Record<string, string>, json:
 }
 
 /**
- * How an errcode reply is kept for the console's health page (one `WechatEvent` row per failure):
- * `api_error` by default; the token module's `stable_token` calls as `token_refresh_failed` with
- * the app they were for.
- */
-export type FailureEvent = { kind: "api_error" } | { kind: "token_refresh_failed"; appId: string };
-
-/**
  * Reads a reply body as WeChat JSON: {@link WechatApiError} for a non-zero errcode, then `schema`.
  * Throws {@link WechatTransportError} (`malformed`) for a body that is not JSON or has another shape.
  */
@@ -102,7 +95,7 @@ export function parseWechatReply<Schema extends z.ZodType>(
   text: string,
   schema: Schema,
   startedAt = Date.now(),
-  failureEvent: FailureEvent = { kind: "api_error" },
+  options: { keepsFailure?: boolean } = {},
 ): z.infer<Schema> {
   let body: unknown;
   try {
@@ -118,7 +111,8 @@ export function parseWechatReply<Schema extends z.ZodType>(
     const rid = extractRid(asError.data.errmsg);
     logger.warn("wechat.api.errcode", { path, errcode: asError.data.errcode, errmsg: asError.data.errmsg, rid, ms: Date.now() - startedAt });
     observeWechatCall({ endpoint: path, errcode: asError.data.errcode, durationMs: Date.now() - startedAt, rid });
-    void recordWechatEvent({ ...failureEvent, endpoint: path, errcode: asError.data.errcode, rid });
+    // Kept for the console's health page, once: unless the caller keeps the failure itself.
+    if (!options.keepsFailure) void recordWechatEvent({ kind: "api_error", endpoint: path, errcode: asError.data.errcode, rid });
     throw new WechatApiError(asError.data.errcode, asError.data.errmsg, rid);
   }
 
@@ -136,16 +130,17 @@ export function parseWechatReply<Schema extends z.ZodType>(
 /**
  * Calls `path` on the API base URL with query `params` (GET, or POST with a JSON body for the
  * cgi-bin endpoints that want one), and parses the reply with `schema`.
- * Throws {@link WechatApiError} for an errcode and {@link WechatTransportError} otherwise.
+ * Throws {@link WechatApiError} for an errcode and {@link WechatTransportError} otherwise. An errcode
+ * is kept as an `api_error` event unless `keepsFailure` says the caller keeps it its own way.
  */
 export async function callWechatApi<Schema extends z.ZodType>(
   path: string,
   params: Record<string, string>,
   schema: Schema,
-  options: { json?: unknown; failureEvent?: FailureEvent } = {},
+  options: { json?: unknown; keepsFailure?: boolean } = {},
 ): Promise<z.infer<Schema>> {
   const reply = await requestWechat(path, params, options.json);
-  return parseWechatReply(path, reply.bytes.toString("utf8"), schema, reply.startedAt, options.failureEvent);
+  return parseWechatReply(path, reply.bytes.toString("utf8"), schema, reply.startedAt, { keepsFailure: options.keepsFailure });
 }
 
 /**

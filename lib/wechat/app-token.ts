@@ -56,15 +56,14 @@ async function loadToken(app: AppCredentials): Promise<CachedToken> {
   try {
     fetched = await callWechatApi("/cgi-bin/stable_token", {}, appTokenSchema, {
       json: { grant_type: "client_credential", appid: app.appId, secret: app.secret, force_refresh: false },
-      // An errcode is kept once, by the client, as this app's failed refresh.
-      failureEvent: { kind: "token_refresh_failed", appId: app.appId },
+      // Kept below, once, as this app's failed refresh (not also as an api_error).
+      keepsFailure: true,
     });
   } catch (error) {
     countTokenFetch(kind, "error");
-    // No reply to keep (timeout, refused connection, not JSON): the failure is kept here.
-    if (error instanceof WechatTransportError) {
-      await recordWechatEvent({ kind: "token_refresh_failed", appId: app.appId, endpoint: "/cgi-bin/stable_token", reason: error.kind });
-    }
+    const errcode = error instanceof WechatApiError ? error.errcode : undefined;
+    const reason = error instanceof WechatTransportError ? error.kind : undefined;
+    await recordWechatEvent({ kind: "token_refresh_failed", appId: app.appId, endpoint: "/cgi-bin/stable_token", errcode, reason });
     throw error;
   }
   countTokenFetch(kind, "ok");

@@ -40,8 +40,10 @@ describe.each(testDatabases())("the WeChat client's telemetry on $name", (databa
     const failed = lines.find((line) => line.startsWith('wechat_login_wechat_api_calls_total{endpoint="/sns/oauth2/access_token",errcode="4'));
     expect(failed).toMatch(/ 1$/);
     expect(lines).toContain('wechat_login_wechat_api_duration_seconds_count{endpoint="/sns/oauth2/access_token"} 1');
-    const [event] = await listWechatEvents({ kind: "api_error" });
-    expect(event).toMatchObject({ endpoint: "sns/oauth2/access_token", errcode: Number(/errcode="(\d+)"/.exec(failed ?? "")?.[1]) });
+    // The client keeps the event without holding up the caller: wait for the row.
+    await expect
+      .poll(async () => (await listWechatEvents({ kind: "api_error" }))[0])
+      .toMatchObject({ endpoint: "sns/oauth2/access_token", errcode: Number(/errcode="(\d+)"/.exec(failed ?? "")?.[1]) });
   });
 
   it("counts a token fetch, then a refresh when WeChat refuses the token", async () => {
