@@ -1,6 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { translator } from "../lib/i18n/messages";
 import { describeLoginError, loginErrorForErrcode, type LoginErrorCode } from "../lib/errors";
+import { APP_URL } from "./config";
 import { Emulator, type QrSession } from "./emulator";
 import { AccountPage } from "./pages/account-page";
 import { LoginPage } from "./pages/login-page";
@@ -15,16 +16,30 @@ async function expectLoginError(page: Page, code: LoginErrorCode): Promise<void>
 }
 
 /** Confirms on the phone while stopping the browser's own callback navigation, and returns the session. */
-async function holdCallback(page: Page, confirm: () => Promise<QrSession>): Promise<QrSession> {
+/**
+ * Confirms on the phone while the page's own navigation to the callback (WeChat's iframe moves the
+ * top page) is held back, and returns the session with `visit`, the one way this page reaches the
+ * callback afterwards. Every other navigation to the callback stays refused for the rest of the
+ * test, so a late one from the iframe cannot race the test's own.
+ */
+async function holdCallback(page: Page, confirm: () => Promise<QrSession>): Promise<QrSession & { visit(url: string): Promise<void> }> {
   const pattern = "**/api/wechat/callback?**";
-  await page.route(pattern, (route) => route.abort());
+  let allowed: string | undefined;
+  await page.route(pattern, (route) => (route.request().url() === allowed ? route.continue() : route.abort()));
   const held = page.waitForEvent("requestfailed", (req) => req.url().includes("/api/wechat/callback?"));
   const session = await confirm();
   await held;
   // WeChat's iframe would try the navigation again; remove it so the test alone drives the page.
   await page.evaluate(() => document.querySelector("#wx-qr-container")?.replaceChildren());
-  await page.unroute(pattern);
-  return session;
+  const visit = async (url: string): Promise<void> => {
+    allowed = new URL(url, APP_URL).href;
+    try {
+      await page.goto(allowed);
+    } finally {
+      allowed = undefined;
+    }
+  };
+  return { ...session, visit };
 }
 
 test.describe("sign-in failures", () => {
@@ -103,10 +118,10 @@ test.describe("sign-in failures", () => {
     const login = new LoginPage(page);
     await login.goto();
     const session = await holdCallback(page, () => new Emulator(request).confirm(login.qrUuid(), "lin"));
-    await page.goto(`/api/wechat/callback?code=${session.code}&state=forgedStateValue0123456789abcdef`);
+    await session.visit(`/api/wechat/callback?code=${session.code}&state=forgedStateValue0123456789abcdef`);
     await expectLoginError(page, "state_invalid");
     // The code was not spent: the genuine callback still signs in.
-    await page.goto(session.redirect!);
+    await session.visit(session.redirect!);
     await new AccountPage(page).expectSignedInAs("林晓");
   });
 
@@ -132,7 +147,7 @@ test.describe("sign-in failures", () => {
     await attackerPage.goto("/account");
     await expect(attackerPage).toHaveURL(/\/login/);
     await attacker.close();
-    await page.goto(session.redirect!);
+    await session.visit(session.redirect!);
     await new AccountPage(page).expectSignedInAs("林晓");
   });
 
