@@ -1,7 +1,7 @@
 /**
- * The resident memory and CPU time of the app's server process, read from /proc (Linux only). `npx next start`
- * is not the server: npx runs node, which may fork again, so the server is found as the
- * descendant of the spawned pid that owns the socket listening on the app's port.
+ * The resident memory and CPU time of the app's server process, read from /proc (Linux only).
+ * `npx next start` is not the server: npx runs node, which may fork again, so the server is found
+ * as the descendant of the spawned pid that owns the socket listening on the app's port.
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";

@@ -10,7 +10,8 @@
  *
  * They run in rounds whose order rotates so that drift on the machine hits all alike, over several
  * sessions of freshly started servers. The report gives each one's throughput, server CPU per login
- * and callback latency, and their ratio to "off"; the target is less than 5% throughput cost. */
+ * and callback latency, and their ratio to "off"; the target is less than 5% throughput cost.
+ */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -15,7 +15,6 @@ async function expectLoginError(page: Page, code: LoginErrorCode): Promise<void>
   await expect(page.locator("body")).not.toContainText(/stack|Error:|at \w+ \(/);
 }
 
-/** Confirms on the phone while stopping the browser's own callback navigation, and returns the session. */
 /**
  * Confirms on the phone while the page's own navigation to the callback (WeChat's iframe moves the
  * top page) is held back, and returns the session with `visit`, the one way this page reaches the

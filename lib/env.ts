@@ -528,6 +528,11 @@ export const envSchema = envVariablesSchema.transform((raw, context) => {
   // Any issue discards the result, so the "" placeholders of missing variables never get out.
   if (!valid) return z.NEVER;
 
+  // Where spans are sent: the traces endpoint as given, or `/v1/traces` under the general one (the specification's rule).
+  const otlpTracesUrl =
+    raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (raw.OTEL_EXPORTER_OTLP_ENDPOINT ? `${raw.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces` : undefined);
+
   return {
     nodeEnv: raw.NODE_ENV,
     /** Development helpers (the message outbox and its page): never in production. */
@@ -580,12 +585,9 @@ export const envSchema = envVariablesSchema.transform((raw, context) => {
       /** /api/metrics answers only with this bearer token; unset, the endpoint is off (404). */
       metricsToken: raw.METRICS_TOKEN,
       /** Traces are exported (OTLP, the standard OTEL_* variables) only when an endpoint is set. */
-      tracing: Boolean(raw.OTEL_EXPORTER_OTLP_ENDPOINT ?? raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+      tracing: otlpTracesUrl !== undefined,
       serviceName: raw.OTEL_SERVICE_NAME ?? "wechat-scan-login",
-      /** Where spans are sent: the traces endpoint as given, or `/v1/traces` under the general one (the specification's rule). */
-      otlpTracesUrl:
-        raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
-        (raw.OTEL_EXPORTER_OTLP_ENDPOINT ? `${raw.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces` : undefined),
+      otlpTracesUrl,
       otlpProtocol: raw.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? raw.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf",
       otlpHeaders: { ...raw.OTEL_EXPORTER_OTLP_HEADERS, ...raw.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
       /** Flush spans before each response ends (serverless), instead of only in the background batch. */

@@ -18,7 +18,7 @@ function write(level: Level, event: string, fields: Record<string, unknown> = {}
   if (LEVELS[level] < LEVELS[threshold]) return;
   // Inside a sign-in attempt every line names it, so one attempt's lines, trace and rids meet.
   const attempt = currentAttempt();
-  const ids = attempt ? { attempt: attempt.attemptId, ...(attempt.traceId ? { trace_id: attempt.traceId } : {}) } : {};
+  const ids = attempt ? { attempt: attempt.attemptId, ...(attempt.trace ? { trace_id: attempt.trace.traceId } : {}) } : {};
   const line = JSON.stringify({ time: new Date().toISOString(), level, event, ...ids, ...fields });
   if (level === "error" || level === "warn") console.error(line);
   else console.log(line);

@@ -66,10 +66,10 @@ export function newMatchCode(): string {
   return String(randomInt(10, 100));
 }
 
-/** `expiresIn` (seconds from now) lets the page count down on its own clock, however wrong it is. */
 /**
- * What the browser that asked for a ticket sees of it. `attemptId` is the sign-in reference the
- * page shows when the sign-in fails, for support to open it at /admin/attempts (never a bearer value).
+ * What the browser that asked for a ticket sees of it. `expiresIn` (seconds from now) lets the page
+ * count down on its own clock, however wrong it is. `attemptId` is the sign-in reference the page
+ * shows when the sign-in fails, for support to open it at /admin/attempts (never a bearer value).
  */
 export type TicketView = {
   id: string;

@@ -111,7 +111,8 @@ export function recordStep(
     series.funnel.inc({ surface, step: stepName, outcome: outcomeLabel(outcome) });
     if (attempt.createdAt) series.stepDuration.observe({ surface, step: stepName }, Math.max(0, Date.now() - attempt.createdAt.getTime()) / 1000);
   }
-  if (on.tracing && parseTraceParent(attempt.traceParent)) {
+  const parent = on.tracing ? parseTraceParent(attempt.traceParent) : undefined;
+  if (parent) {
     emitSpan(
       `login.${stepLabel(step)}`,
       {
@@ -122,7 +123,7 @@ export function recordStep(
         ...(detail.rid ? { "wechat.rid": detail.rid } : {}),
         ...(detail.reason ? { "login.reason": detail.reason } : {}),
       },
-      attempt.traceParent,
+      parent,
       { failed: outcome === "failed" },
     );
   }
@@ -133,9 +134,8 @@ export function recordStep(
  * spans go under its trace. This costs one AsyncLocalStorage frame, telemetry on or off.
  */
 export async function withAttempt<T>(attempt: AttemptRef, work: () => Promise<T>): Promise<T> {
-  const traceId = parseTraceParent(attempt.traceParent)?.traceId;
   try {
-    return await runInAttempt({ attemptId: attempt.id, traceId, traceParent: attempt.traceParent }, work);
+    return await runInAttempt({ attemptId: attempt.id, trace: parseTraceParent(attempt.traceParent) }, work);
   } catch (caught) {
     // The innermost attempt names the error; the error page shows it as the support reference.
     if (caught instanceof AppError) caught.attemptId ??= attempt.id;
@@ -166,7 +166,7 @@ export function observeWechatCall(call: { endpoint: string; errcode: number | "t
         "wechat.duration_ms": call.durationMs,
         ...(call.rid ? { "wechat.rid": call.rid } : {}),
       },
-      currentAttempt()?.traceParent,
+      currentAttempt()?.trace,
       { startTime: Date.now() - call.durationMs, failed: call.errcode !== 0 },
     );
   }

@@ -23,7 +23,7 @@ const TRACER_NAME = "wechat-scan-login";
  */
 export async function registerTracing(options: { spanProcessors?: SpanProcessor[] } = {}): Promise<boolean> {
   const { telemetry } = getEnv();
-  if (!telemetry.tracing || !telemetry.otlpTracesUrl) return false;
+  if (telemetry.otlpTracesUrl === undefined) return false;
   if (isTracing()) return true;
   const { OTLPHttpJsonTraceExporter, OTLPHttpProtoTraceExporter } = await import("@vercel/otel");
   const exporterConfig = { url: telemetry.otlpTracesUrl, headers: telemetry.otlpHeaders };

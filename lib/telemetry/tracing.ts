@@ -8,8 +8,8 @@
  * registered as the global one: a global provider switches on Next's spans for every request
  * (request, route handler, module loading, rendering), and those cost more than the sign-in's own
  * (bench/README.md "Telemetry"). So nothing here uses OpenTelemetry's context API either: the
- * parent of a span is the attempt's stored traceparent, read from the attempt context
- * (lib/attempt-context.ts). Without a provider every function here is a no-op.
+ * parent of a span is the attempt's root span, from its stored traceparent or from the attempt
+ * context (lib/attempt-context.ts). Without a provider every function here is a no-op.
  */
 import "server-only";
 import { isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Attributes, type SpanContext, type Tracer } from "@opentelemetry/api";
@@ -56,18 +56,13 @@ export function startRootSpan(name: string, attributes: Attributes, startTime?: 
 }
 
 /**
- * One finished span from `startTime` (default now) to now, under the stored `parentTraceParent`;
- * a root span of its own when there is none (a WeChat call outside any attempt).
+ * One finished span from `startTime` (default now) to now, under `parent` (an attempt's root span,
+ * see {@link parseTraceParent}); a root span of its own when there is none (a WeChat call outside
+ * any attempt).
  */
-export function emitSpan(
-  name: string,
-  attributes: Attributes,
-  parentTraceParent: string | null | undefined,
-  options: { startTime?: number; failed?: boolean } = {},
-): void {
+export function emitSpan(name: string, attributes: Attributes, parent: SpanContext | undefined, options: { startTime?: number; failed?: boolean } = {}): void {
   const sink = globalForTracing.__wechatLoginTraceSink;
   if (!sink) return;
-  const parent = parseTraceParent(parentTraceParent);
   const parentContext = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
   const span = sink.tracer.startSpan(name, { attributes, ...(options.startTime ? { startTime: options.startTime } : {}) }, parentContext);
   if (options.failed) span.setStatus({ code: 2 });
